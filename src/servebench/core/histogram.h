@@ -94,8 +94,12 @@ class Histogram {
   int64_t clamped_count_ = 0;
   int64_t min_ = INT64_MAX;
   int64_t max_ = 0;
-  long double sum_ = 0;            // exact enough for 2^63 ns-scale sums
-  long double sum_squares_ = 0;
+  // Exact integer running sums, so that mean and stddev do not depend on the order of recording,
+  // merging or serialising: the sum of values is below 2^126 (count < 2^63, value < 2^63) and the
+  // sum of squares below 2^189, kept in 192 bits as a low 128-bit and a high 64-bit word.
+  unsigned __int128 sum_ = 0;
+  unsigned __int128 sum_squares_low_ = 0;
+  uint64_t sum_squares_high_ = 0;
 };
 
 }  // namespace servebench
