@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
 

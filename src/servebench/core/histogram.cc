@@ -159,14 +159,6 @@ Histogram::Histogram(int64_t lowest, int64_t highest, int significant_digits)
 
 Histogram Histogram::ForLatency() { return Histogram(1, 3600 * int64_t{1000000000}, 3); }
 
-int Histogram::CountsIndex(int64_t value) const {
-  // value | mask has its top bit at k-1+u or above; each further bit position is one bucket.
-  const int bucket = (64 - unit_magnitude_ - sub_bucket_half_count_magnitude_ - 1) -
-                     std::countl_zero(static_cast<uint64_t>(value | sub_bucket_mask_));
-  const int sub_bucket = static_cast<int>(value >> (bucket + unit_magnitude_));
-  return (bucket << sub_bucket_half_count_magnitude_) + sub_bucket;
-}
-
 int64_t Histogram::ValueFromIndex(int index) const {
   int bucket = (index >> sub_bucket_half_count_magnitude_) - 1;
   int64_t sub_bucket = (index & (sub_bucket_half_count_ - 1)) + sub_bucket_half_count_;
@@ -177,30 +169,12 @@ int64_t Histogram::ValueFromIndex(int index) const {
   return sub_bucket << (bucket + unit_magnitude_);
 }
 
-void Histogram::RecordN(int64_t value, int64_t count) {
-  if (count <= 0) [[unlikely]] {
-    return;
-  }
-  if (value < 0 || value > highest_) [[unlikely]] {
-    value = value < 0 ? 0 : highest_;
-    clamped_count_ += count;
-  }
-  counts_[static_cast<size_t>(CountsIndex(value))] += count;
-  total_count_ += count;
-  min_ = std::min(min_, value);
-  max_ = std::max(max_, value);
-  const uint64_t v = static_cast<uint64_t>(value);
-  const u128 square = static_cast<u128>(v) * v;
-  if (count == 1) [[likely]] {
-    sum_ += v;
-    Add192(&sum_squares_low_, &sum_squares_high_, square, 0);
-  } else {
-    sum_ += static_cast<u128>(v) * static_cast<uint64_t>(count);
-    u128 low;
-    uint64_t high;
-    MulWide(square, static_cast<uint64_t>(count), &low, &high);
-    Add192(&sum_squares_low_, &sum_squares_high_, low, high);
-  }
+void Histogram::AddToSums(uint64_t value, uint64_t count) {
+  sum_ += static_cast<u128>(value) * count;
+  u128 low;
+  uint64_t high;
+  MulWide(static_cast<u128>(value) * value, count, &low, &high);
+  Add192(&sum_squares_low_, &sum_squares_high_, low, high);
 }
 
 bool Histogram::Merge(const Histogram& other) {

@@ -17,18 +17,21 @@
 #ifndef SERVEBENCH_CORE_HISTOGRAM_H_
 #define SERVEBENCH_CORE_HISTOGRAM_H_
 
+#include <bit>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace servebench {
 
 class Histogram {
  public:
   // Tracks values in [lowest, highest] with `significant_digits` (1..5) significant digits.
-  // lowest >= 1; highest >= 2 * lowest.
+  // lowest >= 1; highest >= 2 * lowest. lowest is the resolution: values are resolved to
+  // 2^floor(log2(lowest)), so the relative precision holds exactly for lowest = 1 and otherwise
+  // from a few thousand times lowest up. Throws std::invalid_argument on a bad layout (also when
+  // lowest is so large that a bucket would not fit in 63 bits: lowest < 2^51 at 3 digits).
   Histogram(int64_t lowest, int64_t highest, int significant_digits);
 
   // Nanosecond latencies, 1 ns .. 3600 s, 3 significant digits.
@@ -77,18 +80,20 @@ class Histogram {
 
  private:
   int CountsIndex(int64_t value) const;
+  // RecordN's rare path: count > 1 needs a 128 x 64-bit product for the sum of squares.
+  void AddToSums(uint64_t value, uint64_t count);
   int64_t ValueFromIndex(int index) const;
 
   int64_t lowest_;
   int64_t highest_;
   int significant_digits_;
-  int unit_magnitude_;             // floor(log2(lowest))
+  int unit_magnitude_;  // floor(log2(lowest))
   int sub_bucket_half_count_magnitude_;
-  int32_t sub_bucket_count_;       // 2^ceil(log2(2 * 10^digits))
+  int32_t sub_bucket_count_;  // 2^ceil(log2(2 * 10^digits))
   int32_t sub_bucket_half_count_;
   int64_t sub_bucket_mask_;
   int32_t bucket_count_;
-  std::vector<int64_t> counts_;    // sized once in the constructor
+  std::vector<int64_t> counts_;  // sized once in the constructor
 
   int64_t total_count_ = 0;
   int64_t clamped_count_ = 0;
@@ -101,6 +106,40 @@ class Histogram {
   unsigned __int128 sum_squares_low_ = 0;
   uint64_t sum_squares_high_ = 0;
 };
+
+// Inline because they run once per request in the load generator: a call costs as much again.
+
+inline int Histogram::CountsIndex(int64_t value) const {
+  // value | mask has its top bit at (sub-bucket half magnitude + unit magnitude) or above; each
+  // further bit position is one more bucket.
+  const int bucket = (63 - unit_magnitude_ - sub_bucket_half_count_magnitude_) -
+                     std::countl_zero(static_cast<uint64_t>(value | sub_bucket_mask_));
+  const int sub_bucket = static_cast<int>(value >> (bucket + unit_magnitude_));
+  return (bucket << sub_bucket_half_count_magnitude_) + sub_bucket;
+}
+
+inline void Histogram::RecordN(int64_t value, int64_t count) {
+  if (count <= 0) [[unlikely]] {
+    return;
+  }
+  if (value < 0 || value > highest_) [[unlikely]] {
+    value = value < 0 ? 0 : highest_;
+    clamped_count_ += count;
+  }
+  counts_[static_cast<size_t>(CountsIndex(value))] += count;
+  total_count_ += count;
+  if (value < min_) min_ = value;
+  if (value > max_) max_ = value;
+  if (count == 1) [[likely]] {
+    const uint64_t v = static_cast<uint64_t>(value);
+    const unsigned __int128 square = static_cast<unsigned __int128>(v) * v;
+    sum_ += v;
+    sum_squares_low_ += square;
+    sum_squares_high_ += sum_squares_low_ < square ? 1 : 0;  // carry
+  } else {
+    AddToSums(static_cast<uint64_t>(value), static_cast<uint64_t>(count));
+  }
+}
 
 }  // namespace servebench
 
