@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Prepare servebench's model zoo: a Triton-style model repository built from fixed seeds.
+
+    /usr/bin/python3 models/prepare.py [--out DIR] [--quick] [--qengine default|fastest|onednn|qnnpack]
+
+Without --out the repository goes to the user's cache folder ($XDG_CACHE_HOME/servebench/models,
+or ~/.cache/servebench/models; "models-quick" for --quick), never into the source tree.
+Families whose inputs have not changed since the last run are reused; `--force` rebuilds.
+The last line printed is the repository path, so callers can capture it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def default_repository(quick: bool) -> Path:
+    """Where `servebench run` expects the zoo when no repository is configured."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "servebench" / ("models-quick" if quick else "models")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, help="model repository to write (default: the user's cache folder)")
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and no resnet18: under a minute, for tests")
+    parser.add_argument("--qengine", default="default",
+                        help="quantized engine for int8 variants: 'default' (torch's choice on this CPU), "
+                        "'fastest' (timed per model), or an engine name such as onednn or qnnpack")
+    parser.add_argument("--seed", type=int, default=None, help="base seed (default: the zoo's fixed seed)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads while training (default 1: results then do not depend on core count)")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX exports")
+    parser.add_argument("--force", action="store_true", help="rebuild every family even if cached")
+    parser.add_argument("--print-default", action="store_true", help="print the default repository path and exit")
+    args = parser.parse_args(argv)
+
+    out = (args.out or default_repository(args.quick)).expanduser().resolve()
+    if args.print_default:
+        print(out)
+        return 0
+
+    # torch logs through glog; qnnpack's dynamic Linear warns on every call that it ignores
+    # reduce_range (harmless, and stated in the int8 cards). Must be set before torch loads.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    import torch  # imported late so --help and --print-default stay fast
+
+    from servebench_zoo import zoo
+
+    torch.set_num_threads(max(1, args.threads))
+    if args.qengine not in ("default", "fastest") and args.qengine not in torch.backends.quantized.supported_engines:
+        parser.error(f"--qengine {args.qengine}: this torch supports {torch.backends.quantized.supported_engines}")
+    options = zoo.Options(quick=args.quick, qengine=args.qengine,
+                          seed=zoo.BASE_SEED if args.seed is None else args.seed, onnx=not args.no_onnx)
+    started = time.perf_counter()
+    print(f"preparing model zoo in {out} ({'quick' if args.quick else 'full'})", flush=True)
+    index = zoo.prepare(out, options, force=args.force, log=lambda line: print(line, flush=True))
+    built = sum(1 for f in index["families"].values() if f["status"] == "built")
+    print(f"zoo ready: {len(index['models'])} models, {built} families built, "
+          f"{len(index['families']) - built} reused, {time.perf_counter() - started:.1f} s", flush=True)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Start servebench's FastAPI KServe v2 server with uvicorn.
+
+    serve.py --model-repository DIR [--http-port 8000] [--http-address 127.0.0.1]
+             [--workers 1] [--torch-threads 1] [--log-level warning] [--access-log]
+
+Flag names follow tritonserver and servebench's C++ server where they apply. The listening
+socket is bound here, before any model loads, so `--http-port 0` picks a free port; the line
+"servebench-fastapi: listening on http://ADDRESS:PORT" on stdout tells which. The server
+answers /v2/health/ready once every worker has loaded the repository (connections made
+earlier wait in the listen backlog).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def bind(address: str, port: int) -> socket.socket:
+    """A listening-ready socket for uvicorn, IPv6 when the address says so."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((address, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model-repository", required=True, type=Path, help="Triton-style model repository")
+    parser.add_argument("--http-port", type=int, default=8000, help="port (0: any free port, printed on stdout)")
+    parser.add_argument("--http-address", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes, each with its own models")
+    parser.add_argument("--torch-threads", type=int, default=1, help="torch intra-op threads per worker")
+    parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug", "trace"])
+    parser.add_argument("--access-log", action="store_true", help="log every request (slow; off by default)")
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.torch_threads < 1:
+        parser.error("--workers and --torch-threads must be at least 1")
+    repository = args.model_repository.expanduser().resolve()
+    if not repository.is_dir():
+        parser.error(f"--model-repository {repository}: not a directory")
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    # Workers are separate processes that build the app from these variables.
+    os.environ["SERVEBENCH_FASTAPI_MODEL_REPOSITORY"] = str(repository)
+    os.environ["SERVEBENCH_FASTAPI_TORCH_THREADS"] = str(args.torch_threads)
+    os.environ.setdefault("GLOG_minloglevel", "2")  # keep torch's per-call C++ warnings off the hot path
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+
+    sock = bind(args.http_address, args.http_port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"servebench-fastapi: listening on http://{shown}:{port}", flush=True)
+
+    config = uvicorn.Config(
+        "kserve_app:app_from_environment",
+        factory=True,
+        host=args.http_address,
+        port=port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        lifespan="off",
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+    if args.workers > 1:
+        Multiprocess(config, target=server.run, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
