@@ -354,6 +354,7 @@ TEST(HistogramTest, FromJsonRejectsMalformedInput) {
       {"count", [](nlohmann::json& j) { j["count"] = -3; }},
       {"count", [](nlohmann::json& j) { j["count"] = 4; }},
       {"clamped", [](nlohmann::json& j) { j["clamped"] = 9; }},
+      {"clamped", [](nlohmann::json& j) { j["clamped"] = 1; }},  // yet min > 0 and max < highest
       {"min", [](nlohmann::json& j) { j["min"] = 5; }},
       {"max", [](nlohmann::json& j) { j["max"] = 7; }},
       {"max", [](nlohmann::json& j) { j["max"] = nullptr; }},

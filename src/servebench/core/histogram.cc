@@ -442,6 +442,9 @@ bool Histogram::FromJson(const nlohmann::json& j, Histogram* out, std::string* e
           h.CountsIndex(max_value) != last_nonzero) {
         return Fail("max", "does not fall into the last non-zero bucket", error);
       }
+      if (clamped > 0 && min_value != 0 && max_value != highest) {
+        return Fail("clamped", "clamped values must show as min 0 or max highest", error);
+      }
       const u128 n = static_cast<u128>(count);
       if (h.sum_ < n * static_cast<uint64_t>(min_value) ||
           h.sum_ > n * static_cast<uint64_t>(max_value)) {
