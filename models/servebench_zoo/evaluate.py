@@ -6,6 +6,7 @@ it, so a card describes exactly what gets served.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import torch
@@ -44,3 +45,49 @@ def agreement(candidate: torch.Tensor, reference: torch.Tensor) -> dict:
         "mean_abs_output_diff": round(float(diff.mean()), 6),
         "reference_output_abs_max": round(float(reference.abs().max()), 6),
     }
+
+
+def weights_digest(module) -> str | None:
+    """sha256 over the served module's state (names, shapes and values, quantized ones as
+    integers plus scales). Two preparations from the same seeds give the same digest even when
+    the TorchScript archives differ byte for byte (TorchScript may order the code of constant
+    attributes differently from run to run)."""
+    h = hashlib.sha256()
+
+    def feed(value) -> None:
+        if isinstance(value, torch.Tensor):
+            t = value.detach().cpu()
+            if t.is_quantized:
+                feed(t.int_repr())
+                if t.qscheme() in (torch.per_tensor_affine, torch.per_tensor_symmetric):
+                    h.update(repr((t.q_scale(), t.q_zero_point())).encode())
+                else:
+                    feed(t.q_per_channel_scales())
+                    feed(t.q_per_channel_zero_points())
+                return
+            h.update(repr((str(t.dtype), tuple(t.shape))).encode())
+            h.update(t.contiguous().numpy().tobytes())
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                feed(item)
+        else:
+            h.update(repr(value).encode())
+
+    try:
+        for name, value in sorted(module.state_dict().items()):
+            h.update(name.encode() + b"\0")
+            feed(value)
+        # Quantized layers keep their weights in packed objects outside state_dict; their
+        # TorchScript methods unpack them.
+        for name, sub in module.named_modules():
+            for method in ("_weight_bias", "__getstate__"):
+                try:
+                    state = sub._c._get_method(method)()
+                except RuntimeError:
+                    continue
+                h.update(f"{name}.{method}".encode() + b"\0")
+                feed(state)
+                break
+    except Exception:  # noqa: BLE001 - a digest is a convenience; never fail the zoo for it
+        return None
+    return h.hexdigest()

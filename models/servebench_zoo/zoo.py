@@ -48,7 +48,7 @@ class Options:
 
     def epochs(self, kind: str) -> int:
         full = {"mlp": 40, "cnn": 30, "finetune": 12, "student": 60}
-        quick = {"mlp": 15, "cnn": 8, "finetune": 3, "student": 20}
+        quick = {"mlp": 15, "cnn": 12, "finetune": 3, "student": 20}
         return (quick if self.quick else full)[kind]
 
 
@@ -297,8 +297,13 @@ def write_variant(variant: Variant, family: str, key: str, options: Options, dir
     method = export.save_torchscript(variant.model, example, ts_path)
     onnx = (export.export_onnx(variant.model, example, version_dir / "model.onnx") if options.onnx
             else {"exported": False, "file": None, "error": "skipped (--no-onnx)"})
+    # The engine goes into config.pbtxt only when it is not the one torch picks by itself: a
+    # server that knows nothing of engines then still runs the model as prepared, and one that
+    # would run it differently meets a parameter it must understand (the C++ server refuses
+    # parameters it does not know). The card always names the engine.
+    config_engine = variant.quantized_engine if variant.quantized_engine not in (None, _default_engine()) else None
     (directory / "config.pbtxt").write_text(export.config_pbtxt(
-        variant.name, variant.input_dims, variant.output_dims, variant.max_batch_size, variant.quantized_engine))
+        variant.name, variant.input_dims, variant.output_dims, variant.max_batch_size, config_engine))
 
     # Score the file that will be served, not the module in memory.
     served = evaluate.load_torchscript(ts_path, variant.quantized_engine)
@@ -335,6 +340,7 @@ def write_variant(variant: Variant, family: str, key: str, options: Options, dir
             "onnx": {**onnx, "bytes": export.file_size(version_dir / "model.onnx")},
         },
         "file_size_bytes": export.file_size(ts_path),
+        "weights_sha256": evaluate.weights_digest(served),
         "accuracy": accuracy,
         "outputs_vs_base": comparison,
         "max_batch_size": variant.max_batch_size,

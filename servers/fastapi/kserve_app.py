@@ -28,6 +28,8 @@ SERVER_VERSION = "0.1.0"
 
 ENV_REPOSITORY = "SERVEBENCH_FASTAPI_MODEL_REPOSITORY"
 ENV_THREADS = "SERVEBENCH_FASTAPI_TORCH_THREADS"
+ENV_PORT_FILE = "SERVEBENCH_FASTAPI_PORT_FILE"
+ENV_PORT = "SERVEBENCH_FASTAPI_PORT"
 
 
 class InferError(Exception):
@@ -235,4 +237,13 @@ def app_from_environment() -> FastAPI:
     repository = os.environ.get(ENV_REPOSITORY)
     if not repository:
         raise RuntimeError(f"{ENV_REPOSITORY} is not set")
-    return create_app(Path(repository), int(os.environ.get(ENV_THREADS, "1")))
+    app = create_app(Path(repository), int(os.environ.get(ENV_THREADS, "1")))
+    port_file = os.environ.get(ENV_PORT_FILE)
+    if port_file:
+        # Written once this worker has its models (as the C++ server writes it once serving);
+        # with several workers each rewrites the same content, atomically.
+        tmp = f"{port_file}.{os.getpid()}.tmp"
+        with open(tmp, "w") as out:
+            out.write(json.dumps({"http": int(os.environ[ENV_PORT])}) + "\n")
+        os.replace(tmp, port_file)
+    return app

@@ -5,12 +5,14 @@
 
 Every numeric version folder with a model.pt is loaded; requests without a version go to the
 highest one (Triton's default "latest" policy). A model whose config asks for a quantized
-engine (parameter QUANTIZED_ENGINE) is loaded with that engine current, because quantized
-weights are repacked for the current engine at load time.
+engine (parameter QUANTIZED_ENGINE, or "quantized_engine" in the zoo's card.json) is loaded
+with that engine current, because quantized weights are repacked for the current engine at
+load time.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,15 @@ def _specs(entries: list[dict], where: str) -> list[TensorSpec]:
     return specs
 
 
+def _card_engine(directory: Path) -> str | None:
+    """The quantized engine a zoo model card (card.json beside config.pbtxt) names, if any."""
+    try:
+        engine = json.loads((directory / "card.json").read_text()).get("quantized_engine")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return engine if isinstance(engine, str) and engine else None
+
+
 def load_model(directory: Path) -> Model:
     """Read one model's config and load its TorchScript versions."""
     config_path = directory / "config.pbtxt"
@@ -102,7 +113,7 @@ def load_model(directory: Path) -> Model:
     )
     if not model.inputs or not model.outputs:
         raise RepositoryError(f"{config_path}: needs at least one input and one output")
-    engine = model.parameters.get("QUANTIZED_ENGINE")
+    engine = model.parameters.get("QUANTIZED_ENGINE") or _card_engine(directory)
     if engine:
         if engine not in torch.backends.quantized.supported_engines:
             raise RepositoryError(f"{name}: quantized engine {engine!r} not supported by this torch")

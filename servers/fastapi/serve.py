@@ -2,7 +2,8 @@
 """Start servebench's FastAPI KServe v2 server with uvicorn.
 
     serve.py --model-repository DIR [--http-port 8000] [--http-address 127.0.0.1]
-             [--workers 1] [--torch-threads 1] [--log-level warning] [--access-log]
+             [--workers 1] [--torch-threads 1] [--port-file FILE] [--log-level warning]
+             [--access-log]
 
 Flag names follow tritonserver and servebench's C++ server where they apply. The listening
 socket is bound here, before any model loads, so `--http-port 0` picks a free port; the line
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-address", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes, each with its own models")
     parser.add_argument("--torch-threads", type=int, default=1, help="torch intra-op threads per worker")
+    parser.add_argument("--port-file", type=Path, help='write {"http": PORT} here once the models are loaded')
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug", "trace"])
     parser.add_argument("--access-log", action="store_true", help="log every request (slow; off by default)")
     args = parser.parse_args(argv)
@@ -62,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"servebench-fastapi: listening on http://{shown}:{port}", flush=True)
+    os.environ["SERVEBENCH_FASTAPI_PORT"] = str(port)
+    if args.port_file:
+        os.environ["SERVEBENCH_FASTAPI_PORT_FILE"] = str(args.port_file.expanduser().resolve())
 
     config = uvicorn.Config(
         "kserve_app:app_from_environment",
