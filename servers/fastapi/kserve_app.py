@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from repository import Model, load_repository
+from repository import Model, RepositoryError, load_repository
 
 SERVER_NAME = "servebench-fastapi"
 SERVER_VERSION = "0.1.0"
@@ -237,7 +238,12 @@ def app_from_environment() -> FastAPI:
     repository = os.environ.get(ENV_REPOSITORY)
     if not repository:
         raise RuntimeError(f"{ENV_REPOSITORY} is not set")
-    app = create_app(Path(repository), int(os.environ.get(ENV_THREADS, "1")))
+    try:
+        app = create_app(Path(repository), int(os.environ.get(ENV_THREADS, "1")))
+    except RepositoryError as exc:
+        # A model that cannot load stops the server, as tritonserver does by default.
+        print(f"servebench-fastapi: error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     port_file = os.environ.get(ENV_PORT_FILE)
     if port_file:
         # Written once this worker has its models (as the C++ server writes it once serving);

@@ -34,6 +34,25 @@ def bind(address: str, port: int) -> socket.socket:
     return sock
 
 
+def supervise(config, target, sock) -> int:
+    """uvicorn's multi-process supervisor, plus what it lacks: if a worker dies (say, a model
+    failed to load), stop the others and exit non-zero instead of waiting forever."""
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor = Multiprocess(config, target=target, sockets=[sock])
+    supervisor.startup()
+    failed = 0
+    while not supervisor.should_exit.wait(0.2):
+        dead = [p for p in supervisor.processes if not p.is_alive()]
+        if dead:
+            failed = dead[0].exitcode or 1
+            print(f"servebench-fastapi: worker {dead[0].pid} exited with {dead[0].exitcode}; stopping",
+                  file=sys.stderr, flush=True)
+            break
+    supervisor.shutdown()
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-repository", required=True, type=Path, help="Triton-style model repository")
@@ -52,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--model-repository {repository}: not a directory")
 
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     # Workers are separate processes that build the app from these variables.
     os.environ["SERVEBENCH_FASTAPI_MODEL_REPOSITORY"] = str(repository)
@@ -81,9 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     server = uvicorn.Server(config)
     if args.workers > 1:
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
-    else:
-        server.run(sockets=[sock])
+        return supervise(config, server.run, sock)
+    server.run(sockets=[sock])
     return 0
 
 
