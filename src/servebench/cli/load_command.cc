@@ -1,0 +1,236 @@
+// Copyright servebench authors.
+
+#include "servebench/cli/load_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "servebench/cli/load_summary.h"
+#include "servebench/core/duration.h"
+#include "servebench/load/http_request.h"
+#include "servebench/load/load_engine.h"
+
+namespace servebench {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted.store(true); }
+
+struct LoadOptions {
+  std::string url;
+  int concurrency = 0;
+  double rate = 0;
+  std::string arrival = "poisson";
+  std::string trace_path;
+  std::string duration = "30s";
+  std::string warmup = "5s";
+  int connections = 0;
+  int threads = 1;
+  std::string method = "GET";
+  std::vector<std::string> headers;
+  std::string body;
+  std::string timeout = "2s";
+  std::string json_path;
+  uint64_t seed = 1;
+  bool quiet = false;
+};
+
+bool ReadFile(const std::string& path, std::string* out, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot read '" + path + "'";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+bool ParseDurationFlag(const char* flag, const std::string& text, int64_t* nanos,
+                       std::string* error) {
+  if (!ParseDuration(text, nanos, error)) {
+    *error = std::string(flag) + ": " + *error;
+    return false;
+  }
+  return true;
+}
+
+// Turns the command line into LoadSettings; explains the first problem in *error.
+bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, std::string* error) {
+  if (!ParseUrl(o.url, &s->url, error)) return false;
+  if (!IsValidMethod(o.method)) {
+    *error = "--method '" + o.method + "' is not a valid HTTP method";
+    return false;
+  }
+  s->method = o.method;
+  for (const auto& h : o.headers) {
+    std::pair<std::string, std::string> header;
+    if (!ParseHeader(h, &header, error)) {
+      *error = "--header: " + *error;
+      return false;
+    }
+    s->headers.push_back(header);
+  }
+  if (!o.body.empty() && o.body[0] == '@') {
+    if (!ReadFile(o.body.substr(1), &s->body, error)) {
+      *error = "--body " + o.body + ": " + *error;
+      return false;
+    }
+  } else {
+    s->body = o.body;
+  }
+  if (!ParseDurationFlag("--duration", o.duration, &s->duration_ns, error) ||
+      !ParseDurationFlag("--warmup", o.warmup, &s->warmup_ns, error) ||
+      !ParseDurationFlag("--timeout", o.timeout, &s->timeout_ns, error)) {
+    return false;
+  }
+  s->threads = o.threads;
+  s->seed = o.seed;
+
+  const bool have_rate = cmd.count("--rate") > 0;
+  const bool have_trace = cmd.count("--trace") > 0;
+  if (have_rate || have_trace) {
+    s->mode = LoopMode::kOpen;
+    s->connections = o.connections > 0 ? o.connections : 64;
+    if (have_trace) {
+      if (cmd.count("--arrival") > 0) {
+        *error = "--arrival applies to --rate; a trace brings its own arrival times";
+        return false;
+      }
+      auto trace = std::make_shared<Trace>();
+      if (!LoadTraceFile(o.trace_path, trace.get(), error)) return false;
+      s->arrival = Arrival::kTrace;
+      s->trace = trace;
+    } else {
+      s->rate = o.rate;
+      if (o.arrival == "poisson") {
+        s->arrival = Arrival::kPoisson;
+      } else if (o.arrival == "constant") {
+        s->arrival = Arrival::kConstant;
+      } else {
+        *error = "--arrival '" + o.arrival + "': expected poisson or constant";
+        return false;
+      }
+    }
+  } else {
+    if (cmd.count("--arrival") > 0) {
+      *error = "--arrival needs --rate (open loop)";
+      return false;
+    }
+    s->mode = LoopMode::kClosed;
+    // wrk's habit: --connections alone sets how many requests are outstanding.
+    s->concurrency = o.concurrency > 0 ? o.concurrency : (o.connections > 0 ? o.connections : 1);
+    s->connections = o.connections > 0 ? o.connections : s->concurrency;
+  }
+  return ValidateLoadSettings(*s, error);
+}
+
+void PrintProgress(const LoadProgress& p) {
+  const double remaining = std::max(0.0, p.total_s - p.elapsed_s);
+  std::fprintf(stderr, "\r  %s %5.1fs / %.1fs  %10.0f req/s  %12lld done  ETA %4.0fs ",
+               p.warming_up ? "warm-up" : "measure", p.elapsed_s, p.total_s, p.recent_rps,
+               static_cast<long long>(p.completed), remaining);
+  std::fflush(stderr);
+}
+
+int RunLoadCommand(const LoadOptions& options, const CLI::App& cmd) {
+  LoadSettings settings;
+  std::string error;
+  if (!BuildSettings(options, cmd, &settings, &error)) {
+    std::cerr << "servebench load: " << error << "\n";
+    return 2;
+  }
+
+  const bool show_progress = !options.quiet && isatty(STDERR_FILENO);
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  LoadResult result;
+  ProgressCallback progress;
+  if (show_progress) progress = PrintProgress;
+  const bool ok = RunLoad(settings, progress, &g_interrupted, &result, &error);
+  if (show_progress) std::fprintf(stderr, "\r%80s\r", "");
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (!ok) {
+    std::cerr << "servebench load: " << error << "\n";
+    return 1;
+  }
+
+  const bool json_to_stdout = options.json_path == "-";
+  if (!json_to_stdout) std::cout << FormatLoadSummary(result) << std::flush;
+  if (!options.json_path.empty()) {
+    const std::string text = result.ToJson().dump(2) + "\n";
+    if (json_to_stdout) {
+      std::cout << text << std::flush;
+    } else {
+      std::ofstream out(options.json_path);
+      out << text;
+      out.close();
+      if (!out) {
+        std::cerr << "servebench load: --json: cannot write '" << options.json_path << "'\n";
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddLoadCommand(CLI::App* app, int* exit_code) {
+  auto options = std::make_shared<LoadOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "load",
+      "Drive HTTP/1.1 load at one URL and report latency percentiles, throughput, errors and the "
+      "generator's health. Closed loop (--concurrency) or open loop (--rate, --trace); open-loop "
+      "latency is measured from each request's intended send time.");
+  cmd->add_option("URL", options->url, "http://host[:port]/path to load")->required();
+  auto* concurrency = cmd->add_option(
+      "--concurrency,-c", options->concurrency,
+      "Closed loop: requests outstanding at once, each on its own connection (default 1, or "
+      "--connections)");
+  auto* rate = cmd->add_option("--rate,-r", options->rate,
+                               "Open loop: requests per second, sent at intended times");
+  auto* trace = cmd->add_option(
+      "--trace", options->trace_path,
+      "Open loop: replay arrival times from FILE (one interval per line, microseconds unless "
+      "suffixed ns/us/ms/s; '#! timestamps' for absolute times)");
+  concurrency->excludes(rate)->excludes(trace);
+  rate->excludes(trace);
+  cmd->add_option("--arrival", options->arrival, "Open loop arrivals: poisson or constant")
+      ->capture_default_str();
+  cmd->add_option("--duration,-d", options->duration, "Measured window, e.g. 30s, 2m")
+      ->capture_default_str();
+  cmd->add_option("--warmup,-w", options->warmup, "Warm-up before the window, never measured")
+      ->capture_default_str();
+  cmd->add_option("--connections", options->connections,
+                  "Connections to keep open (open loop default 64; closed loop = concurrency)");
+  cmd->add_option("--threads,-t", options->threads,
+                  "Worker threads, each with its own event loop and share of connections")
+      ->capture_default_str();
+  cmd->add_option("--method,-m", options->method, "HTTP method")->capture_default_str();
+  cmd->add_option("--header,-H", options->headers, "Extra request header 'Name: value'")
+      ->allow_extra_args(false);
+  cmd->add_option("--body,-b", options->body, "Request body: TEXT, or @FILE to read it from FILE");
+  cmd->add_option("--timeout", options->timeout,
+                  "A request without a complete response after this long is a timeout error")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Seed of the Poisson arrivals")->capture_default_str();
+  cmd->add_option("--json", options->json_path,
+                  "Also write the result as JSON to FILE ('-': JSON alone on stdout)");
+  cmd->add_flag("--quiet,-q", options->quiet, "No progress line");
+  cmd->callback([options, cmd, exit_code] { *exit_code = RunLoadCommand(*options, *cmd); });
+}
+
+}  // namespace servebench

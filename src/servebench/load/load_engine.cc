@@ -1,0 +1,199 @@
+// Copyright servebench authors.
+
+#include "servebench/load/load_engine.h"
+
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "servebench/core/clock.h"
+#include "servebench/load/http_request.h"
+#include "servebench/load/worker.h"
+
+namespace servebench {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+bool Resolve(const Url& url, tcp::endpoint* endpoint, std::string* error) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+  if (ec || results.empty()) {
+    *error = "cannot resolve host '" + url.host + "': " + (ec ? ec.message() : "no addresses");
+    return false;
+  }
+  *endpoint = results.begin()->endpoint();
+  return true;
+}
+
+// Thread t's share of the open-loop arrivals. Splitting a rate R over T threads as T processes of
+// rate R/T keeps the whole: T independent Poisson processes of rate R/T superpose to one Poisson
+// process of rate R, and T constant processes offset by 1/R interleave into one of rate R.
+std::unique_ptr<ArrivalSchedule> ScheduleForThread(const LoadSettings& s, int t) {
+  const int threads = s.threads;
+  switch (s.arrival) {
+    case Arrival::kConstant:
+      return NewConstantSchedule(s.rate / threads,
+                                 static_cast<int64_t>(t * (kNanosPerSecond / s.rate)));
+    case Arrival::kPoisson:
+      return NewPoissonSchedule(s.rate / threads,
+                                s.seed ^ (0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(t + 1)));
+    case Arrival::kTrace:
+      return NewTraceSchedule(s.trace, static_cast<size_t>(t), static_cast<size_t>(threads));
+  }
+  return nullptr;
+}
+
+// Hands the workers from "connected" to "go" (or "give up") across threads.
+class StartGate {
+ public:
+  explicit StartGate(int workers) : waiting_(workers) {}
+
+  void Connected(bool ok, const std::string& error) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!ok && first_error_.empty()) first_error_ = error;
+    if (--waiting_ == 0) cv_.notify_all();
+  }
+  // Blocks until every worker has connected or failed; returns the first failure, or "".
+  std::string WaitConnected() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return waiting_ == 0; });
+    return first_error_;
+  }
+  void Open(int64_t start_ns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    start_ns_ = start_ns;
+    opened_ = true;
+    cv_.notify_all();
+  }
+  // Blocks until Open(); returns the start time, or -1 when the run was called off.
+  int64_t WaitOpen() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return opened_; });
+    return start_ns_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_;
+  std::string first_error_;
+  bool opened_ = false;
+  int64_t start_ns_ = -1;
+};
+
+}  // namespace
+
+bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
+             const std::atomic<bool>* interrupt, LoadResult* result, std::string* error) {
+  if (!ValidateLoadSettings(settings, error)) return false;
+  tcp::endpoint endpoint;
+  if (!Resolve(settings.url, &endpoint, error)) return false;
+  const std::string request = SerializeRequest(settings);
+
+  const int threads = settings.threads;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int t = 0; t < threads; ++t) {
+    const int connections = settings.connections / threads + (t < settings.connections % threads);
+    std::unique_ptr<ArrivalSchedule> schedule;
+    if (settings.mode == LoopMode::kOpen) schedule = ScheduleForThread(settings, t);
+    workers.push_back(
+        std::make_unique<Worker>(settings, endpoint, request, connections, std::move(schedule)));
+  }
+
+  StartGate gate(threads);
+  std::atomic<int64_t> stop_at_ns{0};
+  std::atomic<int> running{threads};
+  const double cpu_before = ProcessCpuSeconds();
+  const int64_t wall_before = MonotonicNanos();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, worker = workers[t].get()] {
+      std::string connect_error;
+      const bool ok = worker->Connect(&connect_error);
+      gate.Connected(ok, connect_error);
+      const int64_t start_ns = gate.WaitOpen();
+      if (start_ns >= 0) worker->Run(start_ns, &stop_at_ns);
+      running.fetch_sub(1);
+    });
+  }
+
+  const std::string connect_error = gate.WaitConnected();
+  if (!connect_error.empty()) {
+    gate.Open(-1);
+    for (auto& thread : pool) thread.join();
+    *error = connect_error;
+    return false;
+  }
+  // A short lead lets every thread reach its loop before the first intended send, so the run
+  // does not open with a burst of requests that all missed their times.
+  const int64_t start_ns = MonotonicNanos() + 2 * kNanosPerMilli;
+  gate.Open(start_ns);
+
+  const int64_t total_ns = settings.warmup_ns + settings.duration_ns;
+  int64_t last_report_ns = start_ns;
+  int64_t last_completed = 0;
+  bool interrupted = false;
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const int64_t now_ns = MonotonicNanos();
+    if (!interrupted && interrupt != nullptr && interrupt->load()) {
+      interrupted = true;
+      stop_at_ns.store(now_ns);
+    }
+    if (progress && now_ns - last_report_ns >= kNanosPerSecond) {
+      LoadProgress p;
+      p.elapsed_s = (now_ns - start_ns) / 1e9;
+      p.total_s = total_ns / 1e9;
+      p.warming_up = now_ns < start_ns + settings.warmup_ns;
+      for (const auto& w : workers) p.completed += w->progress();
+      p.recent_rps = (p.completed - last_completed) / ((now_ns - last_report_ns) / 1e9);
+      last_completed = p.completed;
+      last_report_ns = now_ns;
+      progress(p);
+    }
+  }
+  for (auto& thread : pool) thread.join();
+
+  LoadResult r;
+  r.settings = settings;
+  r.cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  r.wall_seconds = (MonotonicNanos() - wall_before) / 1e9;
+  r.cpu_utilization = r.wall_seconds > 0 ? r.cpu_seconds / (r.wall_seconds * threads) : 0;
+  const int64_t window_start_ns = start_ns + settings.warmup_ns;
+  int64_t window_end_ns = window_start_ns + settings.duration_ns;
+  if (interrupted) {
+    r.interrupted = true;
+    window_end_ns = std::min(window_end_ns, stop_at_ns.load());
+  }
+  r.window_s = std::max<int64_t>(0, window_end_ns - window_start_ns) / 1e9;
+  for (const auto& w : workers) {
+    r.counters.Add(w->counters());
+    r.latency.Merge(w->latency());
+    r.service_time.Merge(w->service_time());
+    r.schedule_lag.Merge(w->schedule_lag());
+  }
+  // Closed loop: a request is sent the moment it is started, so its service time is its latency.
+  if (settings.mode == LoopMode::kClosed) r.service_time = r.latency;
+  *result = std::move(r);
+  return true;
+}
+
+}  // namespace servebench

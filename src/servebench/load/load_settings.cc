@@ -1,0 +1,72 @@
+// Copyright servebench authors.
+
+#include "servebench/load/load_settings.h"
+
+namespace servebench {
+
+const char* LoopModeName(LoopMode mode) { return mode == LoopMode::kClosed ? "closed" : "open"; }
+
+const char* ArrivalName(Arrival arrival) {
+  switch (arrival) {
+    case Arrival::kConstant:
+      return "constant";
+    case Arrival::kPoisson:
+      return "poisson";
+    case Arrival::kTrace:
+      return "trace";
+  }
+  return "?";
+}
+
+bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
+  if (s.threads < 1) {
+    *error = "threads must be at least 1";
+    return false;
+  }
+  if (s.mode == LoopMode::kClosed) {
+    if (s.concurrency < 1) {
+      *error = "concurrency must be at least 1";
+      return false;
+    }
+    if (s.connections != s.concurrency) {
+      *error = "in closed loop each outstanding request needs its own connection: connections (" +
+               std::to_string(s.connections) + ") must equal concurrency (" +
+               std::to_string(s.concurrency) + ")";
+      return false;
+    }
+  } else {
+    if (s.arrival == Arrival::kTrace) {
+      if (!s.trace || s.trace->offsets_ns.empty()) {
+        *error = "trace replay needs a non-empty trace";
+        return false;
+      }
+    } else if (!(s.rate > 0) || s.rate > 1e8) {
+      *error = "rate must be a positive number of requests per second (at most 1e8)";
+      return false;
+    }
+  }
+  if (s.connections < 1) {
+    *error = "connections must be at least 1";
+    return false;
+  }
+  if (s.connections < s.threads) {
+    *error = "every thread needs at least one connection: threads (" + std::to_string(s.threads) +
+             ") exceeds connections (" + std::to_string(s.connections) + ")";
+    return false;
+  }
+  if (s.duration_ns <= 0) {
+    *error = "duration must be positive";
+    return false;
+  }
+  if (s.warmup_ns < 0) {
+    *error = "warm-up must not be negative";
+    return false;
+  }
+  if (s.timeout_ns <= 0) {
+    *error = "timeout must be positive";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace servebench

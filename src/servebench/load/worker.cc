@@ -1,0 +1,526 @@
+// Copyright servebench authors.
+
+#include "servebench/load/worker.h"
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include "servebench/core/clock.h"
+#include "servebench/load/response_parser.h"
+
+namespace servebench {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// Large enough for a header and the body bytes that arrive with it; bodies are parsed and
+// dropped as they arrive, so the buffer never needs to hold a whole response.
+constexpr size_t kReadBufferBytes = 64 * 1024;
+constexpr int64_t kMinBackoffNs = 10 * kNanosPerMilli;
+constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
+
+asio::steady_timer::time_point TimePoint(int64_t ns) {
+  return asio::steady_timer::time_point(std::chrono::nanoseconds(ns));
+}
+
+bool WouldBlock(const error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+std::string EndpointText(const tcp::endpoint& ep) {
+  const std::string address = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+struct Worker::Connection {
+  explicit Connection(asio::io_context& io)
+      : socket(io), retry_timer(io), buffer(new char[kReadBufferBytes]) {}
+
+  tcp::socket socket;
+  asio::steady_timer retry_timer;
+  std::optional<ResponseParser> parser;
+  std::unique_ptr<char[]> buffer;
+  size_t buffered = 0;
+  // Bumped whenever the socket is closed; a handler that sees a different value belongs to a
+  // socket that no longer exists and does nothing.
+  uint32_t generation = 0;
+  bool busy = false;      // a request is outstanding (or being re-sent after a stale close)
+  bool measured = false;  // the outstanding request belongs to the measurement window
+  bool reused = false;    // a response has already been read on this socket
+  bool received = false;  // bytes of the current response have arrived
+  bool retried = false;   // the current request was already re-sent once
+  bool resend = false;    // re-send the current request once the socket is re-opened
+  size_t written = 0;
+  int64_t intended_ns = 0;
+  int64_t sent_ns = 0;
+  int64_t deadline_ns = 0;
+  int64_t backoff_ns = 0;
+};
+
+Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
+               const std::string& request, int connections,
+               std::unique_ptr<ArrivalSchedule> schedule)
+    : settings_(settings),
+      endpoint_(endpoint),
+      request_(request),
+      open_loop_(settings.mode == LoopMode::kOpen),
+      tick_ns_(std::clamp<int64_t>(settings.timeout_ns / 10, kNanosPerMilli, 10 * kNanosPerMilli)),
+      // Only this thread ever touches io_: Asio's internal locks would be pure overhead.
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
+      tick_timer_(io_),
+      schedule_timer_(io_),
+      schedule_(std::move(schedule)) {
+  connections_.reserve(connections);
+  for (int i = 0; i < connections; ++i) connections_.push_back(std::make_unique<Connection>(io_));
+  idle_.reserve(connections);
+}
+
+Worker::~Worker() = default;
+
+bool Worker::Connect(std::string* error) {
+  std::string first_error;
+  bool timed_out = false;
+  size_t pending = connections_.size();
+  asio::steady_timer deadline(io_);
+  deadline.expires_after(std::chrono::nanoseconds(settings_.timeout_ns));
+  deadline.async_wait([&](const error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    for (auto& c : connections_) c->socket.close();
+  });
+  for (auto& conn : connections_) {
+    Connection* c = conn.get();
+    c->socket.async_connect(endpoint_, [&, c](const error_code& ec) {
+      if (ec) {
+        if (first_error.empty()) {
+          first_error = timed_out
+                            ? "no answer within the timeout of " +
+                                  std::to_string(settings_.timeout_ns / kNanosPerMilli) + " ms"
+                            : ec.message();
+        }
+      } else {
+        c->socket.set_option(tcp::no_delay(true));
+        c->socket.non_blocking(true);
+      }
+      if (--pending == 0) deadline.cancel();
+    });
+  }
+  io_.run();
+  io_.restart();
+  if (!first_error.empty()) {
+    *error = "connect to " + EndpointText(endpoint_) + ": " + first_error;
+    return false;
+  }
+  return true;
+}
+
+void Worker::Run(int64_t start_ns, const std::atomic<int64_t>* stop_at_ns) {
+  start_ns_ = start_ns;
+  window_start_ns_ = start_ns + settings_.warmup_ns;
+  end_ns_ = window_start_ns_ + settings_.duration_ns;
+  backlog_deadline_ns_ = end_ns_ + settings_.timeout_ns;
+  stop_at_ns_ = stop_at_ns;
+
+  tick_timer_.expires_at(TimePoint(start_ns + tick_ns_));
+  tick_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) Tick();
+  });
+
+  if (open_loop_) {
+    for (auto& c : connections_) idle_.push_back(c.get());
+    idle_since_ns_ = start_ns;
+    AdvanceSchedule();
+    ArmScheduleTimer();
+  } else {
+    std::this_thread::sleep_until(TimePoint(start_ns));
+    for (auto& c : connections_) StartRequest(c.get(), 0, MonotonicNanos());
+  }
+  io_.run();
+}
+
+// ---- Request life cycle -------------------------------------------------------------------
+
+void Worker::StartRequest(Connection* c, int64_t intended_ns, int64_t now_ns) {
+  c->busy = true;
+  ++busy_;
+  c->intended_ns = open_loop_ ? intended_ns : now_ns;
+  c->sent_ns = now_ns;
+  c->deadline_ns = now_ns + settings_.timeout_ns;
+  c->measured = InWindow(c->intended_ns);
+  c->received = false;
+  c->retried = false;
+  c->written = 0;
+  c->parser.emplace();
+  if (settings_.method == "HEAD") c->parser->skip(true);
+  if (c->measured) ++counters_.sent;
+  Write(c);
+}
+
+void Worker::Write(Connection* c) {
+  while (c->written < request_.size()) {
+    error_code ec;
+    size_t n = c->socket.write_some(
+        asio::buffer(request_.data() + c->written, request_.size() - c->written), ec);
+    if (WouldBlock(ec)) {
+      const uint32_t generation = c->generation;
+      c->socket.async_wait(tcp::socket::wait_write, [this, c, generation](const error_code& ec) {
+        if (generation != c->generation) return;
+        if (ec) {
+          OnConnectionLost(c);
+        } else {
+          Write(c);
+        }
+      });
+      return;
+    }
+    if (ec) {
+      OnConnectionLost(c);
+      return;
+    }
+    c->written += n;
+  }
+  WaitReadable(c);
+}
+
+// Waiting for readiness instead of issuing an asynchronous read saves the speculative read
+// that would fail with EAGAIN on every request: the response is never there yet.
+void Worker::WaitReadable(Connection* c) {
+  const uint32_t generation = c->generation;
+  c->socket.async_wait(tcp::socket::wait_read, [this, c, generation](const error_code& ec) {
+    if (generation != c->generation) return;
+    if (ec) {
+      OnConnectionLost(c);
+    } else {
+      OnReadable(c);
+    }
+  });
+}
+
+void Worker::OnReadable(Connection* c) {
+  for (;;) {
+    if (c->buffered == kReadBufferBytes) {  // a header larger than the buffer
+      Fail(c, Failure::kProtocol);
+      return;
+    }
+    error_code ec;
+    size_t n = c->socket.read_some(
+        asio::buffer(c->buffer.get() + c->buffered, kReadBufferBytes - c->buffered), ec);
+    if (WouldBlock(ec)) {
+      WaitReadable(c);
+      return;
+    }
+    if (ec) {
+      OnConnectionLost(c);
+      return;
+    }
+    const int64_t arrived_ns = MonotonicNanos();
+    c->received = true;
+    c->buffered += n;
+
+    size_t offset = 0;
+    while (offset < c->buffered) {
+      boost::beast::error_code parse_ec;
+      size_t used =
+          c->parser->put(asio::buffer(c->buffer.get() + offset, c->buffered - offset), parse_ec);
+      offset += used;
+      if (parse_ec == boost::beast::http::error::need_more) break;
+      if (parse_ec) {
+        Fail(c, Failure::kProtocol);
+        return;
+      }
+      if (c->parser->is_done()) {
+        const int status = c->parser->status();
+        if (status >= 200 || status == 101) break;
+        c->parser.emplace();  // an interim 1xx response: the real one follows
+        if (settings_.method == "HEAD") c->parser->skip(true);
+      } else if (used == 0) {
+        break;
+      }
+    }
+    if (offset > 0) {
+      std::memmove(c->buffer.get(), c->buffer.get() + offset, c->buffered - offset);
+      c->buffered -= offset;
+    }
+    if (c->parser->is_done()) {
+      OnResponse(c, arrived_ns);
+      return;
+    }
+  }
+}
+
+void Worker::OnResponse(Connection* c, int64_t now_ns) {
+  const int status = c->parser->status();
+  const bool keep_alive = c->parser->keep_alive();
+  const bool ok = status >= 200 && status < 300;
+  c->busy = false;
+  --busy_;
+  c->reused = true;
+  progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (c->measured) {
+    ++counters_.completed;
+    ++counters_.status_codes[status > 0 && status < 600 ? status : 0];
+    if (ok) {
+      ++counters_.ok;
+      latency_.Record(now_ns - c->intended_ns);
+      // In closed loop the intended time is the send time: the engine copies latency instead.
+      if (open_loop_) service_time_.Record(now_ns - c->sent_ns);
+    } else {
+      ++counters_.errors.http_status;
+    }
+  }
+  if (ok && now_ns >= window_start_ns_ && now_ns < end_ns_) ++counters_.ok_in_window;
+  if (!keep_alive) {
+    Reopen(c);
+    return;
+  }
+  OnFree(c, now_ns);
+}
+
+void Worker::OnConnectionLost(Connection* c) {
+  if (c->busy) {
+    // A response delimited by the end of the connection (no Content-Length, not chunked).
+    if (c->received && c->parser->need_eof()) {
+      boost::beast::error_code ec;
+      c->parser->put_eof(ec);
+      if (!ec && c->parser->is_done()) {
+        const int64_t now_ns = MonotonicNanos();
+        ++c->generation;  // the socket is finished; OnResponse reopens (keep_alive is false)
+        OnResponse(c, now_ns);
+        return;
+      }
+    }
+    // A kept-alive connection that the server had already closed (an idle timeout): the
+    // request never reached it, so it is re-sent once on a new connection, as HTTP clients do.
+    if (c->reused && !c->received && !c->retried) {
+      c->retried = true;
+      c->resend = true;
+      ++counters_.stale_retries;
+      Reopen(c);
+      return;
+    }
+  }
+  Fail(c, Failure::kConnect);
+}
+
+void Worker::Fail(Connection* c, Failure failure) {
+  if (c->busy) {
+    c->busy = false;
+    c->resend = false;
+    --busy_;
+    progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (c->measured) {
+      switch (failure) {
+        case Failure::kConnect:
+          ++counters_.errors.connect;
+          break;
+        case Failure::kTimeout:
+          ++counters_.errors.timeout;
+          break;
+        case Failure::kProtocol:
+          ++counters_.errors.protocol;
+          break;
+      }
+    }
+  }
+  Reopen(c);
+}
+
+// ---- Connection life cycle ----------------------------------------------------------------
+
+void Worker::Reopen(Connection* c) {
+  ++c->generation;
+  error_code ignored;
+  c->socket.close(ignored);
+  c->buffered = 0;
+  c->reused = false;
+  if (finished_) return;
+  ++counters_.reconnects;
+  const uint32_t generation = c->generation;
+  c->socket.async_connect(endpoint_, [this, c, generation](const error_code& ec) {
+    if (generation != c->generation) return;
+    OnReopened(c, ec);
+  });
+}
+
+void Worker::OnReopened(Connection* c, const error_code& ec) {
+  const int64_t now_ns = MonotonicNanos();
+  if (ec) {
+    ++counters_.connect_failures;
+    if (c->busy) {  // the re-send of a request has no connection: it failed
+      c->resend = false;
+      c->busy = false;
+      --busy_;
+      progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (c->measured) ++counters_.errors.connect;
+    }
+    // Retry with exponential back-off while the run still needs connections, so that a dead
+    // server costs a few attempts per second rather than a busy loop.
+    const bool still_needed = open_loop_ ? now_ns < backlog_deadline_ns_ : now_ns < end_ns_;
+    if (!still_needed) {
+      MaybeFinish(now_ns);
+      return;
+    }
+    c->backoff_ns = std::clamp(c->backoff_ns * 2, kMinBackoffNs, kMaxBackoffNs);
+    ++c->generation;
+    error_code ignored;
+    c->socket.close(ignored);
+    const uint32_t generation = c->generation;
+    c->retry_timer.expires_at(TimePoint(now_ns + c->backoff_ns));
+    c->retry_timer.async_wait([this, c, generation](const error_code& ec) {
+      if (ec || generation != c->generation || finished_) return;
+      Reopen(c);
+    });
+    MaybeFinish(now_ns);
+    return;
+  }
+  c->backoff_ns = 0;
+  error_code ignored;
+  c->socket.set_option(tcp::no_delay(true), ignored);
+  c->socket.non_blocking(true, ignored);
+  if (c->resend) {
+    c->resend = false;
+    c->sent_ns = now_ns;
+    c->deadline_ns = now_ns + settings_.timeout_ns;
+    c->received = false;
+    c->written = 0;
+    c->parser.emplace();
+    if (settings_.method == "HEAD") c->parser->skip(true);
+    Write(c);
+    return;
+  }
+  OnFree(c, now_ns);
+}
+
+void Worker::OnFree(Connection* c, int64_t now_ns) {
+  if (finished_) return;
+  if (open_loop_) {
+    if (idle_.empty()) idle_since_ns_ = now_ns;
+    idle_.push_back(c);
+    Dispatch(now_ns);
+    return;
+  }
+  if (now_ns < end_ns_) {
+    StartRequest(c, 0, MonotonicNanos());
+  } else {
+    MaybeFinish(now_ns);
+  }
+}
+
+// ---- Open loop ----------------------------------------------------------------------------
+
+void Worker::AdvanceSchedule() {
+  int64_t offset_ns = 0;
+  has_next_ = schedule_->Next(&offset_ns);
+  if (has_next_) next_intended_ns_ = start_ns_ + offset_ns;
+}
+
+void Worker::Dispatch(int64_t now_ns) {
+  if (finished_) return;
+  while (has_next_ && !idle_.empty() && next_intended_ns_ < end_ns_) {
+    const int64_t intended_ns = next_intended_ns_;
+    if (intended_ns > now_ns) {
+      now_ns = MonotonicNanos();
+      if (intended_ns > now_ns) break;
+    }
+    if (now_ns > backlog_deadline_ns_) break;  // Finish() counts what is left as timeouts
+    Connection* c = idle_.back();
+    idle_.pop_back();
+    // The request could have gone at `ready_ns`: its intended time, or later if no connection
+    // was free then. Lateness beyond that is the generator's own.
+    const bool waited_for_connection = idle_since_ns_ > intended_ns;
+    const int64_t ready_ns = std::max(intended_ns, idle_since_ns_);
+    AdvanceSchedule();
+    const int64_t send_ns = MonotonicNanos();
+    if (InWindow(intended_ns)) {
+      ++counters_.scheduled;
+      schedule_lag_.Record(send_ns - intended_ns);
+      if (waited_for_connection) ++counters_.queued;
+      if (send_ns - ready_ns > settings_.late_threshold_ns) ++counters_.late;
+    }
+    StartRequest(c, intended_ns, send_ns);
+    now_ns = send_ns;
+  }
+  ArmScheduleTimer();
+  MaybeFinish(now_ns);
+}
+
+void Worker::ArmScheduleTimer() {
+  // Without a free connection there is nothing to send at the next time; the next completion
+  // dispatches instead.
+  if (finished_ || !has_next_ || idle_.empty() || next_intended_ns_ >= end_ns_) return;
+  if (schedule_timer_at_ns_ == next_intended_ns_) return;
+  schedule_timer_at_ns_ = next_intended_ns_;
+  schedule_timer_.expires_at(TimePoint(next_intended_ns_));
+  schedule_timer_.async_wait([this](const error_code& ec) {
+    if (ec) return;
+    schedule_timer_at_ns_ = -1;
+    Dispatch(MonotonicNanos());
+  });
+}
+
+// ---- Housekeeping -------------------------------------------------------------------------
+
+void Worker::Tick() {
+  if (finished_) return;
+  const int64_t now_ns = MonotonicNanos();
+  const int64_t stop_at = stop_at_ns_->load(std::memory_order_relaxed);
+  if (stop_at > 0 && stop_at < end_ns_) {
+    end_ns_ = std::max(stop_at, start_ns_);
+    backlog_deadline_ns_ = end_ns_;  // the user asked to stop: no catching up
+  }
+  for (auto& conn : connections_) {
+    Connection* c = conn.get();
+    if (c->busy && now_ns >= c->deadline_ns) Fail(c, Failure::kTimeout);
+  }
+  if (open_loop_) {
+    Dispatch(now_ns);
+  } else {
+    MaybeFinish(now_ns);
+  }
+  if (finished_) return;
+  tick_timer_.expires_at(TimePoint(now_ns + tick_ns_));
+  tick_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) Tick();
+  });
+}
+
+void Worker::MaybeFinish(int64_t now_ns) {
+  if (finished_ || busy_ > 0) return;
+  const bool issuing_done =
+      open_loop_ ? (!has_next_ || next_intended_ns_ >= end_ns_ || now_ns > backlog_deadline_ns_)
+                 : now_ns >= end_ns_;
+  if (issuing_done) Finish(now_ns);
+}
+
+void Worker::Finish(int64_t) {
+  finished_ = true;
+  // Requests of the window that never found a connection before the backlog deadline waited
+  // longer than the timeout: they count as timeouts.
+  while (open_loop_ && has_next_ && next_intended_ns_ < end_ns_) {
+    if (InWindow(next_intended_ns_)) {
+      ++counters_.scheduled;
+      ++counters_.errors.timeout;
+    }
+    AdvanceSchedule();
+  }
+  error_code ignored;
+  tick_timer_.cancel();
+  schedule_timer_.cancel();
+  for (auto& c : connections_) {
+    ++c->generation;
+    c->retry_timer.cancel();
+    c->socket.close(ignored);
+  }
+}
+
+}  // namespace servebench

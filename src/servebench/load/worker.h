@@ -1,0 +1,121 @@
+// Copyright servebench authors.
+//
+// One load-generating thread, as in wrk: its own event loop, its own connections, its own
+// counters and histograms. Nothing is shared with other workers while the run is on, so nothing
+// in the per-request path locks or allocates; the engine merges the workers afterwards.
+
+#ifndef SERVEBENCH_LOAD_WORKER_H_
+#define SERVEBENCH_LOAD_WORKER_H_
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "servebench/core/arrival_schedule.h"
+#include "servebench/core/histogram.h"
+#include "servebench/load/load_result.h"
+#include "servebench/load/load_settings.h"
+
+namespace servebench {
+
+class Worker {
+ public:
+  // `schedule` is this worker's share of the open-loop arrivals (null in closed loop).
+  Worker(const LoadSettings& settings, const boost::asio::ip::tcp::endpoint& endpoint,
+         const std::string& request, int connections, std::unique_ptr<ArrivalSchedule> schedule);
+  ~Worker();
+
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Opens every connection, waiting at most the request timeout. On failure returns false with
+  // the reason in *error ("connect to 127.0.0.1:9: Connection refused").
+  bool Connect(std::string* error);
+
+  // Runs the load from `start_ns` (MonotonicNanos) until the window has ended and every request
+  // of it has completed or timed out. Stops early, as if the window ended then, once *stop_at_ns
+  // is set to a time (it is 0 until then); the engine sets it when the user interrupts.
+  void Run(int64_t start_ns, const std::atomic<int64_t>* stop_at_ns);
+
+  // Completed requests so far (any status, warm-up included); readable from any thread.
+  int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
+
+  // Results, valid after Run() returns.
+  const LoadCounters& counters() const { return counters_; }
+  const Histogram& latency() const { return latency_; }
+  const Histogram& service_time() const { return service_time_; }
+  const Histogram& schedule_lag() const { return schedule_lag_; }
+
+ private:
+  struct Connection;
+  enum class Failure { kConnect, kTimeout, kProtocol };
+
+  // Request life cycle.
+  void StartRequest(Connection* c, int64_t intended_ns, int64_t now_ns);
+  void Write(Connection* c);
+  void WaitReadable(Connection* c);
+  void OnReadable(Connection* c);
+  void OnResponse(Connection* c, int64_t now_ns);
+  void OnConnectionLost(Connection* c);
+  void Fail(Connection* c, Failure failure);
+
+  // Connection life cycle.
+  void Reopen(Connection* c);
+  void OnReopened(Connection* c, const boost::system::error_code& ec);
+  void OnFree(Connection* c, int64_t now_ns);
+
+  // Open loop: sends every due intended time on free connections, then arms the timer for the
+  // next one.
+  void Dispatch(int64_t now_ns);
+  void AdvanceSchedule();
+  void ArmScheduleTimer();
+
+  void Tick();
+  void MaybeFinish(int64_t now_ns);
+  void Finish(int64_t now_ns);
+
+  bool InWindow(int64_t start_ns) const {
+    return start_ns >= window_start_ns_ && start_ns < end_ns_;
+  }
+
+  const LoadSettings& settings_;
+  const boost::asio::ip::tcp::endpoint endpoint_;
+  const std::string& request_;
+  const bool open_loop_;
+  const int64_t tick_ns_;
+
+  boost::asio::io_context io_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer schedule_timer_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> idle_;  // open loop: free connections, most recently freed last
+  int64_t idle_since_ns_ = 0;      // open loop: since when idle_ has been non-empty
+  int busy_ = 0;
+
+  std::unique_ptr<ArrivalSchedule> schedule_;
+  int64_t next_intended_ns_ = 0;  // absolute; valid while has_next_
+  bool has_next_ = false;
+  int64_t schedule_timer_at_ns_ = -1;
+
+  int64_t start_ns_ = 0;
+  int64_t window_start_ns_ = 0;
+  int64_t end_ns_ = 0;               // end of the window: no request starts at or after it
+  int64_t backlog_deadline_ns_ = 0;  // open loop: overdue requests are sent until then
+  const std::atomic<int64_t>* stop_at_ns_ = nullptr;
+  bool finished_ = false;
+
+  LoadCounters counters_;
+  Histogram latency_ = Histogram::ForLatency();
+  Histogram service_time_ = Histogram::ForLatency();
+  Histogram schedule_lag_ = Histogram::ForLatency();
+  std::atomic<int64_t> progress_{0};
+};
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_LOAD_WORKER_H_

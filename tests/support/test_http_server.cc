@@ -1,0 +1,132 @@
+// Copyright servebench authors.
+
+#include "test_http_server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <utility>  // Boost 1.74 Asio uses std::exchange without including it
+
+#include "servebench/core/clock.h"
+
+namespace servebench::testing {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const TestHttpServer::Options& options,
+          std::atomic<int64_t>* requests)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        options_(options),
+        requests_(requests) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    request_ = {};
+    http::async_read(socket_, buffer_, request_,
+                     [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                       if (!ec) self->OnRequest();
+                     });
+  }
+
+  void OnRequest() {
+    const int64_t arrival_ns = MonotonicNanos();
+    requests_->fetch_add(1);
+    const int64_t delay = options_.delay_ns ? options_.delay_ns(arrival_ns) : 0;
+    if (delay <= 0) {
+      Respond();
+      return;
+    }
+    timer_.expires_at(asio::steady_timer::time_point(std::chrono::nanoseconds(arrival_ns + delay)));
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->Respond();
+    });
+  }
+
+  void Respond() {
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<http::status>(options_.status));
+    response_.set(http::field::content_type, "text/plain");
+    response_.body() = options_.body;
+    response_.keep_alive(!options_.close_after_response && request_.keep_alive());
+    response_.prepare_payload();
+    http::async_write(socket_, response_,
+                      [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (!self->response_.keep_alive()) {
+                          boost::system::error_code ignored;
+                          self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->Read();
+                      });
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  const TestHttpServer::Options& options_;
+  std::atomic<int64_t>* requests_;
+  boost::beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+};
+
+}  // namespace
+
+struct TestHttpServer::Impl {
+  explicit Impl(Options o) : options(std::move(o)), acceptor(io) {}
+
+  void Accept(std::atomic<int64_t>* requests) {
+    acceptor.async_accept([this, requests](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      socket.set_option(tcp::no_delay(true));
+      std::make_shared<Session>(std::move(socket), options, requests)->Start();
+      Accept(requests);
+    });
+  }
+
+  Options options;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::thread thread;
+};
+
+TestHttpServer::TestHttpServer(Options options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  port_ = impl_->acceptor.local_endpoint().port();
+  impl_->Accept(&requests_);
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+TestHttpServer::~TestHttpServer() {
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+std::string TestHttpServer::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+uint16_t UnusedLoopbackPort() {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+}  // namespace servebench::testing

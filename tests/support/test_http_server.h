@@ -1,0 +1,51 @@
+// Copyright servebench authors.
+//
+// A real HTTP/1.1 server for tests, on a loopback port of its own, whose response time the test
+// controls: each request is answered after a delay the test's function chooses, on a timer, so
+// one thread serves any number of slow requests at once. The known delay is the truth the load
+// engine's measurements are checked against.
+
+#ifndef SERVEBENCH_TESTS_SUPPORT_TEST_HTTP_SERVER_H_
+#define SERVEBENCH_TESTS_SUPPORT_TEST_HTTP_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace servebench::testing {
+
+class TestHttpServer {
+ public:
+  struct Options {
+    // Delay before answering a request that arrived at `arrival_ns` (MonotonicNanos); the
+    // default answers at once.
+    std::function<int64_t(int64_t arrival_ns)> delay_ns;
+    int status = 200;
+    std::string body = "ok\n";
+    // Close the connection after every response ("Connection: close").
+    bool close_after_response = false;
+  };
+
+  explicit TestHttpServer(Options options);
+  ~TestHttpServer();  // stops the server and joins its thread
+
+  uint16_t port() const { return port_; }
+  std::string url(const std::string& path = "/") const;
+  int64_t requests() const { return requests_.load(); }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint16_t port_ = 0;
+  std::atomic<int64_t> requests_{0};
+};
+
+// A port on 127.0.0.1 that nothing listens on (bound, then released).
+uint16_t UnusedLoopbackPort();
+
+}  // namespace servebench::testing
+
+#endif  // SERVEBENCH_TESTS_SUPPORT_TEST_HTTP_SERVER_H_
