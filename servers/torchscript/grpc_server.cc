@@ -1,0 +1,247 @@
+#include "grpc_server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+
+#include "grpc_codec.h"
+#include "inference.h"
+#include "proto/grpc_predict_v2.grpc.pb.h"
+
+namespace servebench::ts {
+
+namespace {
+
+using inference::GRPCInferenceService;
+using Service = GRPCInferenceService::AsyncService;
+
+grpc::Status ToGrpc(const Status& st) {
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  switch (st.code()) {
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kInvalidArgument:
+      code = grpc::StatusCode::INVALID_ARGUMENT;
+      break;
+    case StatusCode::kNotFound:
+      code = grpc::StatusCode::NOT_FOUND;
+      break;
+    case StatusCode::kUnavailable:
+      code = grpc::StatusCode::UNAVAILABLE;
+      break;
+    case StatusCode::kTooLarge:
+      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+      break;
+    case StatusCode::kInternal:
+      code = grpc::StatusCode::INTERNAL;
+      break;
+    case StatusCode::kFailedPrecondition:
+      code = grpc::StatusCode::FAILED_PRECONDITION;
+      break;
+  }
+  return grpc::Status(code, st.message());
+}
+
+// A completion-queue tag: one outstanding operation of one call.
+class Call {
+ public:
+  virtual ~Call() = default;
+  virtual void Proceed(bool ok) = 0;
+};
+
+// One unary RPC from request to finish. `Handle` answers through Finish, now or later and from
+// any thread; a new call of the same kind is armed as soon as this one arrives.
+template <typename Request, typename Response>
+class UnaryCall : public Call {
+ public:
+  using RequestMethod = void (Service::*)(grpc::ServerContext*, Request*,
+                                          grpc::ServerAsyncResponseWriter<Response>*,
+                                          grpc::CompletionQueue*, grpc::ServerCompletionQueue*,
+                                          void*);
+  using Handler = std::function<void(UnaryCall*)>;
+
+  static void Arm(Service* service, grpc::ServerCompletionQueue* cq, RequestMethod method,
+                  Handler handler) {
+    auto* call = new UnaryCall(service, cq, method, std::move(handler));
+    (service->*method)(&call->context_, &call->request_, &call->writer_, cq, cq, call);
+  }
+
+  void Proceed(bool ok) override {
+    if (finished_ || !ok) {
+      delete this;  // finished, or the server is shutting down before this call arrived
+      return;
+    }
+    Arm(service_, cq_, method_, handler_);
+    handler_(this);
+  }
+
+  const Request& request() const { return request_; }
+  Response* response() { return &response_; }
+  void Finish(const Status& status) {
+    finished_ = true;
+    if (status.ok()) {
+      writer_.Finish(response_, grpc::Status::OK, this);
+    } else {
+      writer_.FinishWithError(ToGrpc(status), this);
+    }
+  }
+
+ private:
+  UnaryCall(Service* service, grpc::ServerCompletionQueue* cq, RequestMethod method,
+            Handler handler)
+      : service_(service),
+        cq_(cq),
+        method_(method),
+        handler_(std::move(handler)),
+        writer_(&context_) {}
+
+  Service* service_;
+  grpc::ServerCompletionQueue* cq_;
+  RequestMethod method_;
+  Handler handler_;
+  grpc::ServerContext context_;
+  Request request_;
+  Response response_;
+  grpc::ServerAsyncResponseWriter<Response> writer_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+struct GrpcServer::Impl {
+  ServerState* state;
+  Service service;
+  std::unique_ptr<grpc::Server> server;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
+  std::vector<std::thread> threads;
+
+  void ArmAll(grpc::ServerCompletionQueue* cq);
+  void Poll(grpc::ServerCompletionQueue* cq) {
+    void* tag;
+    bool ok;
+    while (cq->Next(&tag, &ok)) static_cast<Call*>(tag)->Proceed(ok);
+  }
+};
+
+void GrpcServer::Impl::ArmAll(grpc::ServerCompletionQueue* cq) {
+  ServerState* st = state;
+  using namespace inference;
+
+  UnaryCall<ServerLiveRequest, ServerLiveResponse>::Arm(&service, cq, &Service::RequestServerLive,
+                                                        [](auto* call) {
+                                                          call->response()->set_live(true);
+                                                          call->Finish(Status::Ok());
+                                                        });
+  UnaryCall<ServerReadyRequest, ServerReadyResponse>::Arm(
+      &service, cq, &Service::RequestServerReady, [st](auto* call) {
+        call->response()->set_ready(st->ready.load());
+        call->Finish(Status::Ok());
+      });
+  UnaryCall<ModelReadyRequest, ModelReadyResponse>::Arm(
+      &service, cq, &Service::RequestModelReady, [st](auto* call) {
+        std::shared_ptr<ModelVersion> model;
+        Status s = st->repository->Find(call->request().name(), call->request().version(), &model);
+        if (!s.ok() && !st->repository->Known(call->request().name())) return call->Finish(s);
+        call->response()->set_ready(s.ok());
+        call->Finish(Status::Ok());
+      });
+  UnaryCall<ServerMetadataRequest, ServerMetadataResponse>::Arm(
+      &service, cq, &Service::RequestServerMetadata, [](auto* call) {
+        auto* r = call->response();
+        r->set_name(kServerName);
+        r->set_version(kServerVersion);
+        for (const char* e : {"binary_tensor_data", "statistics", "model_repository"}) {
+          r->add_extensions(e);
+        }
+        call->Finish(Status::Ok());
+      });
+  UnaryCall<ModelMetadataRequest, ModelMetadataResponse>::Arm(
+      &service, cq, &Service::RequestModelMetadata, [st](auto* call) {
+        std::shared_ptr<ModelVersion> model;
+        const auto& req = call->request();
+        if (Status s = st->repository->Find(req.name(), req.version(), &model); !s.ok()) {
+          return call->Finish(s);
+        }
+        auto* r = call->response();
+        const ModelSpec& spec = model->spec;
+        r->set_name(spec.name);
+        r->set_platform(spec.platform);
+        for (const auto& v : st->repository->Versions(req.name())) r->add_versions(v->version_name);
+        auto fill = [&spec](const std::vector<TensorSpec>& tensors, auto add) {
+          for (const TensorSpec& t : tensors) {
+            auto* m = add();
+            m->set_name(t.name);
+            m->set_datatype(std::string(DataTypeName(t.type)));
+            for (int64_t d : FullShape(spec, t)) m->add_shape(d);
+          }
+        };
+        fill(spec.inputs, [r] { return r->add_inputs(); });
+        fill(spec.outputs, [r] { return r->add_outputs(); });
+        call->Finish(Status::Ok());
+      });
+  UnaryCall<ModelInferRequest,
+            ModelInferResponse>::Arm(&service, cq, &Service::RequestModelInfer, [st](auto* call) {
+    Clock::time_point received = Clock::now();
+    const auto& req = call->request();
+    std::shared_ptr<ModelVersion> model;
+    if (Status s = st->repository->Find(req.model_name(), req.model_version(), &model); !s.ok()) {
+      return call->Finish(s);
+    }
+    InferRequest infer;
+    if (Status s = FromGrpcRequest(req, &infer); !s.ok()) {
+      model->stats.fail.Add(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - received).count()));
+      return call->Finish(s);
+    }
+    InferDone done = [call, name = model->spec.name, version = model->version_name, id = infer.id](
+                         const Status& s, std::vector<Tensor>&& outputs, const PreparedRequest&) {
+      if (!s.ok()) return call->Finish(s);
+      ToGrpcResponse(name, version, id, std::move(outputs), call->response());
+      call->Finish(Status::Ok());
+    };
+    if (Status s = SubmitInference(*model, &infer, received, std::move(done)); !s.ok()) {
+      call->Finish(s);
+    }
+  });
+}
+
+GrpcServer::GrpcServer(ServerState* state) : impl_(std::make_unique<Impl>()) {
+  impl_->state = state;
+}
+
+GrpcServer::~GrpcServer() { Shutdown(std::chrono::milliseconds(0)); }
+
+Status GrpcServer::Start(const std::string& address, int port, int threads,
+                         size_t max_message_bytes) {
+  grpc::ServerBuilder builder;
+  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  builder.AddListeningPort(host + ":" + std::to_string(port), grpc::InsecureServerCredentials(),
+                           &port_);
+  builder.RegisterService(&impl_->service);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  builder.SetMaxSendMessageSize(-1);
+  for (int i = 0; i < threads; ++i) impl_->queues.push_back(builder.AddCompletionQueue());
+  impl_->server = builder.BuildAndStart();
+  if (!impl_->server || port_ == 0) {
+    impl_->queues.clear();
+    impl_->server.reset();
+    return Status::Unavailable("cannot listen for gRPC on " + address + ":" + std::to_string(port));
+  }
+  for (auto& cq : impl_->queues) {
+    impl_->ArmAll(cq.get());
+    impl_->threads.emplace_back([this, q = cq.get()] { impl_->Poll(q); });
+  }
+  return Status::Ok();
+}
+
+void GrpcServer::Shutdown(std::chrono::milliseconds deadline) {
+  if (!impl_->server) return;
+  impl_->server->Shutdown(std::chrono::system_clock::now() + deadline);
+  for (auto& cq : impl_->queues) cq->Shutdown();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->queues.clear();
+  impl_->server.reset();
+}
+
+}  // namespace servebench::ts
