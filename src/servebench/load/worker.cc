@@ -192,69 +192,57 @@ void Worker::Write(Connection* c) {
   WaitReadable(c);
 }
 
-// Waiting for readiness instead of issuing an asynchronous read saves the speculative read
-// that would fail with EAGAIN on every request: the response is never there yet.
 void Worker::WaitReadable(Connection* c) {
+  if (c->buffered == kReadBufferBytes) {  // a header larger than the buffer
+    Fail(c, Failure::kProtocol);
+    return;
+  }
   const uint32_t generation = c->generation;
-  c->socket.async_wait(tcp::socket::wait_read, [this, c, generation](const error_code& ec) {
-    if (generation != c->generation) return;
-    if (ec) {
-      OnConnectionLost(c);
-    } else {
-      OnReadable(c);
-    }
-  });
+  c->socket.async_read_some(
+      asio::buffer(c->buffer.get() + c->buffered, kReadBufferBytes - c->buffered),
+      [this, c, generation](const error_code& ec, size_t n) {
+        if (generation != c->generation) return;
+        if (ec) {
+          OnConnectionLost(c);
+        } else {
+          OnReadable(c, n);
+        }
+      });
 }
 
-void Worker::OnReadable(Connection* c) {
-  for (;;) {
-    if (c->buffered == kReadBufferBytes) {  // a header larger than the buffer
+void Worker::OnReadable(Connection* c, size_t n) {
+  const int64_t arrived_ns = MonotonicNanos();
+  c->received = true;
+  c->buffered += n;
+
+  size_t offset = 0;
+  while (offset < c->buffered) {
+    boost::beast::error_code parse_ec;
+    size_t used =
+        c->parser->put(asio::buffer(c->buffer.get() + offset, c->buffered - offset), parse_ec);
+    offset += used;
+    if (parse_ec == boost::beast::http::error::need_more) break;
+    if (parse_ec) {
       Fail(c, Failure::kProtocol);
       return;
     }
-    error_code ec;
-    size_t n = c->socket.read_some(
-        asio::buffer(c->buffer.get() + c->buffered, kReadBufferBytes - c->buffered), ec);
-    if (WouldBlock(ec)) {
-      WaitReadable(c);
-      return;
-    }
-    if (ec) {
-      OnConnectionLost(c);
-      return;
-    }
-    const int64_t arrived_ns = MonotonicNanos();
-    c->received = true;
-    c->buffered += n;
-
-    size_t offset = 0;
-    while (offset < c->buffered) {
-      boost::beast::error_code parse_ec;
-      size_t used =
-          c->parser->put(asio::buffer(c->buffer.get() + offset, c->buffered - offset), parse_ec);
-      offset += used;
-      if (parse_ec == boost::beast::http::error::need_more) break;
-      if (parse_ec) {
-        Fail(c, Failure::kProtocol);
-        return;
-      }
-      if (c->parser->is_done()) {
-        const int status = c->parser->status();
-        if (status >= 200 || status == 101) break;
-        c->parser.emplace();  // an interim 1xx response: the real one follows
-        if (settings_.method == "HEAD") c->parser->skip(true);
-      } else if (used == 0) {
-        break;
-      }
-    }
-    if (offset > 0) {
-      std::memmove(c->buffer.get(), c->buffer.get() + offset, c->buffered - offset);
-      c->buffered -= offset;
-    }
     if (c->parser->is_done()) {
-      OnResponse(c, arrived_ns);
-      return;
+      const int status = c->parser->status();
+      if (status >= 200 || status == 101) break;
+      c->parser.emplace();  // an interim 1xx response: the real one follows
+      if (settings_.method == "HEAD") c->parser->skip(true);
+    } else if (used == 0) {
+      break;
     }
+  }
+  if (offset > 0) {
+    std::memmove(c->buffer.get(), c->buffer.get() + offset, c->buffered - offset);
+    c->buffered -= offset;
+  }
+  if (c->parser->is_done()) {
+    OnResponse(c, arrived_ns);
+  } else {
+    WaitReadable(c);
   }
 }
 

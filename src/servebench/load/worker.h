@@ -59,7 +59,7 @@ class Worker {
   void StartRequest(Connection* c, int64_t intended_ns, int64_t now_ns);
   void Write(Connection* c);
   void WaitReadable(Connection* c);
-  void OnReadable(Connection* c);
+  void OnReadable(Connection* c, size_t bytes);
   void OnResponse(Connection* c, int64_t now_ns);
   void OnConnectionLost(Connection* c);
   void Fail(Connection* c, Failure failure);
