@@ -46,9 +46,6 @@ def main(argv: list[str] | None = None) -> int:
         print(out)
         return 0
 
-    # torch logs through glog; qnnpack's dynamic Linear warns on every call that it ignores
-    # reduce_range (harmless, and stated in the int8 cards). Must be set before torch loads.
-    os.environ.setdefault("GLOG_minloglevel", "2")
     import torch  # imported late so --help and --print-default stay fast
 
     from servebench_zoo import zoo

@@ -8,7 +8,10 @@ convolutions several times faster than qnnpack here; qnnpack wins some tiny Line
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
+import sys
 import time
 from typing import Callable, Iterable
 
@@ -64,6 +67,26 @@ def time_forward(model: nn.Module, example: torch.Tensor, budget_s: float = 0.3,
     return samples[len(samples) // 2]
 
 
+@contextlib.contextmanager
+def quiet_native_warnings():
+    """Silence the C++ side's stderr for a moment.
+
+    qnnpack's dynamic Linear prints "qnnpack incorrectly ignores reduce_range" through glog on
+    every call (torch 1.13 always passes reduce_range=True); neither GLOG_minloglevel nor
+    TORCH_CPP_LOG_LEVEL stops it, so the timing loops redirect file descriptor 2 instead.
+    The fact is recorded in the int8 cards.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def time_engines(build: Callable[[str], nn.Module], example: torch.Tensor) -> tuple[dict, dict]:
     """Build the quantized model once per available engine and time each at batch 1 on one
     thread. Returns ({engine: median us}, {engine: model}); the caller picks by its policy."""
@@ -77,7 +100,8 @@ def time_engines(build: Callable[[str], nn.Module], example: torch.Tensor) -> tu
     try:
         for engine in candidates:
             built[engine] = build(engine)
-            timings[engine] = round(time_forward(built[engine], example), 2)
+            with quiet_native_warnings():
+                timings[engine] = round(time_forward(built[engine], example), 2)
     finally:
         torch.set_num_threads(threads)
     return timings, built

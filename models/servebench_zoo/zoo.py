@@ -9,6 +9,7 @@ card, the family is reused untouched.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import fcntl
 import hashlib
@@ -293,10 +294,13 @@ def write_variant(variant: Variant, family: str, key: str, options: Options, dir
     example = torch.zeros(1, *variant.input_dims)
     if variant.quantized_engine:
         torch.backends.quantized.engine = variant.quantized_engine
+    # qnnpack's dynamic Linear logs a warning on every call (see compress.quiet_native_warnings)
+    quiet = compress.quiet_native_warnings if variant.quantized_engine == "qnnpack" else contextlib.nullcontext
     ts_path = version_dir / "model.pt"
-    method = export.save_torchscript(variant.model, example, ts_path)
-    onnx = (export.export_onnx(variant.model, example, version_dir / "model.onnx") if options.onnx
-            else {"exported": False, "file": None, "error": "skipped (--no-onnx)"})
+    with quiet():
+        method = export.save_torchscript(variant.model, example, ts_path)
+        onnx = (export.export_onnx(variant.model, example, version_dir / "model.onnx") if options.onnx
+                else {"exported": False, "file": None, "error": "skipped (--no-onnx)"})
     # The engine goes into config.pbtxt only when it is not the one torch picks by itself: a
     # server that knows nothing of engines then still runs the model as prepared, and one that
     # would run it differently meets a parameter it must understand (the C++ server refuses
@@ -315,10 +319,13 @@ def write_variant(variant: Variant, family: str, key: str, options: Options, dir
         probe_desc = "4 seeded N(0,1) images (torch.Generator seed recorded)"
     else:
         _, _, x_test, y_test = data.tensors(digits, image)
-        accuracy = {**evaluate.top1(served, x_test, y_test, variant.max_batch_size),
+        with quiet():
+            scored = evaluate.top1(served, x_test, y_test, variant.max_batch_size)
+        accuracy = {**scored,
                     "split": data.split_description(digits), "evaluated_file": f"{export.VERSION}/model.pt"}
         probe, probe_desc = x_test, "the digits test split"
-    outputs = evaluate.predict(served, probe, variant.max_batch_size)
+    with quiet():
+        outputs = evaluate.predict(served, probe, variant.max_batch_size)
     if variant.base_model is None:
         base_outputs[variant.name] = outputs
     comparison = None
