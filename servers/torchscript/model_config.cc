@@ -114,13 +114,6 @@ Status ParseThreadCount(const std::string& origin, const std::string& key, const
 
 }  // namespace
 
-Shape FullShape(const ModelSpec& spec, const TensorSpec& tensor) {
-  Shape s;
-  if (spec.max_batch_size > 0) s.push_back(-1);
-  s.insert(s.end(), tensor.dims.begin(), tensor.dims.end());
-  return s;
-}
-
 Status ParseModelConfig(const std::string& text, const std::string& origin,
                         const std::string& model_name, ModelSpec* spec) {
   mc::ModelConfig config;

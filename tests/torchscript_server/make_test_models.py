@@ -6,6 +6,7 @@ usage: make_test_models.py OUT_DIR
 OUT_DIR/repository/  Triton-layout repository:
   mlp          64->256->256->10 FP32 MLP, max_batch_size 64, unbatched
   mlp_batched  the same weights with dynamic batching
+  slow_batched the same weights, batches held up to 300 ms (for the drain-on-SIGTERM test)
   adder        INT32 [-1,4] -> a + version; versions 1 and 2
   pair         no batch dimension; two inputs, two outputs (x+y, x-y)
   thrower      raises on any negative input (the server must answer 500 and keep serving)
@@ -118,6 +119,9 @@ def main():
     batching = ("dynamic_batching {\n  preferred_batch_size: [ 16, 32 ]\n"
                 "  max_queue_delay_microseconds: 2000\n}\n")
     write_model(repo, "mlp_batched", MLP_CONFIG.format(name="mlp_batched", extra=batching),
+                {1: mlp})
+    slow = "dynamic_batching {\n  max_queue_delay_microseconds: 300000\n}\n"
+    write_model(repo, "slow_batched", MLP_CONFIG.format(name="slow_batched", extra=slow),
                 {1: mlp})
     write_model(repo, "adder", ADDER_CONFIG,
                 {1: torch.jit.script(Adder(1)), 2: torch.jit.script(Adder(2))})
