@@ -1,0 +1,41 @@
+// Copyright servebench authors.
+//
+// The run's journal: one JSON line per finished cell, appended, flushed and fsynced before the
+// runner moves on, so that a run killed at any moment keeps every cell it finished and
+// `--resume` can skip them.
+
+#ifndef SERVEBENCH_BENCH_JOURNAL_H_
+#define SERVEBENCH_BENCH_JOURNAL_H_
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace servebench {
+
+class Journal {
+ public:
+  // Opens (creating or appending to) `<run_dir>/journal.jsonl`.
+  static bool Open(const std::string& run_dir, Journal* journal, std::string* error);
+  Journal() = default;
+  ~Journal();
+  Journal(Journal&& other) noexcept;
+  Journal& operator=(Journal&& other) noexcept;
+
+  // Appends one record as a single line; returns after fsync.
+  bool Append(const nlohmann::json& record, std::string* error);
+
+  // Every complete record of `<run_dir>/journal.jsonl` in order. A torn last line (the run was
+  // killed while writing it) is ignored; a malformed line elsewhere is an error naming it.
+  static bool Read(const std::string& run_dir, std::vector<nlohmann::json>* records,
+                   std::string* error);
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_BENCH_JOURNAL_H_

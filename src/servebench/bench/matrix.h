@@ -1,0 +1,34 @@
+// Copyright servebench authors.
+//
+// The experiment matrix: every (model variant x server configuration x scenario) cell, in a
+// stable order (variants, then servers, then scenarios, as written in the config), narrowed by
+// --filter, and the plan --dry-run prints.
+
+#ifndef SERVEBENCH_BENCH_MATRIX_H_
+#define SERVEBENCH_BENCH_MATRIX_H_
+
+#include <string>
+#include <vector>
+
+#include "servebench/bench/experiment.h"
+
+namespace servebench {
+
+// Expands the matrix and keeps the cells `filter` selects. Filter syntax (empty selects all):
+// comma-separated terms, all of which must match; a term is `field=glob` with field one of
+// variant, server, kind (server kind), scenario, or a bare glob matched against the cell id;
+// `field!=glob` negates. Globs use * and ?. A malformed filter, or one that selects nothing, is an
+// error explained in *error.
+bool ExpandMatrix(const ExperimentConfig& config, const std::string& filter,
+                  std::vector<Cell>* cells, std::string* error);
+
+// Seconds a cell is expected to take, from the measurement settings: server start-ups, cold
+// starts, warm-ups and windows (minimum durations; the maximum when stability is unlikely).
+double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell);
+
+// The plan as --dry-run prints it: one line per cell (id, levels) and the estimated total.
+std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& cells);
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_BENCH_MATRIX_H_

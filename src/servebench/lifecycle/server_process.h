@@ -1,0 +1,60 @@
+// Copyright servebench authors.
+//
+// A server process that servebench started: its own process group (so that teardown reaches
+// every child), pinned to a CPU set, its output appended to a log file, its readiness polled
+// over HTTP, and its end described in words.
+
+#ifndef SERVEBENCH_LIFECYCLE_SERVER_PROCESS_H_
+#define SERVEBENCH_LIFECYCLE_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "servebench/lifecycle/server_launcher.h"
+
+namespace servebench {
+
+class ServerProcess {
+ public:
+  // Forks and execs plan.argv in a new process group, pinned to `cpus` (empty: not pinned),
+  // stdout and stderr appended to `log_path`. Returns null with *error when it cannot start.
+  static std::unique_ptr<ServerProcess> Start(const LaunchPlan& plan, const std::vector<int>& cpus,
+                                              const std::string& log_path, std::string* error);
+  ~ServerProcess();  // Stop() with a short grace if still running
+
+  pid_t pid() const;
+  int64_t spawn_ns() const;  // MonotonicNanos() just before fork
+
+  // Polls plan.base_url + plan.health_path (every 5 ms) until it answers 200. On success stores
+  // the time of that answer in *ready_ns. Fails when the timeout passes or the process exits,
+  // with *error saying which, the exit description and the last log lines.
+  bool WaitReady(int64_t timeout_ns, int64_t* ready_ns, std::string* error);
+
+  // False once the process has exited (reaps it).
+  bool Alive();
+  // "exited with status 1", "killed by signal 9 (SIGKILL)", or "running".
+  std::string ExitDescription() const;
+
+  // SIGTERM to the group, then SIGKILL to the group after `grace_ns`; waits for the exit.
+  void Stop(int64_t grace_ns);
+
+  // The last `lines` lines of the log file.
+  std::vector<std::string> LogTail(int lines) const;
+
+ private:
+  ServerProcess() = default;
+  LaunchPlan plan_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int64_t spawn_ns_ = 0;
+  bool exited_ = false;
+  int wait_status_ = 0;
+};
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_LIFECYCLE_SERVER_PROCESS_H_
