@@ -176,7 +176,7 @@ def build_digits_family(kind: str, options: Options, digits: data.Digits) -> lis
     torch.manual_seed(seed)
     base = make_base()
     recipe = train.fit(base, x_train, y_train, epochs=options.epochs(kind), seed=seed + 1)
-    variants.append(Variant(family, base, "none (fp32 baseline)", {}, base.describe(), seed=seed,
+    variants.append(Variant(family, base, "fp32 baseline (no compression)", {}, base.describe(), seed=seed,
                             training=recipe, build_seconds=watch.lap(), **common))
 
     # int8, dynamic: Linear weights int8, activations quantized per batch at run time.
@@ -267,7 +267,7 @@ def build_vision_family(name: str, options: Options) -> list[Variant]:
     arch = f"torchvision.models.{name}(weights=None), seeded random weights, BatchNorm statistics " \
            f"re-estimated on 4 batches of 8 seeded N(0,1) images"
     na = {"top1": None, "status": "not applicable: seeded random weights, not trained on any data set"}
-    variants = [Variant(name, model, "none (fp32 baseline)", {}, arch, seed=seed, extra={"accuracy": na},
+    variants = [Variant(name, model, "fp32 baseline (no compression)", {}, arch, seed=seed, extra={"accuracy": na},
                         build_seconds=watch.lap(), **common)]
     generator = torch.Generator().manual_seed(seed + 2)
     calibration = [torch.randn(4, 3, 224, 224, generator=generator) for _ in range(2)]
