@@ -407,3 +407,24 @@ TEST(HistogramTest, FromJsonRejectsMalformedInput) {
 
 }  // namespace
 }  // namespace servebench
+
+namespace servebench {
+namespace {
+
+TEST(HistogramCountAtOrBelowTest, CountsWholeBucketsOnly) {
+  Histogram h = Histogram::ForLatency();
+  for (int64_t v = 1; v <= 10000; ++v) h.Record(v);
+  // Below 2048 every bucket is one value wide: exact.
+  EXPECT_EQ(h.CountAtOrBelow(2047), 2047);
+  // 4096..8191 are 4 wide: 5000 shares the bucket 5000..5003, which straddles it and is left out.
+  EXPECT_EQ(h.CountAtOrBelow(5000), 4999);
+  EXPECT_EQ(h.CountAtOrBelow(5003), 5003);
+  EXPECT_EQ(h.CountAtOrBelow(10000), 10000);
+  EXPECT_EQ(h.CountAtOrBelow(1 << 30), 10000);
+  EXPECT_EQ(h.CountAtOrBelow(0), 0);
+  EXPECT_EQ(h.CountAtOrBelow(-5), 0);
+  EXPECT_EQ(Histogram::ForLatency().CountAtOrBelow(100), 0);
+}
+
+}  // namespace
+}  // namespace servebench

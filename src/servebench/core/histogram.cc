@@ -267,6 +267,17 @@ int64_t Histogram::ValueAtPercentile(double p) const {
   return max_;  // unreachable while the counts sum to total_count_
 }
 
+int64_t Histogram::CountAtOrBelow(int64_t value) const {
+  if (value < 0) return 0;
+  if (value >= max()) return total_count_;
+  const int index = CountsIndex(value);
+  // The bucket holding `value` counts only when all of it is <= value.
+  const int last = HighestEquivalentValue(value) <= value ? index : index - 1;
+  int64_t count = 0;
+  for (int i = 0; i <= last; ++i) count += counts_[static_cast<size_t>(i)];
+  return count;
+}
+
 int64_t Histogram::HighestEquivalentValue(int64_t value) const {
   if (value < 0) value = 0;
   const int64_t width = BucketWidth(value);

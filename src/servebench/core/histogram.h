@@ -64,6 +64,11 @@ class Histogram {
   // 0 when empty.
   int64_t ValueAtPercentile(double p) const;
 
+  // How many recorded values are known to be <= `value`: the counts of every bucket whose
+  // highest equivalent value is <= `value`. Never counts a value above `value`; may leave out
+  // values of the one bucket that straddles it (within 10^-digits of `value`).
+  int64_t CountAtOrBelow(int64_t value) const;
+
   // Highest value that falls into the same bucket as `value`, and the bucket's width.
   int64_t HighestEquivalentValue(int64_t value) const;
   int64_t BucketWidth(int64_t value) const;
