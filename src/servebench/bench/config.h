@@ -9,6 +9,7 @@
 #define SERVEBENCH_BENCH_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "servebench/bench/experiment.h"
 
@@ -28,11 +29,22 @@ bool ParseConfig(const std::string& yaml, const std::string& source,
 bool LoadConfigFile(const std::string& path, ExperimentConfig* config, std::string* error);
 
 // Checks what the config refers to on this machine: every variant's config.pbtxt and model file
-// in the repository (unless the repository is the default one and not yet prepared), and every
-// server kind's program. `servebench_binary_dir` is where servebench-torchscript lives (next to
-// the servebench binary). Errors name the config source and what is missing.
+// (<repository>/<variant>/<numeric version>/model.pt) in the repository (unless the repository is
+// the default one and not yet prepared), and every server kind's program. `servebench_binary_dir`
+// is where servebench-torchscript lives (next to the servebench binary); `source_dir` is the
+// source tree, where servers/fastapi/launch lives. Errors name the config source and what is
+// missing, one problem per line (all of them, not only the first).
 bool ValidateEnvironment(const ExperimentConfig& config, const std::string& servebench_binary_dir,
-                         std::string* error);
+                         const std::string& source_dir, std::string* error);
+
+// Where the model zoo's repository lives when models.repository is empty, as models/prepare.py
+// puts it: $XDG_CACHE_HOME/servebench/models, else $HOME/.cache/servebench/models ("models-quick"
+// instead of "models" for `--quick`).
+std::string DefaultModelRepository(bool quick = false);
+
+// The candidate closest to `word` by edit distance (a transposition counts as one edit), when it
+// is close enough to be a likely typo; empty otherwise. For "did you mean" hints.
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace servebench
 
