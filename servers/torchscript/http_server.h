@@ -74,7 +74,8 @@ class HttpServer {
   void Accept();
 
   boost::asio::io_context& io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, boost::asio::io_context::executor_type>
+      acceptor_;
   HttpHandler* handler_;
   size_t body_limit_;
   uint16_t port_ = 0;
