@@ -1,0 +1,453 @@
+// Copyright servebench authors.
+//
+// The schema is generated from the column tables below, so that the CREATE TABLE statements,
+// the INSERTs and the values bound to them cannot drift apart. docs/results.md lists the same
+// columns for readers of the database.
+
+#include "servebench/bench/results_store.h"
+
+#include <sqlite3.h>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "servebench/report/record_fields.h"
+
+namespace servebench {
+
+namespace {
+
+using nlohmann::json;
+
+// One column filled from a record: its SQL type and how to read its value (null: SQL NULL).
+struct Column {
+  const char* name;
+  const char* type;
+  std::function<json(const json&)> value;
+};
+
+std::function<json(const json&)> Path(const char* dotted) {
+  return [dotted](const json& record) {
+    const json* v = FindPath(record, dotted);
+    return v != nullptr ? *v : json();
+  };
+}
+
+// Objects and arrays as their JSON text.
+std::function<json(const json&)> JsonText(const char* dotted) {
+  return [dotted](const json& record) {
+    const json* v = FindPath(record, dotted);
+    return v != nullptr ? json(SafeDump(*v)) : json();
+  };
+}
+
+const std::vector<Column>& RunColumns() {
+  static const std::vector<Column> columns = {
+      {"run_id", "TEXT NOT NULL PRIMARY KEY", Path("run_id")},
+      {"name", "TEXT", Path("name")},
+      {"config_source", "TEXT", Path("config_source")},
+      {"config", "TEXT", Path("config")},
+      {"started_at", "TEXT", Path("started_at")},
+      {"finished_at", "TEXT", Path("finished_at")},
+      {"servebench_version", "TEXT", Path("servebench_version")},
+      {"quick", "INTEGER", Path("quick")},
+      {"filter", "TEXT", Path("filter")},
+      {"slo_percentile", "REAL", Path("slo.percentile")},
+      {"slo_bound_us", "REAL", Path("slo.bound_us")},
+      {"hourly_price", "REAL", Path("cost.hourly_price")},
+      {"hourly_price_per_core", "REAL", Path("cost.hourly_price_per_core")},
+      {"currency", "TEXT", Path("cost.currency")},
+      {"record", "TEXT NOT NULL", [](const json& run) { return json(SafeDump(run)); }},
+  };
+  return columns;
+}
+
+const std::vector<Column>& CellColumns() {
+  static const std::vector<Column> columns = {
+      {"run_id", "TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE", Path("run_id")},
+      {"cell_id", "TEXT NOT NULL", Path("cell_id")},
+      {"variant", "TEXT", Path("variant")},
+      {"server", "TEXT", Path("server")},
+      {"server_kind", "TEXT", Path("server_kind")},
+      {"scenario", "TEXT", Path("scenario")},
+      {"scenario_kind", "TEXT", Path("scenario_kind")},
+      {"status", "TEXT", Path("status")},
+      {"failure_message", "TEXT", Path("failure.message")},
+      {"failure", "TEXT", JsonText("failure")},
+      {"started_at", "TEXT", Path("started_at")},
+      {"finished_at", "TEXT", Path("finished_at")},
+      {"duration_s", "REAL", Path("duration_s")},
+      {"max_throughput_rps", "REAL", Path("summary.max_throughput_rps")},
+      {"throughput_within_slo_rps", "REAL", Path("summary.throughput_within_slo_rps")},
+      {"p50_us", "REAL", Path("summary.p50_us")},
+      {"p99_us", "REAL", Path("summary.p99_us")},
+      {"cpu_percent_mean", "REAL", Path("summary.cpu_percent_mean")},
+      {"rss_max_bytes", "REAL", Path("summary.rss_max_bytes")},
+      {"cost_per_million", "REAL", Path("summary.cost_per_million")},
+      {"energy_per_inference_j", "REAL", Path("summary.energy_per_inference_j")},
+      {"cold_start_s", "REAL", Path("summary.cold_start_s")},
+      {"accuracy_top1", "REAL", Path("model_card.accuracy.top1")},
+      {"model_card", "TEXT", JsonText("model_card")},
+      {"cold_start", "TEXT", JsonText("cold_start")},
+      {"record", "TEXT NOT NULL", [](const json& cell) { return json(SafeDump(cell)); }},
+  };
+  return columns;
+}
+
+const std::vector<Column>& LevelColumns() {
+  static const std::vector<Column> columns = {
+      {"level_kind", "TEXT", [](const json& level) { return json(LevelKind(level)); }},
+      {"level_value", "REAL",
+       [](const json& level) {
+         std::optional<double> v = LevelValue(level);
+         return v ? json(*v) : json();
+       }},
+      {"arrival", "TEXT", Path("level.arrival")},
+      {"windows", "INTEGER", Path("windows")},
+      {"stable", "INTEGER", Path("stable")},
+      {"max_duration_reached", "INTEGER", Path("max_duration_reached")},
+      {"slo_met", "INTEGER", Path("slo_met")},
+      {"throughput_rps", "REAL", Path("load.throughput_rps")},
+      {"goodput_rps", "REAL", Path("goodput_rps")},
+      {"sent", "INTEGER", Path("load.requests.sent")},
+      {"completed", "INTEGER", Path("load.requests.completed")},
+      {"ok", "INTEGER", Path("load.requests.ok")},
+      {"errors", "INTEGER",
+       [](const json& level) {
+         std::optional<double> total = ErrorsTotal(level);
+         return total ? json(static_cast<int64_t>(*total)) : json();
+       }},
+      {"errors_connect", "INTEGER", Path("load.requests.errors.connect")},
+      {"errors_timeout", "INTEGER", Path("load.requests.errors.timeout")},
+      {"errors_http_status", "INTEGER", Path("load.requests.errors.http_status")},
+      {"errors_protocol", "INTEGER", Path("load.requests.errors.protocol")},
+      {"errors_validation", "INTEGER", Path("load.requests.errors.validation")},
+      {"latency_p50_us", "REAL", Path("load.latency_us.p50")},
+      {"latency_p90_us", "REAL", Path("load.latency_us.p90")},
+      {"latency_p95_us", "REAL", Path("load.latency_us.p95")},
+      {"latency_p99_us", "REAL", Path("load.latency_us.p99")},
+      {"latency_p999_us", "REAL", Path("load.latency_us.p999")},
+      {"latency_p9999_us", "REAL", Path("load.latency_us.p9999")},
+      {"latency_max_us", "REAL", Path("load.latency_us.max")},
+      {"latency_mean_us", "REAL", Path("load.latency_us.mean")},
+      {"latency_stddev_us", "REAL", Path("load.latency_us.stddev")},
+      {"service_time_p50_us", "REAL", Path("load.service_time_us.p50")},
+      {"service_time_p99_us", "REAL", Path("load.service_time_us.p99")},
+      {"late_fraction", "REAL", Path("load.generator.late_fraction")},
+      {"generator_behind", "INTEGER", Path("load.generator.behind")},
+      {"cpu_percent_mean", "REAL", Path("resources.cpu_percent.mean")},
+      {"rss_max_bytes", "REAL", Path("resources.rss_bytes.max")},
+      {"queue_us_per_request", "REAL", Path("server_side.queue_us_per_request")},
+      {"compute_us_per_request", "REAL", Path("server_side.compute_us_per_request")},
+      {"energy_j", "REAL", Path("energy_j")},
+  };
+  return columns;
+}
+
+std::string CreateTable(const char* table, const std::vector<Column>& columns,
+                        const std::string& leading, const std::string& trailing) {
+  std::string sql = std::string("CREATE TABLE IF NOT EXISTS ") + table + " (" + leading;
+  for (const Column& c : columns) {
+    if (sql.back() != '(') sql += ", ";
+    sql += std::string(c.name) + " " + c.type;
+  }
+  return sql + trailing + ")";
+}
+
+std::string Schema() {
+  std::string sql;
+  sql += CreateTable("runs", RunColumns(), "", "") + ";\n";
+  sql +=
+      "CREATE TABLE IF NOT EXISTS environment ("
+      "run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, key TEXT NOT NULL, "
+      "value TEXT, PRIMARY KEY (run_id, key));\n";
+  sql += CreateTable("cells", CellColumns(), "", ", PRIMARY KEY (run_id, cell_id)") + ";\n";
+  sql += CreateTable("levels", LevelColumns(),
+                     "run_id TEXT NOT NULL, cell_id TEXT NOT NULL, level_index INTEGER NOT NULL",
+                     ", PRIMARY KEY (run_id, cell_id, level_index), FOREIGN KEY (run_id, cell_id) "
+                     "REFERENCES cells(run_id, cell_id) ON DELETE CASCADE") +
+         ";\n";
+  sql +=
+      "CREATE TABLE IF NOT EXISTS metrics ("
+      "run_id TEXT NOT NULL, cell_id TEXT NOT NULL, level_index INTEGER NOT NULL, "
+      "name TEXT NOT NULL, value REAL, PRIMARY KEY (run_id, cell_id, level_index, name), "
+      "FOREIGN KEY (run_id, cell_id) REFERENCES cells(run_id, cell_id) ON DELETE CASCADE);\n";
+  sql +=
+      "CREATE TABLE IF NOT EXISTS histograms ("
+      "run_id TEXT NOT NULL, cell_id TEXT NOT NULL, level_index INTEGER NOT NULL, "
+      "kind TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, cell_id, level_index, kind), "
+      "FOREIGN KEY (run_id, cell_id, level_index) REFERENCES levels(run_id, cell_id, level_index) "
+      "ON DELETE CASCADE);\n";
+  return sql;
+}
+
+std::string Insert(const char* table, const std::vector<std::string>& names,
+                   const std::string& conflict = "") {
+  std::string sql = std::string("INSERT INTO ") + table + " (";
+  std::string values;
+  for (size_t i = 0; i < names.size(); ++i) {
+    sql += (i ? ", " : "") + names[i];
+    values += i ? ", ?" : "?";
+  }
+  return sql + ") VALUES (" + values + ")" + conflict;
+}
+
+std::vector<std::string> Names(const std::vector<Column>& columns,
+                               std::vector<std::string> leading = {}) {
+  for (const Column& c : columns) leading.push_back(c.name);
+  return leading;
+}
+
+// A prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql, std::string* error) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
+      *error = std::string("cannot prepare a results.db statement: ") + sqlite3_errmsg(db);
+      stmt_ = nullptr;
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool ok() const { return stmt_ != nullptr; }
+
+  void Bind(int index, const json& value) {
+    if (value.is_null()) {
+      sqlite3_bind_null(stmt_, index);
+    } else if (value.is_boolean()) {
+      sqlite3_bind_int(stmt_, index, value.get<bool>() ? 1 : 0);
+    } else if (value.is_number_integer()) {
+      sqlite3_bind_int64(stmt_, index, value.get<int64_t>());
+    } else if (value.is_number()) {
+      sqlite3_bind_double(stmt_, index, value.get<double>());
+    } else {
+      const std::string text = value.is_string() ? value.get<std::string>() : SafeDump(value);
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    }
+  }
+
+  // Runs the bound statement to completion and resets it for the next row.
+  bool Run(sqlite3* db, std::string* error) {
+    const int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    if (rc != SQLITE_DONE) {
+      *error = std::string("results.db: ") + sqlite3_errmsg(db);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+bool Exec(sqlite3* db, const std::string& sql, std::string* error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    *error = std::string("results.db: ") + (message != nullptr ? message : sqlite3_errmsg(db));
+    sqlite3_free(message);
+    return false;
+  }
+  return true;
+}
+
+// Commits on Commit(), rolls back otherwise: a failed PutCell leaves the old cell in place.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  ~Transaction() {
+    if (open_) {
+      std::string ignored;
+      Exec(db_, "ROLLBACK", &ignored);
+    }
+  }
+  bool Begin(std::string* error) { return open_ = Exec(db_, "BEGIN IMMEDIATE", error); }
+  bool Commit(std::string* error) {
+    open_ = false;
+    return Exec(db_, "COMMIT", error);
+  }
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
+bool InsertRow(sqlite3* db, Statement* statement, const std::vector<json>& leading,
+               const std::vector<Column>& columns, const json& record, std::string* error) {
+  int index = 1;
+  for (const json& value : leading) statement->Bind(index++, value);
+  for (const Column& c : columns) statement->Bind(index++, c.value(record));
+  return statement->Run(db, error);
+}
+
+// Every numeric leaf under `node` as (dotted name, value); array elements are named by index.
+void NumericLeaves(const json& node, const std::string& prefix,
+                   std::vector<std::pair<std::string, double>>* out) {
+  if (node.is_number()) {
+    out->emplace_back(prefix, node.get<double>());
+  } else if (node.is_object()) {
+    for (const auto& [key, child] : node.items()) {
+      const std::string name = prefix.empty() ? key : prefix + "." + key;
+      if (name == "load.histogram") continue;  // in the histograms table, whole
+      NumericLeaves(child, name, out);
+    }
+  } else if (node.is_array()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      NumericLeaves(node[i], prefix + "." + std::to_string(i), out);
+    }
+  }
+}
+
+// Environment values by dotted key; arrays (the GPU list) as JSON text.
+void FlattenEnvironment(const json& node, const std::string& prefix,
+                        std::vector<std::pair<std::string, json>>* out) {
+  if (node.is_object()) {
+    for (const auto& [key, child] : node.items()) {
+      FlattenEnvironment(child, prefix.empty() ? key : prefix + "." + key, out);
+    }
+  } else if (node.is_string() || node.is_null()) {
+    out->emplace_back(prefix, node);
+  } else {
+    out->emplace_back(prefix, json(SafeDump(node)));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<ResultsStore> ResultsStore::Open(const std::string& path, std::string* error) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    *error = "cannot open " + path + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<ResultsStore> store(new ResultsStore(db));
+  // A reader (`servebench report`, sqlite3) may hold the database briefly while a run writes.
+  sqlite3_busy_timeout(db, 5000);
+  if (!Exec(db, "PRAGMA foreign_keys = ON", error) || !Exec(db, Schema(), error)) {
+    *error = path + ": " + *error;
+    return nullptr;
+  }
+  return store;
+}
+
+ResultsStore::~ResultsStore() { sqlite3_close(db_); }
+
+bool ResultsStore::PutRun(const nlohmann::json& run, const nlohmann::json& environment,
+                          std::string* error) {
+  if (!run.contains("run_id") || !run["run_id"].is_string()) {
+    *error = "a run record needs a run_id";
+    return false;
+  }
+  // An upsert, not INSERT OR REPLACE: replacing the row would cascade-delete the run's cells.
+  std::string conflict = " ON CONFLICT (run_id) DO UPDATE SET ";
+  bool first = true;
+  for (const Column& c : RunColumns()) {
+    if (std::string(c.name) == "run_id") continue;
+    conflict += (first ? "" : ", ") + std::string(c.name) + " = excluded." + c.name;
+    first = false;
+  }
+  Transaction transaction(db_);
+  if (!transaction.Begin(error)) return false;
+  Statement insert_run(db_, Insert("runs", Names(RunColumns()), conflict), error);
+  if (!insert_run.ok() || !InsertRow(db_, &insert_run, {}, RunColumns(), run, error)) return false;
+
+  Statement clear(db_, "DELETE FROM environment WHERE run_id = ?", error);
+  if (!clear.ok()) return false;
+  clear.Bind(1, run["run_id"]);
+  if (!clear.Run(db_, error)) return false;
+  Statement insert_env(db_, Insert("environment", {"run_id", "key", "value"}), error);
+  if (!insert_env.ok()) return false;
+  std::vector<std::pair<std::string, json>> entries;
+  FlattenEnvironment(environment, "", &entries);
+  for (const auto& [key, value] : entries) {
+    insert_env.Bind(1, run["run_id"]);
+    insert_env.Bind(2, key);
+    insert_env.Bind(3, value);
+    if (!insert_env.Run(db_, error)) return false;
+  }
+  return transaction.Commit(error);
+}
+
+bool ResultsStore::PutCell(const nlohmann::json& cell, std::string* error) {
+  const json* run_id = FindPath(cell, "run_id");
+  const json* cell_id = FindPath(cell, "cell_id");
+  if (run_id == nullptr || !run_id->is_string() || cell_id == nullptr || !cell_id->is_string()) {
+    *error = "a cell record needs a run_id and a cell_id";
+    return false;
+  }
+  Transaction transaction(db_);
+  if (!transaction.Begin(error)) return false;
+  // Children first, explicitly: the cascade would do it, but only where foreign keys are on.
+  for (const char* table : {"histograms", "metrics", "levels", "cells"}) {
+    Statement remove(db_, std::string("DELETE FROM ") + table + " WHERE run_id = ? AND cell_id = ?",
+                     error);
+    if (!remove.ok()) return false;
+    remove.Bind(1, *run_id);
+    remove.Bind(2, *cell_id);
+    if (!remove.Run(db_, error)) return false;
+  }
+
+  Statement insert_cell(db_, Insert("cells", Names(CellColumns())), error);
+  if (!insert_cell.ok() || !InsertRow(db_, &insert_cell, {}, CellColumns(), cell, error)) {
+    if (error->find("FOREIGN KEY") != std::string::npos) {
+      *error += " (PutRun must record run " + run_id->get<std::string>() + " first)";
+    }
+    return false;
+  }
+  Statement insert_level(
+      db_, Insert("levels", Names(LevelColumns(), {"run_id", "cell_id", "level_index"})), error);
+  Statement insert_metric(
+      db_, Insert("metrics", {"run_id", "cell_id", "level_index", "name", "value"}), error);
+  Statement insert_histogram(
+      db_, Insert("histograms", {"run_id", "cell_id", "level_index", "kind", "json"}), error);
+  if (!insert_level.ok() || !insert_metric.ok() || !insert_histogram.ok()) return false;
+
+  auto put_metrics = [&](int64_t level_index, const json& node, const std::string& prefix) {
+    std::vector<std::pair<std::string, double>> leaves;
+    NumericLeaves(node, prefix, &leaves);
+    for (const auto& [name, value] : leaves) {
+      insert_metric.Bind(1, *run_id);
+      insert_metric.Bind(2, *cell_id);
+      insert_metric.Bind(3, level_index);
+      insert_metric.Bind(4, name);
+      insert_metric.Bind(5, value);
+      if (!insert_metric.Run(db_, error)) return false;
+    }
+    return true;
+  };
+  // The cell's own numbers (summary, cold start) under level_index -1.
+  for (const char* part : {"duration_s", "summary", "cold_start"}) {
+    const json* node = FindPath(cell, part);
+    if (node != nullptr && !put_metrics(-1, *node, part)) return false;
+  }
+
+  const json* levels = FindPath(cell, "levels");
+  if (levels != nullptr && levels->is_array()) {
+    for (size_t i = 0; i < levels->size(); ++i) {
+      const json& level = (*levels)[i];
+      const int64_t index = static_cast<int64_t>(i);
+      if (!InsertRow(db_, &insert_level, {*run_id, *cell_id, index}, LevelColumns(), level,
+                     error) ||
+          !put_metrics(index, level, "")) {
+        return false;
+      }
+      if (const json* histogram = FindPath(level, "load.histogram")) {
+        insert_histogram.Bind(1, *run_id);
+        insert_histogram.Bind(2, *cell_id);
+        insert_histogram.Bind(3, index);
+        insert_histogram.Bind(4, "latency");
+        insert_histogram.Bind(5, SafeDump(*histogram));
+        if (!insert_histogram.Run(db_, error)) return false;
+      }
+    }
+  }
+  return transaction.Commit(error);
+}
+
+}  // namespace servebench

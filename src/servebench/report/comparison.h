@@ -1,0 +1,43 @@
+// Copyright servebench authors.
+//
+// The side-by-side view shared by summary.md and the terminal summary: one row per model
+// variant, server and load scenario, carrying the cell summary's numbers. Cold start is a
+// property of a (variant, server) pair, not of a load scenario, so the pair's cold-start cell
+// lends its number to each of the pair's rows instead of taking a row of its own.
+
+#ifndef SERVEBENCH_REPORT_COMPARISON_H_
+#define SERVEBENCH_REPORT_COMPARISON_H_
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace servebench {
+
+struct ComparisonRow {
+  std::string variant;
+  std::string server;
+  std::string scenario;  // the load scenario; the cold-start scenario for a pair without one
+  bool failed = false;   // the row's own cell failed
+  std::optional<double> p50_us;
+  std::optional<double> p99_us;
+  std::optional<double> max_throughput_rps;
+  std::optional<double> throughput_within_slo_rps;
+  std::optional<double> cold_start_s;
+  std::optional<double> cpu_percent_mean;
+  std::optional<double> rss_max_bytes;
+  std::optional<double> cost_per_million;
+  nlohmann::json card;  // the variant's model card; null when the cells carry none
+};
+
+// Rows in the order the cells first name their variant, server and scenario.
+std::vector<ComparisonRow> BuildComparison(const std::vector<nlohmann::json>& cells);
+
+// Distinct variants / servers of `rows`, in first-seen order.
+std::vector<std::string> VariantsOf(const std::vector<ComparisonRow>& rows);
+std::vector<std::string> ServersOf(const std::vector<ComparisonRow>& rows);
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_REPORT_COMPARISON_H_

@@ -1,0 +1,44 @@
+// Copyright servebench authors.
+//
+// results.json: {"run": <run record>, "environment": {...}, "cells": [<cell records>]}, the
+// records exactly as the runner journaled them, so that the file is the one complete, stable
+// copy of a run (docs/results.md).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "servebench/report/file_output.h"
+#include "servebench/report/record_fields.h"
+#include "servebench/report/result_writer.h"
+
+namespace servebench {
+
+namespace {
+
+class JsonWriter : public ResultWriter {
+ public:
+  std::string file_name() const override { return "results.json"; }
+  bool Write(const nlohmann::json& run, const nlohmann::json& environment,
+             const std::vector<nlohmann::json>& cells, const std::string& run_dir,
+             std::string* error) const override {
+    return ReplaceFile(JoinPath(run_dir, file_name()), FormatResultsJson(run, environment, cells),
+                       error);
+  }
+};
+
+}  // namespace
+
+std::string FormatResultsJson(const nlohmann::json& run, const nlohmann::json& environment,
+                              const std::vector<nlohmann::json>& cells) {
+  nlohmann::json document = nlohmann::json::object();
+  document["run"] = run;
+  document["environment"] = environment;
+  document["cells"] = nlohmann::json::array();
+  for (const nlohmann::json& cell : cells) document["cells"].push_back(cell);
+  return SafeDump(document, 2) + "\n";
+}
+
+std::unique_ptr<ResultWriter> NewJsonWriter() { return std::make_unique<JsonWriter>(); }
+
+}  // namespace servebench

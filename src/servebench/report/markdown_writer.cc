@@ -1,0 +1,265 @@
+// Copyright servebench authors.
+//
+// summary.md: what a reader of a run wants first. A header (run, config, SLO, price, machine),
+// then per model variant its servers side by side, then per server its variants side by side
+// with their accuracy and size from the model card (what compression buys and costs), then the
+// failed cells with their failure, then how to read the numbers.
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "servebench/report/comparison.h"
+#include "servebench/report/file_output.h"
+#include "servebench/report/markdown_table.h"
+#include "servebench/report/number_format.h"
+#include "servebench/report/record_fields.h"
+#include "servebench/report/result_writer.h"
+
+namespace servebench {
+
+namespace {
+
+using nlohmann::json;
+
+std::string Code(const std::string& text) { return "`" + text + "`"; }
+
+std::string Currency(const json& run) {
+  const std::string currency = StringAt(run, "cost.currency");
+  return currency.empty() ? "USD" : currency;
+}
+
+std::string SloText(const json& run) {
+  const std::optional<double> percentile = NumberAt(run, "slo.percentile");
+  const std::optional<double> bound_us = NumberAt(run, "slo.bound_us");
+  if (!percentile || !bound_us) return "none";
+  char buffer[96];
+  std::snprintf(buffer, sizeof(buffer), "p%g latency <= %s ms", *percentile,
+                FormatSignificant(*bound_us / 1000.0).c_str());
+  return buffer;
+}
+
+std::string PriceText(const json& run) {
+  const std::string currency = Currency(run);
+  const std::optional<double> machine = NumberAt(run, "cost.hourly_price");
+  const std::optional<double> per_core = NumberAt(run, "cost.hourly_price_per_core");
+  if (machine && *machine > 0) {
+    return FormatSignificant(*machine, 4) + " " + currency + " per hour for the machine";
+  }
+  if (per_core && *per_core > 0) {
+    return FormatSignificant(*per_core, 4) + " " + currency + " per hour per core the server uses";
+  }
+  return "not priced";
+}
+
+std::string EnvironmentText(const json& environment) {
+  std::vector<std::string> parts;
+  if (std::string cpu = StringAt(environment, "cpu_model"); !cpu.empty()) parts.push_back(cpu);
+  if (auto cores = NumberAt(environment, "cores")) {
+    parts.push_back(FormatCount(cores) + " cores");
+  }
+  if (auto memory = NumberAt(environment, "memory_bytes")) {
+    parts.push_back(FormatSize(memory) + " memory");
+  }
+  for (const char* key : {"kernel", "os"}) {
+    if (std::string text = StringAt(environment, key); !text.empty()) parts.push_back(text);
+  }
+  if (std::string torch = StringAt(environment, "libraries.torch"); !torch.empty()) {
+    parts.push_back("torch " + torch);
+  }
+  if (const json* gpus = FindPath(environment, "gpu"); gpus != nullptr && gpus->is_array()) {
+    for (const json& gpu : *gpus) {
+      if (std::string name = StringAt(gpu, "name"); !name.empty()) parts.push_back(name);
+    }
+  }
+  if (parts.empty()) return "not recorded";
+  std::string text;
+  for (const std::string& part : parts) text += (text.empty() ? "" : ", ") + part;
+  return text;
+}
+
+std::string AccuracyText(const json& card) {
+  if (card.is_null()) return kMissing;
+  if (auto top1 = CardTop1(card)) return FormatAccuracy(top1);
+  return "n/a";  // the card says accuracy does not apply (e.g. untrained seeded weights)
+}
+
+// The metric columns both tables share, after their leading label columns.
+std::vector<std::string> MetricHeader(const json& run) {
+  return {"p50 (ms)",
+          "p99 (ms)",
+          "max throughput (inf/s)",
+          "throughput within SLO (inf/s)",
+          "cold start (s)",
+          "CPU %",
+          "RSS (MiB)",
+          "cost per M inferences (" + Currency(run) + ")"};
+}
+
+std::vector<std::string> MetricCells(const ComparisonRow& row) {
+  return {FormatMillisFromMicros(row.p50_us), FormatMillisFromMicros(row.p99_us),
+          FormatRate(row.max_throughput_rps), FormatRate(row.throughput_within_slo_rps),
+          FormatSeconds(row.cold_start_s),    FormatPercent(row.cpu_percent_mean),
+          FormatMebibytes(row.rss_max_bytes), FormatCost(row.cost_per_million)};
+}
+
+std::string Label(const std::string& name, const ComparisonRow& row) {
+  return row.failed ? name + " (failed)" : name;
+}
+
+std::string ServersPerVariant(const json& run, const std::vector<ComparisonRow>& rows) {
+  std::string out = "## Servers side by side, per model variant\n\n";
+  for (const std::string& variant : VariantsOf(rows)) {
+    TextTable table;
+    table.header = {"server", "scenario"};
+    for (std::string& h : MetricHeader(run)) table.header.push_back(std::move(h));
+    table.right_aligned = {false, false, true, true, true, true, true, true, true, true};
+    for (const ComparisonRow& row : rows) {
+      if (row.variant != variant) continue;
+      std::vector<std::string> cells = {Label(row.server, row), row.scenario};
+      for (std::string& c : MetricCells(row)) cells.push_back(std::move(c));
+      table.rows.push_back(std::move(cells));
+    }
+    out += "### " + Code(variant) + "\n\n" + RenderMarkdown(table) + "\n";
+  }
+  return out;
+}
+
+std::string VariantsPerServer(const json& run, const std::vector<ComparisonRow>& rows) {
+  std::string out = "## Model variants side by side, per server\n\n";
+  for (const std::string& server : ServersOf(rows)) {
+    TextTable table;
+    table.header = {"variant",    "scenario",           "accuracy top-1",
+                    "parameters", "nonzero parameters", "file size"};
+    for (std::string& h : MetricHeader(run)) table.header.push_back(std::move(h));
+    table.header.push_back("technique");
+    table.right_aligned = {false, false, true, true, true, true, true, true,
+                           true,  true,  true, true, true, true, false};
+    for (const ComparisonRow& row : rows) {
+      if (row.server != server) continue;
+      std::vector<std::string> cells = {Label(row.variant, row),
+                                        row.scenario,
+                                        AccuracyText(row.card),
+                                        FormatCount(CardParameters(row.card)),
+                                        FormatCount(NumberAt(row.card, "nonzero_parameters")),
+                                        FormatSize(NumberAt(row.card, "file_size_bytes"))};
+      for (std::string& c : MetricCells(row)) cells.push_back(std::move(c));
+      const std::string technique = StringAt(row.card, "technique");
+      cells.push_back(technique.empty() ? kMissing : technique);
+      table.rows.push_back(std::move(cells));
+    }
+    out += "### " + Code(server) + "\n\n" + RenderMarkdown(table) + "\n";
+  }
+  return out;
+}
+
+// A code fence longer than any run of backticks in `text`, so a log line cannot close it.
+std::string FenceFor(const std::string& text) {
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<size_t>(3, longest + 1), '`');
+}
+
+std::string FailedCells(const std::vector<json>& cells) {
+  std::string out;
+  for (const json& cell : cells) {
+    if (StringAt(cell, "status") == "ok") continue;
+    out += "- " + Code(StringAt(cell, "cell_id")) + ": ";
+    const std::string message = StringAt(cell, "failure.message");
+    out += message.empty() ? "failed without a message" : message;
+    if (std::string exit = StringAt(cell, "failure.exit"); !exit.empty()) {
+      out += " (server " + exit + ")";
+    }
+    out += "\n";
+    const json* tail = FindPath(cell, "failure.log_tail");
+    if (tail != nullptr && tail->is_array() && !tail->empty()) {
+      std::string log;
+      for (const json& line : *tail)
+        log += (line.is_string() ? line.get<std::string>() : SafeDump(line)) + "\n";
+      const std::string fence = FenceFor(log);
+      out += "\n  Server log, last lines:\n\n  " + fence + "\n";
+      size_t start = 0;
+      while (start < log.size()) {
+        const size_t end = log.find('\n', start);
+        out += "  " + log.substr(start, end - start) + "\n";
+        start = end + 1;
+      }
+      out += "  " + fence + "\n\n";
+    }
+  }
+  if (out.empty()) return "";
+  return "## Failed cells\n\n" + out + "\n";
+}
+
+std::string Notes(const json& run) {
+  return "## How to read these numbers\n\n"
+         "- Latencies are per request, from the load level at the highest throughput within the "
+         "SLO (" +
+         SloText(run) +
+         "), or the first level when none meets it.\n"
+         "- **Closed-loop latency hides queueing.** A concurrency sweep sends the next request "
+         "only when one completes, so a slow server is offered less load and its latency looks "
+         "better than an open-loop (rate) sweep at the same throughput would show.\n"
+         "- Max throughput is the highest successful inferences per second at any level; "
+         "throughput within SLO is the highest at a level that met the SLO.\n"
+         "- Cold start is the mean time from spawning a fresh server to its first successful "
+         "inference. CPU % is the server process tree's mean (100 = one core) and RSS its peak, "
+         "both at the level the latencies come from.\n"
+         "- Cost per million inferences is the price of the measured time at the throughput within "
+         "SLO. Every number is defined in docs/results.md and docs/metrics.md.\n";
+}
+
+class MarkdownWriter : public ResultWriter {
+ public:
+  std::string file_name() const override { return "summary.md"; }
+  bool Write(const nlohmann::json& run, const nlohmann::json& environment,
+             const std::vector<nlohmann::json>& cells, const std::string& run_dir,
+             std::string* error) const override {
+    return ReplaceFile(JoinPath(run_dir, file_name()),
+                       FormatSummaryMarkdown(run, environment, cells), error);
+  }
+};
+
+}  // namespace
+
+std::string FormatSummaryMarkdown(const nlohmann::json& run, const nlohmann::json& environment,
+                                  const std::vector<nlohmann::json>& cells) {
+  std::string out = "# servebench run " + Code(StringAt(run, "run_id")) + "\n\n";
+  out += "- Experiment: " + StringAt(run, "name") + ", config " +
+         Code(StringAt(run, "config_source")) + "\n";
+  const std::string finished = StringAt(run, "finished_at");
+  out += "- Started " + StringAt(run, "started_at") + ", " +
+         (finished.empty() ? std::string("not finished") : "finished " + finished) + "\n";
+  out += "- SLO: " + SloText(run) + "; price: " + PriceText(run) + "\n";
+  std::vector<std::string> mode;
+  if (NumberAt(run, "quick").value_or(0) != 0) mode.push_back("quick mode");
+  if (std::string filter = StringAt(run, "filter"); !filter.empty()) {
+    mode.push_back("filter " + Code(filter));
+  }
+  if (!mode.empty()) {
+    out += "- Run with " + mode[0] + (mode.size() > 1 ? ", " + mode[1] : "") + "\n";
+  }
+  out += "- Machine: " + EnvironmentText(environment);
+  if (std::string version = StringAt(run, "servebench_version"); !version.empty()) {
+    out += "; servebench " + version;
+  }
+  out += "\n\n";
+
+  size_t failed = 0;
+  for (const json& cell : cells) failed += StringAt(cell, "status") == "ok" ? 0 : 1;
+  out += std::to_string(cells.size()) + " cells, " + std::to_string(failed) + " failed.\n\n";
+
+  const std::vector<ComparisonRow> rows = BuildComparison(cells);
+  if (!rows.empty()) out += ServersPerVariant(run, rows) + VariantsPerServer(run, rows);
+  out += FailedCells(cells);
+  out += Notes(run);
+  return out;
+}
+
+std::unique_ptr<ResultWriter> NewMarkdownWriter() { return std::make_unique<MarkdownWriter>(); }
+
+}  // namespace servebench

@@ -1,0 +1,66 @@
+// Copyright servebench authors.
+//
+// The table printed when a run ends: per model variant, its servers side by side, in a compact
+// fixed width that fits an 80-column terminal for the usual server names.
+
+#include <string>
+#include <vector>
+
+#include "servebench/report/comparison.h"
+#include "servebench/report/markdown_table.h"
+#include "servebench/report/number_format.h"
+#include "servebench/report/record_fields.h"
+#include "servebench/report/result_writer.h"
+
+namespace servebench {
+
+std::string FormatTerminalSummary(const nlohmann::json& run,
+                                  const std::vector<nlohmann::json>& cells) {
+  const std::vector<ComparisonRow> rows = BuildComparison(cells);
+  std::string out;
+  if (rows.empty()) return "No cells were measured.\n";
+  // The scenario column earns its width only when some variant/server pair has several.
+  bool several_scenarios = false;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t j = i + 1; j < rows.size(); ++j) {
+      several_scenarios |= rows[i].variant == rows[j].variant && rows[i].server == rows[j].server;
+    }
+  }
+  std::string currency = StringAt(run, "cost.currency");
+  if (currency.empty()) currency = "USD";
+  for (const std::string& variant : VariantsOf(rows)) {
+    TextTable table;
+    table.header = {"server"};
+    if (several_scenarios) table.header.push_back("scenario");
+    for (const char* h : {"p50 ms", "p99 ms", "max thr/s", "thr@SLO/s", "cold s", "CPU%"}) {
+      table.header.push_back(h);
+    }
+    table.header.push_back(currency + "/M");
+    table.right_aligned.assign(table.header.size(), true);
+    table.right_aligned[0] = false;
+    if (several_scenarios) table.right_aligned[1] = false;
+    for (const ComparisonRow& row : rows) {
+      if (row.variant != variant) continue;
+      std::vector<std::string> cells_text = {row.failed ? row.server + " FAILED" : row.server};
+      if (several_scenarios) cells_text.push_back(row.scenario);
+      for (std::string text :
+           {FormatMillisFromMicros(row.p50_us), FormatMillisFromMicros(row.p99_us),
+            FormatRate(row.max_throughput_rps), FormatRate(row.throughput_within_slo_rps),
+            FormatSeconds(row.cold_start_s), FormatPercent(row.cpu_percent_mean),
+            FormatCost(row.cost_per_million)}) {
+        cells_text.push_back(std::move(text));
+      }
+      table.rows.push_back(std::move(cells_text));
+    }
+    out += variant + "\n" + RenderFixedWidth(table, "  ") + "\n";
+  }
+  size_t failed = 0;
+  for (const nlohmann::json& cell : cells) failed += StringAt(cell, "status") == "ok" ? 0 : 1;
+  if (failed > 0) {
+    out += std::to_string(failed) + " of " + std::to_string(cells.size()) +
+           " cells failed; summary.md lists why.\n";
+  }
+  return out;
+}
+
+}  // namespace servebench
