@@ -58,11 +58,34 @@ done
 http=$(sed 's/.*"http":\([0-9]*\).*/\1/' "$work/ports.json")
 grpc=$(sed 's/.*"grpc":\([0-9]*\).*/\1/' "$work/ports.json")
 
+# The machine may be shared: besides wall-clock throughput, report inferences per second of
+# CPU the server actually got (utime + stime from /proc), which is what one dedicated core
+# would sustain.
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+per_cpu() {  # completed-inferences ticks-before ticks-after
+  awk -v n="$1" -v a="$2" -v b="$3" -v hz="$hz" -v s="$seconds" 'BEGIN {
+    cpu = (b - a) / hz; printf "  server CPU %.2f s of %d s; %.0f inferences per server CPU-second\n",
+    cpu, s, (cpu > 0 ? n / cpu : 0)}'
+}
+
 rest() {  # model connections
+  t0=$(ticks)
   BODY="$work/body.json" taskset -c 0 wrk -t1 -c"$2" -d"${seconds}s" -s "$here/post.lua" \
-    "http://127.0.0.1:$http/v2/models/$1/infer" | awk -v m="$1" -v c="$2" '
-      /Latency/ {lat=$2} /Requests\/sec/ {rps=$2}
-      END {printf "rest %s concurrency %d: %.0f inferences/s (mean latency %s)\n", m, c, rps, lat}'
+    "http://127.0.0.1:$http/v2/models/$1/infer" > "$work/wrk.out"
+  t1=$(ticks)
+  awk -v m="$1" -v c="$2" '/Latency/ {lat=$2} /Requests\/sec/ {rps=$2} / requests in / {n=$1}
+    END {printf "rest %s concurrency %d: %.0f inferences/s (mean latency %s)\n", m, c, rps, lat}' \
+    "$work/wrk.out"
+  per_cpu "$(awk '/ requests in / {print $1}' "$work/wrk.out")" "$t0" "$t1"
+}
+
+grpc_run() {  # model concurrency
+  t0=$(ticks)
+  taskset -c 0 "$grpc_load" "127.0.0.1:$grpc" "$1" "$2" "$seconds" | tee "$work/grpc.out"
+  t1=$(ticks)
+  # The generator counts the calls of its measured window, after a 1 s warm-up it also sends.
+  per_cpu "$(sed 's/.*(\([0-9]*\) ok.*/\1/' "$work/grpc.out")" "$t0" "$t1"
 }
 
 echo "== REST JSON, HTTP/1.1 keep-alive (server on core 1, wrk on core 0), ${seconds}s each"
@@ -72,9 +95,9 @@ rest mlp 1
 rest mlp 64
 rest mlp_batched 64
 echo "== gRPC ModelInfer, raw_input_contents (server on core 1, client on core 0), ${seconds}s each"
-taskset -c 0 "$grpc_load" "127.0.0.1:$grpc" mlp 1 "$seconds"
-taskset -c 0 "$grpc_load" "127.0.0.1:$grpc" mlp 64 "$seconds"
-taskset -c 0 "$grpc_load" "127.0.0.1:$grpc" mlp_batched 64 "$seconds"
+grpc_run mlp 1
+grpc_run mlp 64
+grpc_run mlp_batched 64
 
 echo "== server statistics"
 for m in mlp mlp_batched; do
