@@ -58,7 +58,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.version(11);
     response_.result(static_cast<http::status>(options_.status));
     response_.set(http::field::content_type, "text/plain");
-    response_.body() = options_.body;
+    const auto by_path = options_.path_bodies.find(std::string(request_.target()));
+    response_.body() = by_path != options_.path_bodies.end() ? by_path->second : options_.body;
     response_.keep_alive(!options_.close_after_response && request_.keep_alive());
     response_.prepare_payload();
     http::async_write(socket_, response_,

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +28,9 @@ class TestHttpServer {
     std::string body = "ok\n";
     // Close the connection after every response ("Connection: close").
     bool close_after_response = false;
+    // Bodies for particular request targets (path and query, matched exactly), answered with
+    // `status`; every other target gets `body`.
+    std::map<std::string, std::string> path_bodies;
   };
 
   explicit TestHttpServer(Options options);

@@ -8,6 +8,7 @@
 #ifndef SERVEBENCH_LIFECYCLE_PROMETHEUS_H_
 #define SERVEBENCH_LIFECYCLE_PROMETHEUS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,9 +29,9 @@ bool ScrapePrometheus(const std::string& url, int64_t timeout_ns, MetricSamples*
                       std::string* error);
 
 struct ServerSideSplit {
-  double requests = 0;             // nv_inference_request_success delta
-  double inferences = 0;           // nv_inference_count delta
-  double executions = 0;           // nv_inference_exec_count delta
+  double requests = 0;                // nv_inference_request_success delta
+  double inferences = 0;              // nv_inference_count delta
+  double executions = 0;              // nv_inference_exec_count delta
   double queue_us_per_request = 0;    // nv_inference_queue_duration_us delta / requests
   double compute_us_per_request = 0;  // nv_inference_compute_infer_duration_us delta / requests
   double request_us_per_request = 0;  // nv_inference_request_duration_us delta / requests

@@ -13,7 +13,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,11 +27,13 @@ struct Extremes {
   double max = 0;
 };
 
+// Whole devices, all of them, as NVML reports them: NVML cannot attribute a device's use to
+// one process tree, so a GPU shared with other work shows that work too.
 struct GpuStats {
   int devices = 0;
-  Extremes utilization_percent;
-  Extremes memory_used_bytes;
-  Extremes power_watts;
+  Extremes utilization_percent;  // 100 = one device busy, summed over devices
+  Extremes memory_used_bytes;    // summed over devices
+  Extremes power_watts;          // summed over devices
 };
 
 struct ResourceStats {
@@ -36,7 +41,7 @@ struct ResourceStats {
   double period_s = 0;
   Extremes cpu_percent;  // 100 = one core busy, summed over the process tree
   Extremes rss_bytes;
-  Extremes pss_bytes;    // from /proc/PID/smaps_rollup; 0 where unreadable
+  Extremes pss_bytes;  // from /proc/PID/smaps_rollup; 0 where unreadable
   Extremes threads;
   int processes_max = 0;
   std::optional<GpuStats> gpu;  // absent without NVML
@@ -62,7 +67,7 @@ class ResourceSampler {
 // window gives joules. Absent where powercap is missing or unreadable.
 class EnergyMeter {
  public:
-  EnergyMeter();               // reads the counters now
+  EnergyMeter();                         // reads the counters now
   std::optional<double> Joules() const;  // energy since construction, all packages
  private:
   std::vector<std::pair<std::string, double>> start_;  // counter path, microjoules

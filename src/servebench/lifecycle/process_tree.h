@@ -1,0 +1,39 @@
+// Copyright servebench authors.
+//
+// One look at a server's process tree in /proc: the root, its descendants, and any process in
+// the root's process group (a server is a group leader, and workers orphaned by a dead parent
+// stay in its group after they leave its tree).
+
+#ifndef SERVEBENCH_LIFECYCLE_PROCESS_TREE_H_
+#define SERVEBENCH_LIFECYCLE_PROCESS_TREE_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <utility>
+
+namespace servebench {
+
+struct ProcessTreeSnapshot {
+  int64_t taken_ns = 0;  // MonotonicNanos() when the snapshot was taken
+  // CPU ticks (utime + stime + cutime + cstime, so that a member reaped by another member keeps
+  // counting) per process, keyed by (pid, start time) so that a reused pid is a new process.
+  std::map<std::pair<pid_t, uint64_t>, uint64_t> cpu_ticks;
+  int processes = 0;
+  int threads = 0;
+  int64_t rss_bytes = 0;
+  int64_t pss_bytes = 0;  // 0 where smaps_rollup is unreadable
+};
+
+// Reads the tree rooted at `root`. `with_pss` reads smaps_rollup too (it walks every mapping,
+// so it costs more than the rest together).
+ProcessTreeSnapshot SnapshotProcessTree(pid_t root, bool with_pss);
+
+// CPU ticks used between two snapshots: processes in both count their growth, processes new
+// in `after` count all of theirs.
+uint64_t CpuTicksBetween(const ProcessTreeSnapshot& before, const ProcessTreeSnapshot& after);
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_LIFECYCLE_PROCESS_TREE_H_

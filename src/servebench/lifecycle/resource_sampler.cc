@@ -1,0 +1,173 @@
+// Copyright servebench authors.
+
+#include "servebench/lifecycle/resource_sampler.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+#include "servebench/core/clock.h"
+#include "servebench/lifecycle/nvml.h"
+#include "servebench/lifecycle/process_tree.h"
+
+namespace servebench {
+
+namespace {
+
+// A period cut short by Stop is still a sample when it is at least this long; shorter ones
+// would turn a few ticks into a wild CPU percentage.
+constexpr int64_t kMinPartialPeriodNs = 20 * kNanosPerMilli;
+
+class Accumulator {
+ public:
+  void Add(double value) {
+    sum_ += value;
+    max_ = count_ == 0 ? value : std::max(max_, value);
+    ++count_;
+  }
+  Extremes Get() const {
+    Extremes e;
+    if (count_ > 0) {
+      e.mean = sum_ / count_;
+      e.max = max_;
+    }
+    return e;
+  }
+
+ private:
+  double sum_ = 0;
+  double max_ = 0;
+  int64_t count_ = 0;
+};
+
+nlohmann::json ToJson(const Extremes& e) { return {{"mean", e.mean}, {"max", e.max}}; }
+
+}  // namespace
+
+nlohmann::json ResourceStats::ToJson() const {
+  nlohmann::json out = {{"samples", samples},
+                        {"period_s", period_s},
+                        {"cpu_percent", servebench::ToJson(cpu_percent)},
+                        {"rss_bytes", servebench::ToJson(rss_bytes)},
+                        {"pss_bytes", servebench::ToJson(pss_bytes)},
+                        {"threads", servebench::ToJson(threads)},
+                        {"processes_max", processes_max}};
+  if (gpu) {
+    out["gpu"] = {{"devices", gpu->devices},
+                  {"utilization_percent", servebench::ToJson(gpu->utilization_percent)},
+                  {"memory_used_bytes", servebench::ToJson(gpu->memory_used_bytes)},
+                  {"power_watts", servebench::ToJson(gpu->power_watts)}};
+  }
+  return out;
+}
+
+struct ResourceSampler::State {
+  pid_t root = 0;
+  int64_t period_ns = 0;
+  const Nvml* nvml = nullptr;
+
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;  // guarded by mu
+  std::thread thread;
+  bool stopped = false;  // Stop ran (the caller's thread only)
+
+  // Written by the sampling thread only, read after it is joined.
+  int samples = 0;
+  Accumulator cpu, rss, pss, threads, gpu_utilization, gpu_memory, gpu_power;
+  int processes_max = 0;
+  bool gpu_failed = false;
+
+  void Sample(const ProcessTreeSnapshot& before, const ProcessTreeSnapshot& after) {
+    const double seconds = static_cast<double>(after.taken_ns - before.taken_ns) / kNanosPerSecond;
+    static const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+    cpu.Add(100.0 * static_cast<double>(CpuTicksBetween(before, after)) / ticks_per_second /
+            seconds);
+    rss.Add(static_cast<double>(after.rss_bytes));
+    pss.Add(static_cast<double>(after.pss_bytes));
+    threads.Add(after.threads);
+    processes_max = std::max(processes_max, after.processes);
+    ++samples;
+    if (nvml != nullptr && !gpu_failed) {
+      std::vector<GpuReading> readings;
+      if (!nvml->Read(&readings)) {
+        gpu_failed = true;  // a partial series would misstate the mean: report none
+        return;
+      }
+      GpuReading total;
+      for (const GpuReading& r : readings) {
+        total.utilization_percent += r.utilization_percent;
+        total.memory_used_bytes += r.memory_used_bytes;
+        total.power_watts += r.power_watts;
+      }
+      gpu_utilization.Add(total.utilization_percent);
+      gpu_memory.Add(total.memory_used_bytes);
+      gpu_power.Add(total.power_watts);
+    }
+  }
+
+  void Run() {
+    ProcessTreeSnapshot last = SnapshotProcessTree(root, /*with_pss=*/false);
+    int64_t next = last.taken_ns + period_ns;
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      const bool stop = wake.wait_until(
+          lock, std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next)),
+          [this] { return stopping; });
+      lock.unlock();
+      if (stop && MonotonicNanos() - last.taken_ns < kMinPartialPeriodNs) break;
+      ProcessTreeSnapshot now = SnapshotProcessTree(root, /*with_pss=*/true);
+      Sample(last, now);
+      last = std::move(now);
+      if (stop) break;
+      // A late wake-up (a loaded machine) skips ticks rather than sampling in a burst.
+      next += period_ns;
+      if (next <= last.taken_ns) next = last.taken_ns + period_ns;
+      lock.lock();
+    }
+  }
+};
+
+ResourceSampler::ResourceSampler(pid_t root, int64_t period_ns)
+    : state_(std::make_unique<State>()) {
+  state_->root = root;
+  state_->period_ns = std::max<int64_t>(period_ns, kNanosPerMilli);
+  state_->nvml = Nvml::Get();
+  state_->thread = std::thread([state = state_.get()] { state->Run(); });
+}
+
+ResourceSampler::~ResourceSampler() { Stop(); }
+
+ResourceStats ResourceSampler::Stop() {
+  if (!state_->stopped) {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->stopping = true;
+    }
+    state_->wake.notify_all();
+    state_->thread.join();
+    state_->stopped = true;
+  }
+  const State& s = *state_;
+  ResourceStats stats;
+  stats.samples = s.samples;
+  stats.period_s = static_cast<double>(s.period_ns) / kNanosPerSecond;
+  stats.cpu_percent = s.cpu.Get();
+  stats.rss_bytes = s.rss.Get();
+  stats.pss_bytes = s.pss.Get();
+  stats.threads = s.threads.Get();
+  stats.processes_max = s.processes_max;
+  if (s.nvml != nullptr && !s.gpu_failed) {
+    GpuStats gpu;
+    gpu.devices = s.nvml->devices();
+    gpu.utilization_percent = s.gpu_utilization.Get();
+    gpu.memory_used_bytes = s.gpu_memory.Get();
+    gpu.power_watts = s.gpu_power.Get();
+    stats.gpu = gpu;
+  }
+  return stats;
+}
+
+}  // namespace servebench

@@ -1,0 +1,322 @@
+// Copyright servebench authors.
+
+#include "servebench/lifecycle/server_process.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "servebench/core/clock.h"
+#include "servebench/protocols/http_client.h"
+
+extern char** environ;
+
+namespace servebench {
+
+namespace {
+
+constexpr int64_t kReadyPollNs = 5 * kNanosPerMilli;
+// One health check may not take longer than this, so that a hung server is polled again (and
+// its death noticed) well before the overall timeout.
+constexpr int64_t kHealthRequestTimeoutNs = kNanosPerSecond;
+constexpr int64_t kReapPollNs = 2 * kNanosPerMilli;
+// How long the group's other members may take to die after SIGKILL (they are only reaped by
+// their own parents, which may be init).
+constexpr int64_t kGroupGoneTimeoutNs = kNanosPerSecond;
+constexpr int kLogTailLines = 20;
+constexpr int64_t kLogTailMaxBytes = 64 * 1024;
+
+void SleepNanos(int64_t ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); }
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// What the child reports through the exec pipe when it cannot become the server.
+struct ChildFailure {
+  int step;  // index into kChildSteps
+  int error;
+};
+constexpr const char* kChildSteps[] = {"setpgid", "prctl(PR_SET_PDEATHSIG)", "sched_setaffinity",
+                                       "dup2", "exec"};
+
+// Runs in the forked child, before exec: only async-signal-safe calls, no allocation.
+[[noreturn]] void BecomeServer(char* const* argv, char* const* envp, const cpu_set_t* cpus,
+                               pid_t parent, int log_fd, int null_fd, int report_fd) {
+  auto fail = [report_fd](int step) {
+    ChildFailure f{step, errno};
+    [[maybe_unused]] ssize_t n = write(report_fd, &f, sizeof(f));
+    _exit(127);
+  };
+  // Its own process group: teardown signals reach every process the server starts.
+  if (setpgid(0, 0) != 0) fail(0);
+  // Never outlive servebench, even if it is killed without a chance to stop its servers.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(1);
+  if (getppid() != parent) _exit(127);  // the parent died before the line above
+  if (cpus != nullptr && sched_setaffinity(0, sizeof(*cpus), cpus) != 0) fail(2);
+  if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+      dup2(log_fd, STDERR_FILENO) < 0) {
+    fail(3);
+  }
+  // A server must see signals as a fresh process would, whatever servebench's threads block
+  // or ignore (ignored dispositions and the mask survive exec).
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+  execvpe(argv[0], argv, envp);
+  fail(4);
+  _exit(127);  // not reached: fail exits
+}
+
+// environ with `extra` KEY=VALUE entries added, replacing entries of the same key.
+std::vector<std::string> MergedEnvironment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  auto key_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return key_of(x) == key_of(entry);
+    });
+    if (!replaced) env.push_back(entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
+                                                    const std::vector<int>& cpus,
+                                                    const std::string& log_path,
+                                                    std::string* error) {
+  if (plan.argv.empty()) {
+    *error = "nothing to start: the launch plan has no program";
+    return nullptr;
+  }
+  cpu_set_t cpu_set;
+  CPU_ZERO(&cpu_set);
+  for (int cpu : cpus) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) {
+      *error = "CPU " + std::to_string(cpu) + " is out of range";
+      return nullptr;
+    }
+    CPU_SET(cpu, &cpu_set);
+  }
+  std::error_code ec;
+  const std::filesystem::path log_dir = std::filesystem::path(log_path).parent_path();
+  if (!log_dir.empty()) std::filesystem::create_directories(log_dir, ec);
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    *error = Errno("cannot open the server log " + log_path);
+    return nullptr;
+  }
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int report[2];
+  if (null_fd < 0 || pipe2(report, O_CLOEXEC) != 0) {
+    *error = Errno("cannot prepare the server's process");
+    close(log_fd);
+    if (null_fd >= 0) close(null_fd);
+    return nullptr;
+  }
+
+  // Everything the child needs is built before fork: after it, the child may not allocate.
+  std::vector<std::string> args = plan.argv;
+  std::vector<std::string> env = MergedEnvironment(plan.env);
+  std::vector<char*> argv = CStrings(args);
+  std::vector<char*> envp = CStrings(env);
+  const pid_t parent = getpid();
+
+  std::unique_ptr<ServerProcess> process(new ServerProcess());
+  process->plan_ = plan;
+  process->log_path_ = log_path;
+  process->spawn_ns_ = MonotonicNanos();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    BecomeServer(argv.data(), envp.data(), cpus.empty() ? nullptr : &cpu_set, parent, log_fd,
+                 null_fd, report[1]);
+  }
+  const int fork_errno = errno;
+  close(report[1]);
+  close(log_fd);
+  close(null_fd);
+  if (pid < 0) {
+    close(report[0]);
+    errno = fork_errno;
+    *error = Errno("fork");
+    return nullptr;
+  }
+  // Also from the parent, so that the group exists before Start returns whichever runs first.
+  setpgid(pid, pid);
+  process->pid_ = pid;
+
+  // The pipe closes on a successful exec (O_CLOEXEC); a failure report arrives before that.
+  ChildFailure failure{};
+  ssize_t n;
+  do {
+    n = read(report[0], &failure, sizeof(failure));
+  } while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof(failure))) {
+    process->Stop(0);
+    *error = "cannot start " + plan.argv[0] + ": " + kChildSteps[failure.step] + ": " +
+             std::strerror(failure.error);
+    return nullptr;
+  }
+  return process;
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(2 * kNanosPerSecond);
+}
+
+pid_t ServerProcess::pid() const { return pid_; }
+
+int64_t ServerProcess::spawn_ns() const { return spawn_ns_; }
+
+bool ServerProcess::WaitReady(int64_t timeout_ns, int64_t* ready_ns, std::string* error) {
+  const std::string url = plan_.base_url + plan_.health_path;
+  const int64_t start = MonotonicNanos();
+  const int64_t deadline = start + timeout_ns;
+  std::string last = "no answer yet";
+  while (true) {
+    if (!Alive()) {
+      *error = "the server " + ExitDescription() + " before it was ready (" +
+               std::to_string((MonotonicNanos() - spawn_ns_) / kNanosPerMilli) +
+               " ms after spawn; last health check: " + last + ")";
+      break;
+    }
+    const int64_t now = MonotonicNanos();
+    if (now >= deadline) {
+      *error = "the server was not ready after " + std::to_string((now - start) / kNanosPerMilli) +
+               " ms (GET " + url + ": " + last + "); it is " + ExitDescription();
+      break;
+    }
+    HttpReply reply;
+    std::string fetch_error;
+    if (HttpFetch("GET", url, {}, "", std::min(kHealthRequestTimeoutNs, deadline - now), &reply,
+                  &fetch_error)) {
+      if (reply.status == 200) {
+        *ready_ns = MonotonicNanos();
+        return true;
+      }
+      last = "HTTP " + std::to_string(reply.status);
+    } else {
+      last = fetch_error;
+    }
+    SleepNanos(kReadyPollNs);
+  }
+  const std::vector<std::string> tail = LogTail(kLogTailLines);
+  if (!tail.empty()) {
+    *error += "; last lines of " + log_path_ + ":";
+    for (const std::string& line : tail) *error += "\n  " + line;
+  }
+  return false;
+}
+
+bool ServerProcess::Alive() {
+  if (exited_) return false;
+  if (pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exited_ = true;
+    wait_status_ = status;
+  } else if (r < 0 && errno == ECHILD) {
+    // Reaped elsewhere (a SIGCHLD handler that waits for any child): gone, status unknown.
+    exited_ = true;
+    wait_status_ = -1;
+  }
+  return !exited_;
+}
+
+std::string ServerProcess::ExitDescription() const {
+  if (!exited_) return "running";
+  if (wait_status_ == -1) return "exited (status unknown: reaped elsewhere)";
+  if (WIFEXITED(wait_status_)) {
+    return "exited with status " + std::to_string(WEXITSTATUS(wait_status_));
+  }
+  if (WIFSIGNALED(wait_status_)) {
+    const int sig = WTERMSIG(wait_status_);
+    const char* abbrev = sigabbrev_np(sig);
+    return "killed by signal " + std::to_string(sig) +
+           (abbrev != nullptr ? " (SIG" + std::string(abbrev) + ")" : "");
+  }
+  return "ended with wait status " + std::to_string(wait_status_);
+}
+
+void ServerProcess::Stop(int64_t grace_ns) {
+  if (pid_ <= 0) return;
+  // The group outlives its leader while any member lives, so a leader that exited on its own
+  // may still have left children behind: they are signalled too.
+  const pid_t group = -pid_;
+  auto group_gone = [&] {
+    // Members orphaned by the leader's exit are reparented to init, or to servebench when it is
+    // a subreaper or PID 1: those are reaped here, or they would never be gone.
+    int status = 0;
+    for (pid_t r; (r = waitpid(group, &status, WNOHANG)) > 0;) {
+      if (r == pid_) {
+        exited_ = true;
+        wait_status_ = status;
+      }
+    }
+    return !Alive() && kill(group, 0) != 0 && errno == ESRCH;
+  };
+  if (!group_gone()) {
+    kill(group, SIGTERM);
+    const int64_t deadline = MonotonicNanos() + grace_ns;
+    while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kReapPollNs);
+  }
+  if (!group_gone()) {
+    kill(group, SIGKILL);
+    const int64_t deadline = MonotonicNanos() + kGroupGoneTimeoutNs;
+    while (Alive()) SleepNanos(kReapPollNs);  // SIGKILL cannot be refused: this ends
+    while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kReapPollNs);
+  }
+}
+
+std::vector<std::string> ServerProcess::LogTail(int lines) const {
+  std::vector<std::string> out;
+  std::ifstream in(log_path_, std::ios::binary);
+  if (!in || lines <= 0) return out;
+  in.seekg(0, std::ios::end);
+  const int64_t size = in.tellg();
+  const int64_t start = std::max<int64_t>(0, size - kLogTailMaxBytes);
+  in.seekg(start);
+  std::string text(static_cast<size_t>(size - start), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  size_t begin = 0;
+  // A partial first line (cut by the byte limit) is dropped.
+  if (start > 0) {
+    const size_t nl = text.find('\n');
+    begin = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  if (out.size() > static_cast<size_t>(lines)) {
+    out.erase(out.begin(), out.end() - lines);
+  }
+  return out;
+}
+
+}  // namespace servebench
