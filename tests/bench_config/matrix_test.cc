@@ -1,0 +1,214 @@
+// Copyright servebench authors.
+
+#include "servebench/bench/matrix.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "servebench/bench/config.h"
+
+namespace servebench {
+namespace {
+
+ExperimentConfig Config(const std::string& yaml) {
+  ExperimentConfig config;
+  std::string error;
+  EXPECT_TRUE(ParseConfig(yaml, "bench.yaml", "", &config, &error)) << error;
+  return config;
+}
+
+// 2 variants x 2 servers x 2 scenarios.
+ExperimentConfig SmallConfig() {
+  return Config(R"(models: {variants: [mlp, mlp-int8]}
+servers:
+  - kind: torchscript
+  - kind: fastapi
+scenarios:
+  - kind: cold_start
+    repeats: 2
+  - name: closed
+    kind: concurrency_sweep
+    levels: [1, 4]
+)");
+}
+
+ExperimentConfig DefaultConfig() {
+  ExperimentConfig config;
+  std::string error;
+  EXPECT_TRUE(ParseConfig(DefaultConfigYaml(), "<embedded default>", "", &config, &error));
+  return config;
+}
+
+std::vector<std::string> Ids(const ExperimentConfig& config, const std::string& filter) {
+  std::vector<Cell> cells;
+  std::string error;
+  EXPECT_TRUE(ExpandMatrix(config, filter, &cells, &error)) << filter << ": " << error;
+  std::vector<std::string> ids;
+  for (const Cell& cell : cells) ids.push_back(cell.id);
+  return ids;
+}
+
+std::string FilterError(const ExperimentConfig& config, const std::string& filter) {
+  std::vector<Cell> cells = {Cell{}};
+  std::string error;
+  EXPECT_FALSE(ExpandMatrix(config, filter, &cells, &error)) << filter;
+  EXPECT_EQ(cells.size(), 1u);  // untouched on error
+  return error;
+}
+
+TEST(MatrixTest, ExpandsVariantsThenServersThenScenarios) {
+  const ExperimentConfig config = SmallConfig();
+  EXPECT_EQ(Ids(config, ""), (std::vector<std::string>{
+                                 "mlp/torchscript/cold_start", "mlp/torchscript/closed",
+                                 "mlp/fastapi/cold_start", "mlp/fastapi/closed",
+                                 "mlp-int8/torchscript/cold_start", "mlp-int8/torchscript/closed",
+                                 "mlp-int8/fastapi/cold_start", "mlp-int8/fastapi/closed"}));
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
+  EXPECT_EQ(cells[3].variant.name, "mlp");
+  EXPECT_EQ(cells[3].server.kind, "fastapi");
+  EXPECT_EQ(cells[3].scenario.concurrency, (std::vector<int>{1, 4}));
+}
+
+TEST(MatrixTest, FilterByField) {
+  const ExperimentConfig config = SmallConfig();
+  EXPECT_EQ(Ids(config, "variant=mlp-int8,scenario=closed"),
+            (std::vector<std::string>{"mlp-int8/torchscript/closed", "mlp-int8/fastapi/closed"}));
+  EXPECT_EQ(Ids(config, "kind=fast*, variant=mlp"),
+            (std::vector<std::string>{"mlp/fastapi/cold_start", "mlp/fastapi/closed"}));
+  EXPECT_EQ(Ids(config, "server!=torchscript,scenario!=cold_?tart,variant=m?p"),
+            (std::vector<std::string>{"mlp/fastapi/closed"}));
+}
+
+TEST(MatrixTest, BareGlobMatchesTheWholeId) {
+  const ExperimentConfig config = SmallConfig();
+  EXPECT_EQ(
+      Ids(config, "*int8/*/cold*"),
+      (std::vector<std::string>{"mlp-int8/torchscript/cold_start", "mlp-int8/fastapi/cold_start"}));
+  EXPECT_EQ(Ids(config, "mlp/fastapi/closed"), (std::vector<std::string>{"mlp/fastapi/closed"}));
+  EXPECT_EQ(Ids(config, "*").size(), 8u);
+}
+
+TEST(MatrixTest, FilterSelectingNothingIsAnError) {
+  EXPECT_EQ(FilterError(SmallConfig(), "variant=resnet*"),
+            "filter 'variant=resnet*' selects none of the 8 cells (variants: mlp, mlp-int8; "
+            "servers: torchscript, fastapi; scenarios: cold_start, closed)");
+  EXPECT_EQ(FilterError(SmallConfig(), "mlp"),  // a bare glob must match the whole id
+            "filter 'mlp' selects none of the 8 cells (variants: mlp, mlp-int8; servers: "
+            "torchscript, fastapi; scenarios: cold_start, closed)");
+}
+
+TEST(MatrixTest, MalformedFilters) {
+  const ExperimentConfig config = SmallConfig();
+  EXPECT_EQ(FilterError(config, "varient=mlp"),
+            "filter term 'varient=mlp': unknown field 'varient' (did you mean 'variant'?)");
+  EXPECT_EQ(FilterError(config, "model=mlp"),
+            "filter term 'model=mlp': unknown field 'model' (fields: variant, server, kind, "
+            "scenario)");
+  EXPECT_EQ(FilterError(config, "server="),
+            "filter term 'server=': expected server=GLOB with a non-empty glob");
+  EXPECT_EQ(FilterError(config, "server==x"),
+            "filter term 'server==x': expected server=GLOB with a non-empty glob");
+  EXPECT_EQ(FilterError(config, "variant=mlp,,server=fastapi"),
+            "filter 'variant=mlp,,server=fastapi' has an empty term (two commas, or one at an "
+            "end)");
+  EXPECT_EQ(FilterError(config, "variant=mlp,"),
+            "filter 'variant=mlp,' has an empty term (two commas, or one at an end)");
+  EXPECT_EQ(FilterError(config, "!mlp"), "filter term '!mlp': '!' only negates as in field!=glob");
+}
+
+TEST(MatrixTest, EstimateArithmetic) {
+  // Default measurement here: warm-up 500 ms; windows of 500 ms; at least 1.5 s and 100
+  // requests; at most 4 s. A level: 0.5 + max(1.5, 3 x 0.5) = 2 s.
+  const ExperimentConfig config = DefaultConfig();
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
+      << error;
+  ASSERT_EQ(cells.size(), 3u);
+  // 3 repeats x (3 s start + 0.5 s stop).
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 10.5);
+  // Start 3 s + 4 levels x 2 s + stop 0.5 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 11.5);
+  // 6 levels from 50 req/s: the first needs 100 requests / 50 req/s = 2 s of measurement
+  // (2.5 s with its warm-up), the other five 2 s each; plus start and stop.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 2.5 + 5 * 2 + 0.5);
+}
+
+TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
+  ExperimentConfig config = Config(R"(models: {variants: [m]}
+servers: [{kind: torchscript}]
+scenarios:
+  - kind: rate_sweep
+    rates: [1, 1000]
+measurement:
+  warmup: 1s
+  window: 1s
+  min_duration: 2s
+  min_requests: 1000
+  max_duration: 10s
+)");
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error)) << error;
+  // 1 req/s would need 1000 s for 1000 requests: capped at 10 s. 1000 req/s: max(2, 3, 1) = 3 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 3 + (1 + 10) + (1 + 3) + 0.5);
+}
+
+TEST(MatrixTest, PlanOfTheDefault) {
+  const ExperimentConfig config = DefaultConfig();
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error));
+  EXPECT_EQ(FormatPlan(config, cells),
+            "Plan for 'default' (<embedded default>)\n"
+            "per level: warm-up 500 ms, windows of 500 ms, at least 1.50 s and 100 requests, at "
+            "most 4.00 s; SLO p99 <= 100 ms\n"
+            "\n"
+            "  cell                                kind         "
+            "scenario                                  estimate\n"
+            "  digits-mlp/torchscript/cold_start   torchscript  "
+            "cold start x3                             11 s\n"
+            "  digits-mlp/torchscript/concurrency  torchscript  "
+            "concurrency 1,4,16,64                     12 s\n"
+            "  digits-mlp/torchscript/poisson      torchscript  "
+            "poisson from 50 req/s x2, up to 6 levels  16 s\n"
+            "\n"
+            "3 cells, estimated 38 s\n");
+}
+
+TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
+  const ExperimentConfig config = DefaultConfig();
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
+  ASSERT_EQ(cells.size(), 54u);
+  const std::string plan = FormatPlan(config, cells);
+  // 18 (variant, server) pairs x 38 s = 684 s.
+  EXPECT_NE(plan.find("\n54 cells, estimated 11 min 24 s\n"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
+}
+
+TEST(MatrixTest, PlanDescribesExplicitRates) {
+  const ExperimentConfig config = Config(R"(models: {variants: [m]}
+servers: [{kind: torchscript}]
+scenarios:
+  - kind: rate_sweep
+    arrival: constant
+    rates: [10, 20.5]
+)");
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
+  EXPECT_NE(FormatPlan(config, cells)
+                .find("  m/torchscript/rate_sweep  torchscript  constant "
+                      "10,20.5 req/s  "),
+            std::string::npos)
+      << FormatPlan(config, cells);
+}
+
+}  // namespace
+}  // namespace servebench
