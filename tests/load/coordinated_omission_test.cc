@@ -65,9 +65,10 @@ TEST(CoordinatedOmissionTest, OpenLoopLatencyShowsTheStallServiceTimeDoesNot) {
   const LatencySummary service = SummarizeMicros(r.service_time);
   EXPECT_LT(service.p99, 20'000) << "service p99 " << service.p99 << " us";
   EXPECT_GT(service.max, 450'000);
-  // The waiting was for the connection, not the generator's fault.
+  // The waiting was for the connection, not the generator's fault: the generator's own lateness
+  // (a timer or CPU delay over 1 ms, possible on a shared machine) is a small part of it.
   EXPECT_GT(r.counters.queued, 50);
-  EXPECT_LT(r.late_fraction(), 0.01);
+  EXPECT_LT(r.counters.late * 4, r.counters.queued);
 }
 
 TEST(CoordinatedOmissionTest, ClosedLoopHidesTheStall) {
@@ -106,7 +107,7 @@ TEST(CoordinatedOmissionTest, WaitingForAConnectionCountsInLatency) {
   EXPECT_LT(service.p99, 30'000);
   EXPECT_GT(latency.p99, 5 * service.p99);
   EXPECT_GT(r.queued_fraction(), 0.5);
-  EXPECT_LT(r.late_fraction(), 0.01);
+  EXPECT_LT(r.counters.late * 4, r.counters.queued);
   // The backlog still went out (or timed out): nothing scheduled was dropped.
   EXPECT_EQ(r.counters.ok + r.counters.errors.total(), r.counters.scheduled);
 }

@@ -4,6 +4,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <condition_variable>
@@ -103,6 +104,14 @@ class StartGate {
 
 bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
              const std::atomic<bool>* interrupt, LoadResult* result, std::string* error) {
+  LoadHooks hooks;
+  hooks.progress = progress;
+  hooks.interrupt = interrupt;
+  return RunLoad(settings, hooks, result, error);
+}
+
+bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* result,
+             std::string* error) {
   if (!ValidateLoadSettings(settings, error)) return false;
   tcp::endpoint endpoint;
   if (!Resolve(settings.url, &endpoint, error)) return false;
@@ -119,7 +128,7 @@ bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
   }
 
   StartGate gate(threads);
-  std::atomic<int64_t> stop_at_ns{0};
+  Worker::EarlyEnd early_end;
   std::atomic<int> running{threads};
   const double cpu_before = ProcessCpuSeconds();
   const int64_t wall_before = MonotonicNanos();
@@ -130,7 +139,7 @@ bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
       const bool ok = worker->Connect(&connect_error);
       gate.Connected(ok, connect_error);
       const int64_t start_ns = gate.WaitOpen();
-      if (start_ns >= 0) worker->Run(start_ns, &stop_at_ns);
+      if (start_ns >= 0) worker->Run(start_ns, &early_end);
       running.fetch_sub(1);
     });
   }
@@ -147,43 +156,89 @@ bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
   const int64_t start_ns = MonotonicNanos() + 2 * kNanosPerMilli;
   gate.Open(start_ns);
 
+  const int64_t window_start_ns = start_ns + settings.warmup_ns;
+  const int64_t planned_end_ns = window_start_ns + settings.duration_ns;
+  int64_t end_ns = planned_end_ns;  // moved earlier by an observer or an interrupt
   const int64_t total_ns = settings.warmup_ns + settings.duration_ns;
+  // Window k is final once its end has passed by this much: its tallies go by completion time,
+  // and a completion read just before the boundary is tallied a moment later.
+  const int64_t window_settle_ns = 5 * kNanosPerMilli;
+  constexpr int64_t kEndNoticeNs = 25 * kNanosPerMilli;
+  std::vector<WindowStats> windows;
+  bool measurement_started = false;
+  bool observer_done = false;
   int64_t last_report_ns = start_ns;
   int64_t last_completed = 0;
   bool interrupted = false;
-  while (running.load() > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const int64_t now_ns = MonotonicNanos();
-    if (!interrupted && interrupt != nullptr && interrupt->load()) {
-      interrupted = true;
-      stop_at_ns.store(now_ns);
+  // Closes every window that has ended, in order, and shows it to the observer. After the run
+  // (final) every tally is complete, so no settling time is needed.
+  auto close_windows = [&](int64_t now_ns, bool final) {
+    while (settings.window_ns > 0) {
+      const int k = static_cast<int>(windows.size());
+      const int64_t w_start = window_start_ns + k * settings.window_ns;
+      const int64_t w_end = std::min({w_start + settings.window_ns, planned_end_ns, end_ns});
+      if (w_start >= end_ns || (!final && now_ns < w_end + window_settle_ns)) break;
+      WindowStats w;
+      w.index = k;
+      w.seconds = (w_end - w_start) / 1e9;
+      int64_t latency_sum_ns = 0;
+      for (const auto& worker : workers) {
+        w.ok += worker->window_ok(k);
+        latency_sum_ns += worker->window_latency_sum_ns(k);
+      }
+      w.throughput_rps = w.seconds > 0 ? w.ok / w.seconds : 0;
+      w.mean_latency_us = w.ok > 0 ? latency_sum_ns / 1e3 / w.ok : 0;
+      windows.push_back(w);
+      if (hooks.observer != nullptr && !observer_done && !interrupted && !final &&
+          hooks.observer->OnWindow(windows)) {
+        // The workers learn of a new end within one tick (<= 10 ms), so the end must lie ahead:
+        // the window in progress, which ends about a window from now, is the last.
+        observer_done = true;
+        end_ns = std::min(end_ns, w_end + settings.window_ns);
+        early_end.end_at_ns.store(end_ns);
+      }
     }
-    if (progress && now_ns - last_report_ns >= kNanosPerSecond) {
+  };
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const int64_t now_ns = MonotonicNanos();
+    if (!interrupted && hooks.interrupt != nullptr && hooks.interrupt->load()) {
+      interrupted = true;
+      // The end lies two ticks ahead so that every worker knows it before it comes: what starts
+      // and completes inside the window is then the same set for all counts.
+      end_ns = std::min(end_ns, std::max(now_ns + kEndNoticeNs, window_start_ns));
+      early_end.abandon.store(true);
+      early_end.end_at_ns.store(end_ns);
+    }
+    if (hooks.observer != nullptr && !measurement_started && now_ns >= window_start_ns &&
+        !interrupted) {
+      measurement_started = true;
+      hooks.observer->OnMeasurementStart();
+    }
+    close_windows(now_ns, /*final=*/false);
+    if (hooks.progress && now_ns - last_report_ns >= kNanosPerSecond) {
       LoadProgress p;
       p.elapsed_s = (now_ns - start_ns) / 1e9;
       p.total_s = total_ns / 1e9;
-      p.warming_up = now_ns < start_ns + settings.warmup_ns;
+      p.warming_up = now_ns < window_start_ns;
       for (const auto& w : workers) p.completed += w->progress();
       p.recent_rps = (p.completed - last_completed) / ((now_ns - last_report_ns) / 1e9);
       last_completed = p.completed;
       last_report_ns = now_ns;
-      progress(p);
+      hooks.progress(p);
     }
   }
   for (auto& thread : pool) thread.join();
+  close_windows(MonotonicNanos(), /*final=*/true);
 
   LoadResult r;
   r.settings = settings;
   r.cpu_seconds = ProcessCpuSeconds() - cpu_before;
   r.wall_seconds = (MonotonicNanos() - wall_before) / 1e9;
   r.cpu_utilization = r.wall_seconds > 0 ? r.cpu_seconds / (r.wall_seconds * threads) : 0;
-  const int64_t window_start_ns = start_ns + settings.warmup_ns;
-  int64_t window_end_ns = window_start_ns + settings.duration_ns;
-  if (interrupted) {
-    r.interrupted = true;
-    window_end_ns = std::min(window_end_ns, stop_at_ns.load());
-  }
-  r.window_s = std::max<int64_t>(0, window_end_ns - window_start_ns) / 1e9;
+  r.interrupted = interrupted;
+  r.window_s = std::max<int64_t>(0, end_ns - window_start_ns) / 1e9;
+  r.windows = std::move(windows);
   for (const auto& w : workers) {
     r.counters.Add(w->counters());
     r.latency.Merge(w->latency());

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "servebench/load/load_result.h"
 #include "servebench/load/load_settings.h"
@@ -28,12 +29,36 @@ struct LoadProgress {
 
 using ProgressCallback = std::function<void(const LoadProgress&)>;
 
+// Watches a windowed measurement (LoadSettings::window_ns > 0) from the calling thread and may
+// end it early, as perf_analyzer's and MLPerf's stopping rules do.
+class MeasurementObserver {
+ public:
+  virtual ~MeasurementObserver() = default;
+  // The warm-up is over: the first window starts now.
+  virtual void OnMeasurementStart() {}
+  // A window has closed; `windows` holds every window so far, this one last. Returning true ends
+  // the measurement at the end of the window now in progress (the next one), which is the last
+  // measured: requests started later are not measured, and the requests of the measured span
+  // drain as at a normal end. The end must lie ahead so that every thread knows it in time.
+  virtual bool OnWindow(const std::vector<WindowStats>& windows) = 0;
+};
+
+struct LoadHooks {
+  ProgressCallback progress;                     // may be empty
+  const std::atomic<bool>* interrupt = nullptr;  // may be null
+  MeasurementObserver* observer = nullptr;       // may be null
+};
+
 // Runs the load. `progress` (may be empty) is called about once a second on the calling thread.
-// When *interrupt becomes true (may be null) the window ends there and the result covers what
-// was measured so far, marked interrupted. Returns false with a message in *error when the run
+// When *interrupt becomes true (may be null) the window ends 25 ms later and the result covers
+// what was measured so far, marked interrupted. Returns false with a message in *error when the run
 // cannot happen at all: invalid settings, a host that does not resolve, a connection refused or
 // unanswered at the start. A server that fails during the run is not fatal: its failures are
 // counted as errors by kind.
+bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* result,
+             std::string* error);
+
+// The same without an observer.
 bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
              const std::atomic<bool>* interrupt, LoadResult* result, std::string* error);
 

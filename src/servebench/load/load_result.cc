@@ -77,6 +77,16 @@ nlohmann::json LoadResult::ToJson() const {
   j["warmup_s"] = settings.warmup_ns / 1e9;
   j["timeout_s"] = settings.timeout_ns / 1e9;
   j["interrupted"] = interrupted;
+  if (!windows.empty()) {
+    json list = json::array();
+    for (const WindowStats& w : windows) {
+      list.push_back({{"seconds", w.seconds},
+                      {"ok", w.ok},
+                      {"throughput_rps", w.throughput_rps},
+                      {"mean_latency_us", w.mean_latency_us}});
+    }
+    j["windows"] = list;
+  }
 
   const LoadCounters& c = counters;
   json requests = {{"sent", c.sent}, {"completed", c.completed}, {"ok", c.ok}};

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "servebench/core/histogram.h"
 #include "servebench/load/load_settings.h"
@@ -54,10 +55,21 @@ struct LoadCounters {
   void Add(const LoadCounters& o);
 };
 
+// One window of the measurement, tallied by completion time as the run goes (for stopping
+// rules; the result's histograms cover the whole measured span).
+struct WindowStats {
+  int index = 0;
+  double seconds = 0;          // the window's length
+  int64_t ok = 0;              // 2xx responses completed in the window
+  double throughput_rps = 0;   // ok / seconds
+  double mean_latency_us = 0;  // mean latency of those responses
+};
+
 struct LoadResult {
   LoadSettings settings;
   double window_s = 0;       // measured window: from the end of warm-up to the end (or interrupt)
   bool interrupted = false;  // stopped early by the user
+  std::vector<WindowStats> windows;  // the windows of the measured span, when windowed
   LoadCounters counters;
   Histogram latency = Histogram::ForLatency();       // open: completion - intended send
   Histogram service_time = Histogram::ForLatency();  // completion - actual send

@@ -62,6 +62,11 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
     *error = "warm-up must not be negative";
     return false;
   }
+  if (s.window_ns < 0 || (s.window_ns > 0 && s.window_ns < 50 * kNanosPerMilli) ||
+      (s.window_ns > 0 && s.duration_ns / s.window_ns > 100000)) {
+    *error = "window must be at least 50 ms, and the duration at most 100,000 windows long";
+    return false;
+  }
   if (s.timeout_ns <= 0) {
     *error = "timeout must be positive";
     return false;

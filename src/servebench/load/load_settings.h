@@ -54,6 +54,9 @@ struct LoadSettings {
   int64_t warmup_ns = 5 * kNanosPerSecond;
   int64_t duration_ns = 30 * kNanosPerSecond;
   int64_t timeout_ns = 2 * kNanosPerSecond;
+  // The window is cut into consecutive windows of this length, each tallied on its own so that an
+  // observer can end the measurement once they agree (see load_engine.h); 0: one window.
+  int64_t window_ns = 0;
   // A send later than this after the moment it could have gone (its intended time, or the moment
   // a connection came free if none was) counts as late: the generator itself fell behind.
   int64_t late_threshold_ns = kNanosPerMilli;

@@ -80,6 +80,11 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
       tick_timer_(io_),
       schedule_timer_(io_),
       schedule_(std::move(schedule)) {
+  if (settings.window_ns > 0) {
+    window_count_ =
+        static_cast<int>((settings.duration_ns + settings.window_ns - 1) / settings.window_ns);
+    window_tallies_ = std::make_unique<WindowTally[]>(window_count_);
+  }
   connections_.reserve(connections);
   for (int i = 0; i < connections; ++i) connections_.push_back(std::make_unique<Connection>(io_));
   idle_.reserve(connections);
@@ -124,12 +129,22 @@ bool Worker::Connect(std::string* error) {
   return true;
 }
 
-void Worker::Run(int64_t start_ns, const std::atomic<int64_t>* stop_at_ns) {
+int64_t Worker::window_ok(int index) const {
+  return index < window_count_ ? window_tallies_[index].ok.load(std::memory_order_relaxed) : 0;
+}
+
+int64_t Worker::window_latency_sum_ns(int index) const {
+  return index < window_count_
+             ? window_tallies_[index].latency_sum_ns.load(std::memory_order_relaxed)
+             : 0;
+}
+
+void Worker::Run(int64_t start_ns, const EarlyEnd* early_end) {
   start_ns_ = start_ns;
   window_start_ns_ = start_ns + settings_.warmup_ns;
   end_ns_ = window_start_ns_ + settings_.duration_ns;
   backlog_deadline_ns_ = end_ns_ + settings_.timeout_ns;
-  stop_at_ns_ = stop_at_ns;
+  early_end_ = early_end;
 
   tick_timer_.expires_at(TimePoint(start_ns + tick_ns_));
   tick_timer_.async_wait([this](const error_code& ec) {
@@ -266,7 +281,19 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
       ++counters_.errors.http_status;
     }
   }
-  if (ok && now_ns >= window_start_ns_ && now_ns < end_ns_) ++counters_.ok_in_window;
+  if (ok && now_ns >= window_start_ns_ && now_ns < end_ns_) {
+    ++counters_.ok_in_window;
+    if (window_count_ > 0) {
+      const int64_t w = (now_ns - window_start_ns_) / settings_.window_ns;
+      if (w < window_count_) {
+        WindowTally& tally = window_tallies_[w];
+        tally.ok.store(tally.ok.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        tally.latency_sum_ns.store(
+            tally.latency_sum_ns.load(std::memory_order_relaxed) + (now_ns - c->intended_ns),
+            std::memory_order_relaxed);
+      }
+    }
+  }
   if (!keep_alive) {
     Reopen(c);
     return;
@@ -461,10 +488,13 @@ void Worker::ArmScheduleTimer() {
 void Worker::Tick() {
   if (finished_) return;
   const int64_t now_ns = MonotonicNanos();
-  const int64_t stop_at = stop_at_ns_->load(std::memory_order_relaxed);
-  if (stop_at > 0 && stop_at < end_ns_) {
-    end_ns_ = std::max(stop_at, start_ns_);
-    backlog_deadline_ns_ = end_ns_;  // the user asked to stop: no catching up
+  const int64_t end_at = early_end_->end_at_ns.load(std::memory_order_relaxed);
+  if (end_at > 0 && end_at < end_ns_) {
+    end_ns_ = std::max(end_at, start_ns_);
+    backlog_deadline_ns_ = end_ns_ + settings_.timeout_ns;
+  }
+  if (early_end_->abandon.load(std::memory_order_relaxed)) {
+    backlog_deadline_ns_ = std::min(backlog_deadline_ns_, end_ns_);  // no catching up
   }
   for (auto& conn : connections_) {
     Connection* c = conn.get();

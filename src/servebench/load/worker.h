@@ -37,10 +37,21 @@ class Worker {
   // the reason in *error ("connect to 127.0.0.1:9: Connection refused").
   bool Connect(std::string* error);
 
+  // How the engine may end a run early: `end_at_ns` moves the window's end earlier (0 until
+  // set), and `abandon` (when true) also gives up the open-loop backlog, for a user's interrupt.
+  struct EarlyEnd {
+    std::atomic<int64_t> end_at_ns{0};
+    std::atomic<bool> abandon{false};
+  };
+
   // Runs the load from `start_ns` (MonotonicNanos) until the window has ended and every request
-  // of it has completed or timed out. Stops early, as if the window ended then, once *stop_at_ns
-  // is set to a time (it is 0 until then); the engine sets it when the user interrupts.
-  void Run(int64_t start_ns, const std::atomic<int64_t>* stop_at_ns);
+  // of it has completed or timed out, or ends it early as `early_end` says.
+  void Run(int64_t start_ns, const EarlyEnd* early_end);
+
+  // The 2xx responses completed in window `index` so far and the sum of their latencies (ns);
+  // readable from any thread while the run goes on.
+  int64_t window_ok(int index) const;
+  int64_t window_latency_sum_ns(int index) const;
 
   // Completed requests so far (any status, warm-up included); readable from any thread.
   int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
@@ -106,7 +117,14 @@ class Worker {
   int64_t window_start_ns_ = 0;
   int64_t end_ns_ = 0;               // end of the window: no request starts at or after it
   int64_t backlog_deadline_ns_ = 0;  // open loop: overdue requests are sent until then
-  const std::atomic<int64_t>* stop_at_ns_ = nullptr;
+  const EarlyEnd* early_end_ = nullptr;
+  // Per-window tallies by completion time (settings.window_ns > 0); written by this thread only.
+  struct WindowTally {
+    std::atomic<int64_t> ok{0};
+    std::atomic<int64_t> latency_sum_ns{0};
+  };
+  std::unique_ptr<WindowTally[]> window_tallies_;
+  int window_count_ = 0;
   bool finished_ = false;
 
   LoadCounters counters_;
