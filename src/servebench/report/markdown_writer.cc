@@ -40,15 +40,21 @@ std::string SloText(const json& run) {
   return buffer;
 }
 
+std::string Plain(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
+}
+
 std::string PriceText(const json& run) {
   const std::string currency = Currency(run);
   const std::optional<double> machine = NumberAt(run, "cost.hourly_price");
   const std::optional<double> per_core = NumberAt(run, "cost.hourly_price_per_core");
   if (machine && *machine > 0) {
-    return FormatSignificant(*machine, 4) + " " + currency + " per hour for the machine";
+    return Plain(*machine) + " " + currency + " per hour for the machine";
   }
   if (per_core && *per_core > 0) {
-    return FormatSignificant(*per_core, 4) + " " + currency + " per hour per core the server uses";
+    return Plain(*per_core) + " " + currency + " per hour per core the server uses";
   }
   return "not priced";
 }
@@ -192,7 +198,8 @@ std::string FailedCells(const std::vector<json>& cells) {
     }
   }
   if (out.empty()) return "";
-  return "## Failed cells\n\n" + out + "\n";
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\n\n") != 0) out += "\n";
+  return "## Failed cells\n\n" + out;
 }
 
 std::string Notes(const json& run) {

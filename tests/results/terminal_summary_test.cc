@@ -1,0 +1,56 @@
+// Copyright servebench authors.
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "servebench/report/result_writer.h"
+#include "synthetic_records.h"
+
+namespace servebench {
+namespace {
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> words;
+  std::istringstream in(line);
+  std::string word;
+  while (in >> word) words.push_back(word);
+  return words;
+}
+
+TEST(TerminalSummaryTest, ServersSideBySidePerVariantInFixedWidth) {
+  const std::string text =
+      FormatTerminalSummary(testing::SyntheticRun(), testing::SyntheticCells());
+  const std::vector<std::string> lines = Lines(text);
+  ASSERT_GE(lines.size(), 14u) << text;
+  EXPECT_EQ(lines[0], "digits-mlp");
+  EXPECT_EQ(Words(lines[1]),
+            (std::vector<std::string>{"server", "scenario", "p50", "ms", "p99", "ms", "max",
+                                      "thr/s", "thr@SLO/s", "cold", "s", "CPU%", "USD/M"}));
+  EXPECT_EQ(lines[2].find_first_not_of("- "), std::string::npos);  // the rule
+  EXPECT_EQ(Words(lines[3]),
+            (std::vector<std::string>{"torchscript", "concurrency", "0.150", "0.420", "1000", "900",
+                                      "0.514", "97.5", "0.0308"}));
+  // Fixed width: every line of a table is as long as its rule or shorter, columns line up.
+  const size_t rule = lines[2].size();
+  for (size_t i = 1; i < 7; ++i) EXPECT_LE(lines[i].size(), rule) << lines[i];
+  EXPECT_EQ(lines[3].size(), rule);  // right-aligned numbers end at the rule's end
+  EXPECT_NE(text.find("\nresnet18\n"), std::string::npos);
+  EXPECT_NE(text.find("fastapi FAILED"), std::string::npos);
+  EXPECT_NE(text.find("1 of 12 cells failed"), std::string::npos);
+}
+
+TEST(TerminalSummaryTest, NoCells) {
+  EXPECT_EQ(FormatTerminalSummary(testing::SyntheticRun(), {}), "No cells were measured.\n");
+}
+
+}  // namespace
+}  // namespace servebench
