@@ -22,8 +22,10 @@ namespace servebench {
 // One model of a Triton-style repository (<repository>/<name>/config.pbtxt, versions as
 // folders, card.json beside config.pbtxt when the model zoo made it).
 struct ModelVariant {
-  std::string name;        // the model's folder name in the repository, e.g. "digits-mlp-int8"
-  std::string repository;  // absolute or config-relative path, resolved when the config is read
+  std::string name;  // the model's folder name in the repository, e.g. "digits-mlp-int8"
+  // Absolute or config-relative path, resolved when the config is read; the default repository
+  // (DefaultModelRepository() in config.h) when models.repository is empty.
+  std::string repository;
 };
 
 struct ModelsSection {
@@ -53,9 +55,9 @@ enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep };
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
   ScenarioKind kind = ScenarioKind::kConcurrencySweep;
-  int repeats = 3;                 // cold start: fresh processes
-  std::vector<int> concurrency;    // concurrency sweep: levels
-  std::vector<double> rates;       // rate sweep: explicit levels (req/s); empty with saturate
+  int repeats = 3;                  // cold start: fresh processes
+  std::vector<int> concurrency;     // concurrency sweep: levels (YAML key `levels`)
+  std::vector<double> rates;        // rate sweep: explicit levels (req/s); empty with saturate
   std::string arrival = "poisson";  // rate sweep: "poisson" | "constant"
   // Rate sweep up to saturation: start at `start_rate`, multiply by `growth` until the SLO or
   // the offered rate fails (throughput below 95% of offered), at most `max_levels` levels.
@@ -79,7 +81,7 @@ struct MeasurementSettings {
 };
 
 struct Slo {
-  double percentile = 99;                 // of latency_us
+  double percentile = 99;  // of latency_us
   int64_t bound_ns = 100 * kNanosPerMilli;
 };
 
