@@ -13,6 +13,12 @@
 namespace servebench {
 namespace {
 
+// The tests run with HOME set, as servebench does (it falls back to the password database).
+std::string Home() {
+  const char* home = std::getenv("HOME");
+  return home != nullptr ? home : "";
+}
+
 // The smallest valid experiment, to which each test adds or changes one thing.
 constexpr char kMinimal[] = R"(models:
   repository: /srv/models
@@ -156,7 +162,7 @@ generator:
   ASSERT_EQ(c.models.variants.size(), 2u);
   EXPECT_EQ(c.models.variants[0].repository, "/work/dir/zoo");
   EXPECT_EQ(c.models.variants[1].name, "digits-cnn");
-  EXPECT_EQ(c.models.variants[1].repository, std::string(std::getenv("HOME")) + "/other");
+  EXPECT_EQ(c.models.variants[1].repository, Home() + "/other");
 
   ASSERT_EQ(c.servers.size(), 3u);
   const ServerConfig& ts = c.servers[0];
@@ -401,8 +407,7 @@ TEST(ConfigTest, DefaultModelRepositoryFollowsXdg) {
   EXPECT_EQ(DefaultModelRepository(), "/tmp/cache/servebench/models");
   EXPECT_EQ(DefaultModelRepository(true), "/tmp/cache/servebench/models-quick");
   unsetenv("XDG_CACHE_HOME");
-  EXPECT_EQ(DefaultModelRepository(),
-            std::string(std::getenv("HOME")) + "/.cache/servebench/models");
+  EXPECT_EQ(DefaultModelRepository(), Home() + "/.cache/servebench/models");
   if (saved) setenv("XDG_CACHE_HOME", saved_value.c_str(), 1);
 }
 
