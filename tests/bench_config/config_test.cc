@@ -32,7 +32,7 @@ scenarios:
 ExperimentConfig Parse(const std::string& yaml) {
   ExperimentConfig config;
   std::string error;
-  EXPECT_TRUE(ParseConfig(yaml, "bench.yaml", "/work/dir", &config, &error)) << error;
+  EXPECT_TRUE(ParseConfig(yaml, "bench.yaml", "/srv/bench", &config, &error)) << error;
   return config;
 }
 
@@ -40,7 +40,7 @@ std::string ParseError(const std::string& yaml) {
   ExperimentConfig config;
   config.name = "untouched";
   std::string error;
-  EXPECT_FALSE(ParseConfig(yaml, "bench.yaml", "/work/dir", &config, &error)) << yaml;
+  EXPECT_FALSE(ParseConfig(yaml, "bench.yaml", "/srv/bench", &config, &error)) << yaml;
   EXPECT_EQ(config.name, "untouched");  // nothing half-parsed leaks out
   return error;
 }
@@ -158,9 +158,9 @@ generator:
   threads: 2
 )");
   EXPECT_EQ(c.name, "full-run");
-  EXPECT_EQ(c.models.repository, "/work/dir/zoo");
+  EXPECT_EQ(c.models.repository, "/srv/bench/zoo");
   ASSERT_EQ(c.models.variants.size(), 2u);
-  EXPECT_EQ(c.models.variants[0].repository, "/work/dir/zoo");
+  EXPECT_EQ(c.models.variants[0].repository, "/srv/bench/zoo");
   EXPECT_EQ(c.models.variants[1].name, "digits-cnn");
   EXPECT_EQ(c.models.variants[1].repository, Home() + "/other");
 
@@ -174,7 +174,7 @@ generator:
   EXPECT_EQ(ts.instances, 2);
   EXPECT_EQ(ts.intra_op_threads, 3);
   EXPECT_EQ(ts.cpus, (std::vector<int>{0, 1, 2, 5}));
-  EXPECT_EQ(ts.binary, "/work/bin/servebench-torchscript");
+  EXPECT_EQ(ts.binary, "/srv/bin/servebench-torchscript");
   EXPECT_EQ(c.servers[1].name, "fastapi");
   EXPECT_EQ(c.servers[1].workers, 4);
   EXPECT_EQ(c.servers[1].cpus, (std::vector<int>{1, 3}));
