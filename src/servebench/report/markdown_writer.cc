@@ -214,10 +214,11 @@ std::string Notes(const json& run) {
          "- Max throughput is the highest successful inferences per second at any level; "
          "throughput within SLO is the highest at a level that met the SLO.\n"
          "- Cold start is the mean time from spawning a fresh server to its first successful "
-         "inference. CPU % is the server process tree's mean (100 = one core) and RSS its peak, "
-         "both at the level the latencies come from.\n"
-         "- Cost per million inferences is the price of the measured time at the throughput within "
-         "SLO. Every number is defined in docs/results.md and docs/metrics.md.\n";
+         "inference. CPU % is the server process tree's mean (100 = one core) at the level the "
+         "latencies come from; RSS is its peak over all levels.\n"
+         "- Cost per million inferences is the hourly price divided by the inferences an hour at "
+         "the throughput within SLO. Every number is defined in docs/results.md and "
+         "docs/metrics.md.\n";
 }
 
 class MarkdownWriter : public ResultWriter {
