@@ -4,8 +4,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -22,6 +24,7 @@ struct ProcStat {
   pid_t pid = 0;
   pid_t ppid = 0;
   pid_t pgrp = 0;
+  char state = '?';
   uint64_t cpu_ticks = 0;
   int threads = 0;
   uint64_t start_time = 0;
@@ -58,6 +61,7 @@ bool ReadStat(pid_t pid, ProcStat* out) {
   if (fields.size() < 22) return false;  // up to field 24 (rss)
   auto field = [&](int number) { return std::strtoull(fields[number - 3], nullptr, 10); };
   out->pid = pid;
+  out->state = fields[0][0];
   out->ppid = static_cast<pid_t>(field(4));
   out->pgrp = static_cast<pid_t>(field(5));
   out->cpu_ticks = field(14) + field(15) + field(16) + field(17);
@@ -117,6 +121,14 @@ ProcessTreeSnapshot SnapshotProcessTree(pid_t root, bool with_pss) {
     if (with_pss) snapshot.pss_bytes += ReadPssBytes(p.pid);
   }
   return snapshot;
+}
+
+bool ProcessGroupRuns(pid_t pgid) {
+  if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;  // no member at all: no need to look
+  for (const ProcStat& p : AllProcesses()) {
+    if (p.pgrp == pgid && p.state != 'Z' && p.state != 'X') return true;
+  }
+  return false;
 }
 
 uint64_t CpuTicksBetween(const ProcessTreeSnapshot& before, const ProcessTreeSnapshot& after) {

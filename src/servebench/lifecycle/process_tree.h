@@ -30,6 +30,10 @@ struct ProcessTreeSnapshot {
 // so it costs more than the rest together).
 ProcessTreeSnapshot SnapshotProcessTree(pid_t root, bool with_pss);
 
+// Whether any process of process group `pgid` still runs. Zombies do not count: they are dead,
+// and an orphan's zombie waits for init, which may take its time to reap it.
+bool ProcessGroupRuns(pid_t pgid);
+
 // CPU ticks used between two snapshots: processes in both count their growth, processes new
 // in `after` count all of theirs.
 uint64_t CpuTicksBetween(const ProcessTreeSnapshot& before, const ProcessTreeSnapshot& after);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "servebench/core/clock.h"
+#include "servebench/lifecycle/process_tree.h"
 #include "servebench/protocols/http_client.h"
 
 extern char** environ;
@@ -29,9 +30,9 @@ constexpr int64_t kReadyPollNs = 5 * kNanosPerMilli;
 // One health check may not take longer than this, so that a hung server is polled again (and
 // its death noticed) well before the overall timeout.
 constexpr int64_t kHealthRequestTimeoutNs = kNanosPerSecond;
-constexpr int64_t kReapPollNs = 2 * kNanosPerMilli;
-// How long the group's other members may take to die after SIGKILL (they are only reaped by
-// their own parents, which may be init).
+// Each look at the group scans /proc, so not much more often than this.
+constexpr int64_t kStopPollNs = 5 * kNanosPerMilli;
+// How long the group's other members may take to die after SIGKILL.
 constexpr int64_t kGroupGoneTimeoutNs = kNanosPerSecond;
 constexpr int kLogTailLines = 20;
 constexpr int64_t kLogTailMaxBytes = 64 * 1024;
@@ -267,7 +268,7 @@ void ServerProcess::Stop(int64_t grace_ns) {
   const pid_t group = -pid_;
   auto group_gone = [&] {
     // Members orphaned by the leader's exit are reparented to init, or to servebench when it is
-    // a subreaper or PID 1: those are reaped here, or they would never be gone.
+    // a subreaper or PID 1: those are reaped here.
     int status = 0;
     for (pid_t r; (r = waitpid(group, &status, WNOHANG)) > 0;) {
       if (r == pid_) {
@@ -275,18 +276,18 @@ void ServerProcess::Stop(int64_t grace_ns) {
         wait_status_ = status;
       }
     }
-    return !Alive() && kill(group, 0) != 0 && errno == ESRCH;
+    return !Alive() && !ProcessGroupRuns(pid_);
   };
   if (!group_gone()) {
     kill(group, SIGTERM);
     const int64_t deadline = MonotonicNanos() + grace_ns;
-    while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kReapPollNs);
+    while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kStopPollNs);
   }
   if (!group_gone()) {
     kill(group, SIGKILL);
     const int64_t deadline = MonotonicNanos() + kGroupGoneTimeoutNs;
-    while (Alive()) SleepNanos(kReapPollNs);  // SIGKILL cannot be refused: this ends
-    while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kReapPollNs);
+    while (Alive()) SleepNanos(kStopPollNs);  // SIGKILL cannot be refused: this ends
+    while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kStopPollNs);
   }
 }
 

@@ -1,0 +1,164 @@
+// Copyright servebench authors.
+//
+// The KServe v2 REST adapter and the control-plane HTTP client it uses, against the test HTTP
+// server serving fixed metadata.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "servebench/core/clock.h"
+#include "servebench/protocols/http_client.h"
+#include "servebench/protocols/protocol_adapter.h"
+#include "test_http_server.h"
+
+namespace servebench {
+namespace {
+
+using nlohmann::json;
+using testing::TestHttpServer;
+
+TEST(HttpClientTest, FetchesStatusAndBody) {
+  TestHttpServer::Options options;
+  options.status = 404;
+  options.body = "missing";
+  TestHttpServer server(options);
+  HttpReply reply;
+  std::string error;
+  ASSERT_TRUE(HttpFetch("POST", server.url("/x"), {{"Content-Type", "text/plain"}}, "hello",
+                        kNanosPerSecond, &reply, &error))
+      << error;
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, "missing");
+}
+
+TEST(HttpClientTest, ConnectionRefusedIsAnError) {
+  HttpReply reply;
+  std::string error;
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort()) + "/v2/health/ready";
+  EXPECT_FALSE(HttpFetch("GET", url, {}, "", kNanosPerSecond, &reply, &error));
+  EXPECT_NE(error.find("connect"), std::string::npos) << error;
+  EXPECT_FALSE(HttpFetch("GET", "https://example.com/", {}, "", kNanosPerSecond, &reply, &error));
+}
+
+TEST(HttpClientTest, GivesUpAtTheTimeout) {
+  TestHttpServer::Options options;
+  options.delay_ns = [](int64_t) { return 2 * kNanosPerSecond; };
+  TestHttpServer server(options);
+  HttpReply reply;
+  std::string error;
+  const int64_t start = MonotonicNanos();
+  EXPECT_FALSE(HttpFetch("GET", server.url("/slow"), {}, "", 200 * kNanosPerMilli, &reply, &error));
+  const int64_t took = MonotonicNanos() - start;
+  EXPECT_NE(error.find("timed out"), std::string::npos) << error;
+  EXPECT_GE(took, 200 * kNanosPerMilli);
+  EXPECT_LT(took, 600 * kNanosPerMilli);
+}
+
+const char kMetadata[] = R"({
+  "name": "mlp", "versions": ["1"], "platform": "pytorch_libtorch",
+  "inputs": [
+    {"name": "INPUT__0", "datatype": "FP32", "shape": [-1, 4, 2]},
+    {"name": "IDS", "datatype": "INT64", "shape": [-1, 3, -1]}
+  ],
+  "outputs": [{"name": "OUTPUT__0", "datatype": "FP32", "shape": [-1, 10]}]
+})";
+
+TEST(KServeV2RestAdapterTest, BuildsAnInferCallFromMetadata) {
+  TestHttpServer::Options options;
+  options.path_bodies["/v2/models/mlp"] = kMetadata;
+  TestHttpServer server(options);
+  auto adapter = NewKServeV2RestAdapter();
+  EXPECT_EQ(adapter->ModelReadyPath("mlp"), "/v2/models/mlp/ready");
+
+  HttpCall call;
+  std::string error;
+  ASSERT_TRUE(adapter->BuildInferCall(server.url(""), "mlp", 3, &call, &error)) << error;
+  EXPECT_EQ(call.method, "POST");
+  EXPECT_EQ(call.path, "/v2/models/mlp/infer");
+  ASSERT_EQ(call.headers.size(), 1u);
+  EXPECT_EQ(call.headers[0].first, "Content-Type");
+  EXPECT_EQ(call.headers[0].second, "application/json");
+
+  const json body = json::parse(call.body);
+  ASSERT_EQ(body["inputs"].size(), 2u);
+  const json& x = body["inputs"][0];
+  EXPECT_EQ(x["name"], "INPUT__0");
+  EXPECT_EQ(x["datatype"], "FP32");
+  EXPECT_EQ(x["shape"], json({3, 4, 2}));
+  ASSERT_EQ(x["data"].size(), 24u);
+  for (const json& v : x["data"]) {
+    ASSERT_TRUE(v.is_number_float() || v.is_number_integer());
+    EXPECT_GE(v.get<double>(), 0);
+    EXPECT_LT(v.get<double>(), 1);
+  }
+  const json& ids = body["inputs"][1];
+  EXPECT_EQ(ids["shape"], json({3, 3, 1}));  // a variable inner dimension gets size 1
+  ASSERT_EQ(ids["data"].size(), 9u);
+  for (const json& v : ids["data"]) EXPECT_TRUE(v.is_number_integer());
+
+  // Deterministic: the same bytes on every call.
+  HttpCall again;
+  ASSERT_TRUE(adapter->BuildInferCall(server.url(""), "mlp", 3, &again, &error)) << error;
+  EXPECT_EQ(again.body, call.body);
+}
+
+TEST(KServeV2RestAdapterTest, MetadataFailuresAreExplained) {
+  auto adapter = NewKServeV2RestAdapter();
+  HttpCall call;
+  std::string error;
+
+  TestHttpServer::Options missing;
+  missing.status = 400;
+  missing.body = R"({"error":"unknown model"})";
+  TestHttpServer not_found(missing);
+  EXPECT_FALSE(adapter->BuildInferCall(not_found.url(""), "mlp", 1, &call, &error));
+  EXPECT_NE(error.find("HTTP 400"), std::string::npos) << error;
+
+  TestHttpServer::Options garbage;
+  garbage.body = "not json";
+  TestHttpServer bad(garbage);
+  EXPECT_FALSE(adapter->BuildInferCall(bad.url(""), "mlp", 1, &call, &error));
+  EXPECT_NE(error.find("inputs"), std::string::npos) << error;
+
+  TestHttpServer::Options unbatched;
+  unbatched.body = R"({"inputs":[{"name":"X","datatype":"FP32","shape":[2,3]}]})";
+  TestHttpServer fixed(unbatched);
+  EXPECT_FALSE(adapter->BuildInferCall(fixed.url(""), "pair", 4, &call, &error));
+  EXPECT_NE(error.find("no batch dimension"), std::string::npos) << error;
+  ASSERT_TRUE(adapter->BuildInferCall(fixed.url(""), "pair", 1, &call, &error)) << error;
+  EXPECT_EQ(json::parse(call.body)["inputs"][0]["shape"], json({2, 3}));
+
+  TestHttpServer::Options odd;
+  odd.body = R"({"inputs":[{"name":"X","datatype":"COMPLEX","shape":[-1,3]}]})";
+  TestHttpServer odd_type(odd);
+  EXPECT_FALSE(adapter->BuildInferCall(odd_type.url(""), "m", 1, &call, &error));
+  EXPECT_NE(error.find("COMPLEX"), std::string::npos) << error;
+}
+
+TEST(KServeV2RestAdapterTest, ChecksInferResponses) {
+  auto adapter = NewKServeV2RestAdapter();
+  std::string error;
+  const std::string good = R"({"model_name":"mlp","outputs":[
+      {"name":"OUTPUT__0","datatype":"FP32","shape":[2,3],"data":[1,2,3,4,5,6]},
+      {"name":"NESTED","datatype":"FP32","shape":[2,2],"data":[[1,2],[3,4]]}]})";
+  EXPECT_TRUE(adapter->CheckInferResponse(good, 2, &error)) << error;
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"not json", "not a JSON object"},
+      {R"({"error":"model not ready"})", "model not ready"},
+      {R"({"outputs":[]})", "no \"outputs\""},
+      {R"({"outputs":[{"name":"O","shape":[2,3]}]})", "lacks shape or data"},
+      {R"({"outputs":[{"name":"O","shape":[3,2],"data":[1,2,3,4,5,6]}]})", "batch 2"},
+      {R"({"outputs":[{"name":"O","shape":[2,3],"data":[1,2,3,4,5]}]})", "5 elements"},
+      {R"({"outputs":[{"name":"O","shape":[2,-3],"data":[]}]})", "bad shape"},
+  };
+  for (const auto& [body, expected] : bad) {
+    EXPECT_FALSE(adapter->CheckInferResponse(body, 2, &error)) << body;
+    EXPECT_NE(error.find(expected), std::string::npos) << body << " -> " << error;
+  }
+}
+
+}  // namespace
+}  // namespace servebench

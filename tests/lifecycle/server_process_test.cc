@@ -1,0 +1,273 @@
+// Copyright servebench authors.
+//
+// ServerProcess and MeasureColdStart against lifecycle_fake_server, whose sleep before it
+// listens is the known truth a cold start is checked against.
+
+#include "servebench/lifecycle/server_process.h"
+
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "servebench/core/clock.h"
+#include "servebench/lifecycle/cold_start.h"
+#include "temp_dir.h"
+#include "test_http_server.h"
+
+namespace servebench {
+namespace {
+
+using testing::TempDir;
+
+LaunchPlan FakePlan(std::vector<std::string> flags) {
+  const int port = testing::UnusedLoopbackPort();
+  LaunchPlan plan;
+  plan.argv = {SERVEBENCH_FAKE_SERVER, "--port", std::to_string(port)};
+  plan.argv.insert(plan.argv.end(), flags.begin(), flags.end());
+  plan.base_url = "http://127.0.0.1:" + std::to_string(port);
+  plan.model = "fake";
+  return plan;
+}
+
+HttpCall FakeInfer() {
+  HttpCall call;
+  call.method = "POST";
+  call.path = "/v2/models/fake/infer";
+  call.headers = {{"Content-Type", "application/json"}};
+  call.body = R"({"inputs":[]})";
+  return call;
+}
+
+// Waits until `path` exists and holds a pid.
+pid_t ReadPidFile(const std::string& path) {
+  const int64_t deadline = MonotonicNanos() + 5 * kNanosPerSecond;
+  while (MonotonicNanos() < deadline) {
+    std::ifstream in(path);
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return -1;
+}
+
+// Gone, or a zombie waiting for a parent that is not this test (an orphan's new parent).
+bool IsGone(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  return paren == std::string::npos || (paren + 2 < text.size() && text[paren + 2] == 'Z');
+}
+
+bool BecomesGone(pid_t pid, int64_t timeout_ns) {
+  const int64_t deadline = MonotonicNanos() + timeout_ns;
+  while (!IsGone(pid)) {
+    if (MonotonicNanos() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+double ColdStartReady(int sleep_ms, const TempDir& dir) {
+  ColdStartSample sample;
+  std::string error;
+  MeasurementSettings measurement;
+  measurement.ready_timeout_ns = 10 * kNanosPerSecond;
+  EXPECT_TRUE(MeasureColdStart(FakePlan({"--sleep-ms", std::to_string(sleep_ms)}), {}, FakeInfer(),
+                               measurement, dir.file("server.log"), &sample, &error))
+      << error;
+  EXPECT_FALSE(sample.model_load_s.has_value());
+  EXPECT_GE(sample.ready_to_first_inference_s, 0);
+  EXPECT_NEAR(sample.spawn_to_first_inference_s,
+              sample.spawn_to_ready_s + sample.ready_to_first_inference_s, 1e-9);
+  return sample.spawn_to_ready_s;
+}
+
+TEST(ColdStartTest, MeasuresAKnownStartupTimeWithinFivePercent) {
+  TempDir dir;
+  // The baseline is what servebench adds to any server: fork, exec, polling granularity.
+  const double baseline = ColdStartReady(0, dir);
+  EXPECT_LT(baseline, 0.05);
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    const double ready = ColdStartReady(1000, dir);
+    std::cout << "sleep 1000 ms: spawn to ready " << ready << " s (baseline " << baseline
+              << " s)" << std::endl;
+    EXPECT_GE(ready, 1.0);
+    EXPECT_NEAR(ready, 1.0, 0.05) << "baseline " << baseline;
+    EXPECT_NEAR(ready - baseline, 1.0, 0.05) << "baseline " << baseline;
+  }
+}
+
+TEST(ColdStartTest, JsonHasEveryStepAndNoModelLoadWhenAbsent) {
+  ColdStartSample sample;
+  sample.spawn_to_ready_s = 1.5;
+  sample.ready_to_first_inference_s = 0.25;
+  sample.spawn_to_first_inference_s = 1.75;
+  nlohmann::json json = ToJson(sample);
+  EXPECT_EQ(json["spawn_to_ready_s"], 1.5);
+  EXPECT_EQ(json["ready_to_first_inference_s"], 0.25);
+  EXPECT_EQ(json["spawn_to_first_inference_s"], 1.75);
+  EXPECT_FALSE(json.contains("model_load_s"));
+  sample.model_load_s = 0.5;
+  EXPECT_EQ(ToJson(sample)["model_load_s"], 0.5);
+}
+
+TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
+  TempDir dir;
+  std::string error;
+  auto server = ServerProcess::Start(FakePlan({"--sleep-ms", "100", "--exit-status", "3"}), {},
+                                     dir.file("logs/server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  int64_t ready_ns = 0;
+  EXPECT_FALSE(server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error));
+  EXPECT_NE(error.find("exited with status 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("fake server: giving up with status 3"), std::string::npos) << error;
+  EXPECT_FALSE(server->Alive());
+  EXPECT_EQ(server->ExitDescription(), "exited with status 3");
+  ASSERT_EQ(server->LogTail(5).size(), 1u);
+}
+
+TEST(ServerProcessTest, ColdStartOfADyingServerFailsWithItsExit) {
+  TempDir dir;
+  ColdStartSample sample;
+  std::string error;
+  EXPECT_FALSE(MeasureColdStart(FakePlan({"--exit-status", "7"}), {}, FakeInfer(),
+                                MeasurementSettings(), dir.file("server.log"), &sample, &error));
+  EXPECT_NE(error.find("exited with status 7"), std::string::npos) << error;
+}
+
+TEST(ServerProcessTest, MissingProgramFailsToStart) {
+  TempDir dir;
+  LaunchPlan plan = FakePlan({});
+  plan.argv[0] = dir.file("no-such-server");
+  std::string error;
+  EXPECT_EQ(ServerProcess::Start(plan, {}, dir.file("server.log"), &error), nullptr);
+  EXPECT_NE(error.find("exec"), std::string::npos) << error;
+  EXPECT_NE(error.find("No such file"), std::string::npos) << error;
+}
+
+TEST(ServerProcessTest, NotReadyInTimeSaysSo) {
+  TempDir dir;
+  std::string error;
+  auto server =
+      ServerProcess::Start(FakePlan({"--sleep-ms", "5000"}), {}, dir.file("server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  int64_t ready_ns = 0;
+  EXPECT_FALSE(server->WaitReady(200 * kNanosPerMilli, &ready_ns, &error));
+  EXPECT_NE(error.find("not ready after"), std::string::npos) << error;
+  EXPECT_NE(error.find("running"), std::string::npos) << error;
+  server->Stop(kNanosPerSecond);
+  EXPECT_EQ(server->ExitDescription(), "killed by signal 15 (SIGTERM)");
+}
+
+TEST(ServerProcessTest, StopEscalatesToSigkillAfterTheGrace) {
+  TempDir dir;
+  std::string error;
+  auto server =
+      ServerProcess::Start(FakePlan({"--ignore-term"}), {}, dir.file("server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  int64_t ready_ns = 0;
+  ASSERT_TRUE(server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error)) << error;
+  const int64_t grace = 300 * kNanosPerMilli;
+  const int64_t start = MonotonicNanos();
+  server->Stop(grace);
+  const int64_t took = MonotonicNanos() - start;
+  EXPECT_GE(took, grace);
+  EXPECT_LT(took, grace + kNanosPerSecond);
+  EXPECT_FALSE(server->Alive());
+  EXPECT_EQ(server->ExitDescription(), "killed by signal 9 (SIGKILL)");
+}
+
+TEST(ServerProcessTest, TeardownReachesTheWholeProcessGroup) {
+  TempDir dir;
+  std::string error;
+  const std::string pid_file = dir.file("child.pid");
+  auto server = ServerProcess::Start(FakePlan({"--child-pid-file", pid_file}), {},
+                                     dir.file("server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  const pid_t child = ReadPidFile(pid_file);
+  ASSERT_GT(child, 0);
+  EXPECT_EQ(getpgid(child), server->pid());
+  const int64_t start = MonotonicNanos();
+  server->Stop(2 * kNanosPerSecond);
+  // Both end on SIGTERM: Stop returns without waiting out the grace (the orphaned child's
+  // zombie, left to init, does not count as running).
+  EXPECT_LT(MonotonicNanos() - start, kNanosPerSecond);
+  EXPECT_TRUE(BecomesGone(child, kNanosPerSecond));
+}
+
+TEST(ServerProcessTest, ChildLeftBehindByTheLeaderIsKilledToo) {
+  TempDir dir;
+  std::string error;
+  const std::string pid_file = dir.file("child.pid");
+  auto server =
+      ServerProcess::Start(FakePlan({"--child-pid-file", pid_file, "--child-ignores-term"}), {},
+                           dir.file("server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  const pid_t child = ReadPidFile(pid_file);
+  ASSERT_GT(child, 0);
+  const int64_t grace = 200 * kNanosPerMilli;
+  const int64_t start = MonotonicNanos();
+  server->Stop(grace);
+  EXPECT_GE(MonotonicNanos() - start, grace);  // waited for the child that ignored SIGTERM
+  EXPECT_EQ(server->ExitDescription(), "killed by signal 15 (SIGTERM)");
+  EXPECT_TRUE(BecomesGone(child, kNanosPerSecond));
+}
+
+TEST(ServerProcessTest, PinsTheServerToItsCpus) {
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(mine), &mine), 0);
+  int last = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &mine)) last = cpu;
+  }
+  ASSERT_GE(last, 0);
+  TempDir dir;
+  std::string error;
+  auto server = ServerProcess::Start(FakePlan({}), {last}, dir.file("server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  int64_t ready_ns = 0;
+  ASSERT_TRUE(server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error)) << error;
+  cpu_set_t theirs;
+  ASSERT_EQ(sched_getaffinity(server->pid(), sizeof(theirs), &theirs), 0);
+  EXPECT_EQ(CPU_COUNT(&theirs), 1);
+  EXPECT_TRUE(CPU_ISSET(last, &theirs));
+  std::ifstream status("/proc/" + std::to_string(server->pid()) + "/status");
+  std::string line;
+  std::string allowed;
+  while (std::getline(status, line)) {
+    if (line.rfind("Cpus_allowed_list:", 0) == 0)
+      allowed = line.substr(line.find_last_of("\t ") + 1);
+  }
+  EXPECT_EQ(allowed, std::to_string(last));
+}
+
+TEST(ServerProcessTest, EnvironmentAndLogAppend) {
+  TempDir dir;
+  const std::string log = dir.file("server.log");
+  { std::ofstream(log) << "earlier run\n"; }
+  LaunchPlan plan;
+  plan.argv = {"/bin/sh", "-c", "echo \"value=$SERVEBENCH_TEST_VALUE\"; echo oops >&2; exit 0"};
+  plan.env = {"SERVEBENCH_TEST_VALUE=42"};
+  std::string error;
+  auto server = ServerProcess::Start(plan, {}, log, &error);
+  ASSERT_NE(server, nullptr) << error;
+  const int64_t deadline = MonotonicNanos() + 5 * kNanosPerSecond;
+  while (server->Alive() && MonotonicNanos() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(server->ExitDescription(), "exited with status 0");
+  const std::vector<std::string> expected = {"earlier run", "value=42", "oops"};
+  EXPECT_EQ(server->LogTail(10), expected);
+  EXPECT_EQ(server->LogTail(1), std::vector<std::string>{"oops"});
+}
+
+}  // namespace
+}  // namespace servebench
