@@ -97,8 +97,8 @@ TEST(ColdStartTest, MeasuresAKnownStartupTimeWithinFivePercent) {
   EXPECT_LT(baseline, 0.05);
   for (int repeat = 0; repeat < 2; ++repeat) {
     const double ready = ColdStartReady(1000, dir);
-    std::cout << "sleep 1000 ms: spawn to ready " << ready << " s (baseline " << baseline
-              << " s)" << std::endl;
+    std::cout << "sleep 1000 ms: spawn to ready " << ready << " s (baseline " << baseline << " s)"
+              << std::endl;
     EXPECT_GE(ready, 1.0);
     EXPECT_NEAR(ready, 1.0, 0.05) << "baseline " << baseline;
     EXPECT_NEAR(ready - baseline, 1.0, 0.05) << "baseline " << baseline;

@@ -127,11 +127,9 @@ bool HttpFetch(const std::string& method, const std::string& url,
   for (const auto& [name, value] : headers) request.set(name, value);
   request.keep_alive(false);
   request.body() = body;
-  // Always send a length, even 0: some servers wait for a body on a POST without one.
+  // Content-Length as the method needs it (Beast sends "0" for an empty POST, which some
+  // servers otherwise wait on for a body).
   request.prepare_payload();
-  if (request.method() == http::verb::post || request.method() == http::verb::put) {
-    request.content_length(body.size());
-  }
 
   asio::io_context io;
   const auto deadline =
