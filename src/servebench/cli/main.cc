@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "servebench/cli/load_command.h"
+#include "servebench/cli/run_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "servebench 0.1.0");
   int exit_code = 0;
   servebench::AddLoadCommand(&app, &exit_code);
+  servebench::AddRunCommand(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

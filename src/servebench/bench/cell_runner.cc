@@ -1,0 +1,457 @@
+// Copyright servebench authors.
+
+#include "servebench/bench/cell_runner.h"
+
+#include <sys/types.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "servebench/bench/cell_summary.h"
+#include "servebench/bench/stability_rule.h"
+#include "servebench/core/clock.h"
+#include "servebench/lifecycle/cold_start.h"
+#include "servebench/lifecycle/prometheus.h"
+#include "servebench/lifecycle/resource_sampler.h"
+#include "servebench/lifecycle/server_launcher.h"
+#include "servebench/lifecycle/server_process.h"
+#include "servebench/load/load_engine.h"
+#include "servebench/protocols/http_client.h"
+#include "servebench/protocols/protocol_adapter.h"
+
+namespace servebench {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Connections an open-loop level keeps: enough that the pool is not what limits a server that
+// keeps up, few enough not to swamp one that does not (its requests then wait, and the wait is
+// in their latency).
+constexpr int kOpenLoopConnections = 64;
+// A saturating rate sweep stops once the server completes, within the window, less than this
+// share of the requests the window's arrivals offered it.
+constexpr double kSaturationShare = 0.95;
+constexpr int kLogTailLines = 20;
+
+std::string NowIso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+const char* ScenarioKindName(ScenarioKind kind) {
+  switch (kind) {
+    case ScenarioKind::kColdStart:
+      return "cold_start";
+    case ScenarioKind::kConcurrencySweep:
+      return "concurrency_sweep";
+    case ScenarioKind::kRateSweep:
+      return "rate_sweep";
+  }
+  return "?";
+}
+
+json ReadCard(const ModelVariant& variant) {
+  std::ifstream in(fs::path(variant.repository) / variant.name / "card.json");
+  if (!in) return nullptr;
+  json card = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return card.is_discarded() ? json(nullptr) : card;
+}
+
+// A server started for a cell, stopped when this goes out of scope.
+class RunningServer {
+ public:
+  RunningServer(const LaunchPlan& plan, std::unique_ptr<ServerProcess> process, int64_t grace_ns)
+      : plan_(plan), process_(std::move(process)), grace_ns_(grace_ns) {}
+  ~RunningServer() {
+    if (process_) process_->Stop(grace_ns_);
+  }
+  const LaunchPlan& plan() const { return plan_; }
+  ServerProcess* process() { return process_.get(); }  // null for an external server
+  bool Alive() { return !process_ || process_->Alive(); }
+
+ private:
+  LaunchPlan plan_;
+  std::unique_ptr<ServerProcess> process_;
+  int64_t grace_ns_;
+};
+
+class CellRun {
+ public:
+  CellRun(const Cell& cell, const CellEnvironment& env)
+      : cell_(cell),
+        env_(env),
+        config_(*env.config),
+        slug_(CellSlug(cell.id)),
+        log_path_((fs::path(env.log_dir) / (slug_ + ".log")).string()),
+        work_dir_((fs::path(env.work_dir) / slug_).string()),
+        cpus_(cell.server.cpus.empty() ? env.server_cpus : cell.server.cpus),
+        adapter_(NewKServeV2RestAdapter()) {}
+
+  CellOutcome Run();
+
+ private:
+  bool Failed(const std::string& message, ServerProcess* process);
+  void Status(const std::string& text) {
+    if (env_.status) env_.status(text);
+  }
+
+  std::unique_ptr<RunningServer> StartServer(const ServerLauncher& launcher);
+  bool PrepareInferCall(const LaunchPlan& plan, HttpCall* call);
+  void RunColdStart(const ServerLauncher& launcher);
+  void RunSweep(const ServerLauncher& launcher);
+  // Measures one level; false when the cell cannot go on (failed or interrupted).
+  bool RunLevel(RunningServer* server, const HttpCall& call, const json& level,
+                LoadSettings settings, json* measured);
+
+  const Cell& cell_;
+  const CellEnvironment& env_;
+  const ExperimentConfig& config_;
+  const std::string slug_;
+  const std::string log_path_;
+  const std::string work_dir_;
+  const std::vector<int> cpus_;
+  std::unique_ptr<ProtocolAdapter> adapter_;
+  json record_;
+  bool interrupted_ = false;
+};
+
+CellOutcome CellRun::Run() {
+  const int64_t start_ns = MonotonicNanos();
+  record_ = {{"record", "cell"},
+             {"run_id", env_.run_id},
+             {"cell_id", cell_.id},
+             {"variant", cell_.variant.name},
+             {"server", cell_.server.name},
+             {"server_kind", cell_.server.kind},
+             {"scenario", cell_.scenario.name},
+             {"scenario_kind", ScenarioKindName(cell_.scenario.kind)},
+             {"status", "ok"},
+             {"failure", nullptr},
+             {"started_at", NowIso8601()},
+             {"model_card", ReadCard(cell_.variant)},
+             {"server_cpus", cpus_},
+             {"log", log_path_},
+             {"cold_start", nullptr},
+             {"levels", json::array()}};
+  std::error_code ec;
+  fs::create_directories(work_dir_, ec);
+
+  std::unique_ptr<ServerLauncher> launcher =
+      NewLauncher(cell_.server.kind, env_.binary_dir, env_.source_dir);
+  std::string error;
+  if (!launcher) {
+    Failed("no launcher for server kind '" + cell_.server.kind + "'", nullptr);
+  } else if (!launcher->Available(cell_.server, &error)) {
+    Failed(error, nullptr);
+  } else if (cell_.scenario.kind == ScenarioKind::kColdStart) {
+    RunColdStart(*launcher);
+  } else {
+    RunSweep(*launcher);
+  }
+
+  record_["finished_at"] = NowIso8601();
+  record_["duration_s"] = (MonotonicNanos() - start_ns) / 1e9;
+  const int cores = static_cast<int>(std::max<size_t>(1, cpus_.size()));
+  record_["summary"] = SummarizeCell(record_, HourlyPrice(config_.cost, cores));
+  return {record_, interrupted_};
+}
+
+bool CellRun::Failed(const std::string& message, ServerProcess* process) {
+  json failure = {{"message", message}, {"exit", nullptr}, {"log_tail", json::array()}};
+  if (process != nullptr) {
+    if (!process->Alive()) failure["exit"] = process->ExitDescription();
+    failure["log_tail"] = process->LogTail(kLogTailLines);
+  }
+  record_["status"] = "failed";
+  record_["failure"] = failure;
+  return false;
+}
+
+std::unique_ptr<RunningServer> CellRun::StartServer(const ServerLauncher& launcher) {
+  LaunchPlan plan;
+  std::string error;
+  if (!launcher.Plan(cell_.server, cell_.variant, work_dir_, &plan, &error)) {
+    Failed("cannot plan the server: " + error, nullptr);
+    return nullptr;
+  }
+  Status("starting " + cell_.server.name);
+  if (plan.argv.empty()) {  // an external server: someone else runs it
+    HttpReply reply;
+    if (!HttpFetch("GET", plan.base_url + plan.health_path, {}, "",
+                   config_.measurement.request_timeout_ns, &reply, &error) ||
+        reply.status != 200) {
+      Failed("external server " + plan.base_url + " is not ready: " +
+                 (error.empty() ? "status " + std::to_string(reply.status) : error),
+             nullptr);
+      return nullptr;
+    }
+    return std::make_unique<RunningServer>(plan, nullptr, 0);
+  }
+  std::unique_ptr<ServerProcess> process = ServerProcess::Start(plan, cpus_, log_path_, &error);
+  if (!process) {
+    Failed("cannot start the server: " + error, nullptr);
+    return nullptr;
+  }
+  int64_t ready_ns = 0;
+  if (!process->WaitReady(config_.measurement.ready_timeout_ns, &ready_ns, &error)) {
+    Failed("the server did not become ready: " + error, process.get());
+    process->Stop(config_.measurement.stop_grace_ns);
+    return nullptr;
+  }
+  return std::make_unique<RunningServer>(plan, std::move(process),
+                                         config_.measurement.stop_grace_ns);
+}
+
+// Builds the inference request from the model's metadata and checks that the server answers it
+// correctly before any load: a server that answers wrongly would otherwise be timed.
+bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
+  std::string error;
+  if (!adapter_->BuildInferCall(plan.base_url, plan.model, 1, call, &error)) {
+    return Failed("cannot build an inference request: " + error, nullptr);
+  }
+  HttpReply reply;
+  if (!HttpFetch(call->method, plan.base_url + call->path, call->headers, call->body,
+                 config_.measurement.request_timeout_ns, &reply, &error)) {
+    return Failed("the first inference failed: " + error, nullptr);
+  }
+  if (reply.status != 200) {
+    return Failed("the first inference answered " + std::to_string(reply.status) + ": " +
+                      reply.body.substr(0, 300),
+                  nullptr);
+  }
+  if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
+    return Failed("the first inference's response is wrong: " + error, nullptr);
+  }
+  return true;
+}
+
+void CellRun::RunColdStart(const ServerLauncher& launcher) {
+  // One start first, to learn the request from the model's metadata; it also brings the model
+  // files into the page cache, so every measured start finds them as a restarted server would.
+  HttpCall call;
+  {
+    std::unique_ptr<RunningServer> server = StartServer(launcher);
+    if (!server) return;
+    if (server->process() == nullptr) {
+      Failed("cold start needs a server that servebench starts; an external server is already "
+             "running",
+             nullptr);
+      return;
+    }
+    if (!PrepareInferCall(server->plan(), &call)) {
+      record_["failure"]["log_tail"] = server->process()->LogTail(kLogTailLines);
+      return;
+    }
+  }
+  json repeats = json::array();
+  std::vector<ColdStartSample> samples;
+  for (int r = 0; r < cell_.scenario.repeats; ++r) {
+    if (env_.interrupt != nullptr && env_.interrupt->load()) {
+      interrupted_ = true;
+      return;
+    }
+    Status("cold start " + std::to_string(r + 1) + "/" + std::to_string(cell_.scenario.repeats));
+    LaunchPlan plan;
+    std::string error;
+    if (!launcher.Plan(cell_.server, cell_.variant, work_dir_, &plan, &error)) {
+      Failed("cannot plan the server: " + error, nullptr);
+      return;
+    }
+    ColdStartSample sample;
+    if (!MeasureColdStart(plan, cpus_, call, config_.measurement, log_path_, &sample, &error)) {
+      Failed("cold start " + std::to_string(r + 1) + " failed: " + error, nullptr);
+      break;
+    }
+    samples.push_back(sample);
+    repeats.push_back(ToJson(sample));
+  }
+  if (samples.empty()) return;
+  ColdStartSample mean;
+  int loads = 0;
+  double load_sum = 0;
+  for (const ColdStartSample& s : samples) {
+    mean.spawn_to_ready_s += s.spawn_to_ready_s / samples.size();
+    mean.ready_to_first_inference_s += s.ready_to_first_inference_s / samples.size();
+    mean.spawn_to_first_inference_s += s.spawn_to_first_inference_s / samples.size();
+    if (s.model_load_s) {
+      ++loads;
+      load_sum += *s.model_load_s;
+    }
+  }
+  if (loads > 0) mean.model_load_s = load_sum / loads;
+  record_["cold_start"] = {{"repeats", repeats}, {"mean", ToJson(mean)}};
+}
+
+void CellRun::RunSweep(const ServerLauncher& launcher) {
+  std::unique_ptr<RunningServer> server = StartServer(launcher);
+  if (!server) return;
+  HttpCall call;
+  if (!PrepareInferCall(server->plan(), &call)) {
+    if (server->process() != nullptr) {
+      record_["failure"]["log_tail"] = server->process()->LogTail(kLogTailLines);
+    }
+    return;
+  }
+
+  LoadSettings base;
+  std::string error;
+  if (!ParseUrl(server->plan().base_url + call.path, &base.url, &error)) {
+    Failed("bad server URL: " + error, nullptr);
+    return;
+  }
+  base.method = call.method;
+  base.headers = call.headers;
+  base.body = call.body;
+  const MeasurementSettings& m = config_.measurement;
+  base.warmup_ns = m.warmup_ns;
+  base.duration_ns = m.max_duration_ns;
+  base.window_ns = m.window_ns;
+  base.timeout_ns = m.request_timeout_ns;
+  base.threads = std::max(1, config_.generator.threads);
+
+  const Scenario& sc = cell_.scenario;
+  if (sc.kind == ScenarioKind::kConcurrencySweep) {
+    for (size_t i = 0; i < sc.concurrency.size(); ++i) {
+      const int n = sc.concurrency[i];
+      Status("concurrency " + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
+             std::to_string(sc.concurrency.size()) + ")");
+      LoadSettings s = base;
+      s.mode = LoopMode::kClosed;
+      s.concurrency = n;
+      s.connections = n;
+      s.threads = std::min(s.threads, n);
+      json measured;
+      if (!RunLevel(server.get(), call, {{"concurrency", n}}, s, &measured)) return;
+    }
+    return;
+  }
+
+  // Rate sweep: the listed rates, or growing rates until the server no longer keeps up.
+  std::vector<double> rates = sc.rates;
+  if (sc.saturate) {
+    rates.clear();
+    double rate = sc.start_rate;
+    for (int k = 0; k < sc.max_levels; ++k, rate *= sc.growth) rates.push_back(rate);
+  }
+  for (size_t i = 0; i < rates.size(); ++i) {
+    char label[64];
+    std::snprintf(label, sizeof label, "%s %.0f req/s (%zu/%zu)", sc.arrival.c_str(), rates[i],
+                  i + 1, rates.size());
+    Status(label);
+    LoadSettings s = base;
+    s.mode = LoopMode::kOpen;
+    s.arrival = sc.arrival == "constant" ? Arrival::kConstant : Arrival::kPoisson;
+    s.rate = rates[i];
+    s.seed = 1 + i;
+    s.connections = std::max(kOpenLoopConnections, s.threads);
+    json measured;
+    if (!RunLevel(server.get(), call, {{"rate", rates[i]}, {"arrival", sc.arrival}}, s,
+                  &measured)) {
+      return;
+    }
+    if (sc.saturate) {
+      // Whether the server kept up is judged against the arrivals this level really had (a
+      // Poisson count varies around rate x window), not against the nominal rate.
+      const json& load = measured["load"];
+      const double delivered =
+          load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
+      const double offered = load["requests"].value("scheduled", 0.0);
+      if (!measured["slo_met"].get<bool>() || delivered < kSaturationShare * offered) {
+        record_["saturated_at_rps"] = rates[i];
+        return;
+      }
+    }
+  }
+}
+
+bool CellRun::RunLevel(RunningServer* server, const HttpCall&, const json& level,
+                       LoadSettings settings, json* measured) {
+  const LaunchPlan& plan = server->plan();
+  ServerProcess* process = server->process();
+  const MeasurementSettings& m = config_.measurement;
+
+  std::optional<MetricSamples> before;
+  std::unique_ptr<ResourceSampler> sampler;
+  std::unique_ptr<EnergyMeter> energy;
+  auto on_start = [&] {
+    std::string ignored;
+    if (!plan.metrics_url.empty()) {
+      MetricSamples samples;
+      if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &samples, &ignored)) {
+        before = samples;
+      }
+    }
+    if (process != nullptr) sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
+    energy = std::make_unique<EnergyMeter>();
+  };
+  StabilityRule rule(m, [server] { return server->Alive(); }, on_start);
+  LoadHooks hooks;
+  hooks.interrupt = env_.interrupt;
+  hooks.observer = &rule;
+  LoadResult result;
+  std::string error;
+  const bool ran = RunLoad(settings, hooks, &result, &error);
+
+  json resources = nullptr, server_side = nullptr, energy_j = nullptr;
+  if (sampler) resources = sampler->Stop().ToJson();
+  if (energy) {
+    if (std::optional<double> joules = energy->Joules()) energy_j = *joules;
+  }
+  if (before) {
+    MetricSamples after;
+    std::string ignored;
+    if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &after, &ignored)) {
+      if (auto split = SplitBetween(*before, after, plan.model)) server_side = split->ToJson();
+    }
+  }
+  if (!ran) return Failed("load failed: " + error, process);
+  if (result.interrupted) {
+    interrupted_ = true;
+    return false;
+  }
+  const LevelVerdict verdict = JudgeLevel(result, config_.slo);
+  *measured = {{"level", level},
+               {"windows", result.windows.size()},
+               {"stable", rule.stable()},
+               {"max_duration_reached", !rule.stable() && !rule.server_died()},
+               {"slo_met", verdict.slo_met},
+               {"slo_latency_us", verdict.slo_latency_us},
+               {"goodput_rps", verdict.goodput_rps},
+               {"load", result.ToJson()},
+               {"resources", resources},
+               {"server_side", server_side},
+               {"energy_j", energy_j}};
+  record_["levels"].push_back(*measured);
+  if (!server->Alive()) {
+    return Failed("the server died during the level " + level.dump(), process);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string CellSlug(const std::string& cell_id) {
+  std::string slug = cell_id;
+  for (char& c : slug) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) c = '_';
+  }
+  return slug;
+}
+
+CellOutcome RunCell(const Cell& cell, const CellEnvironment& env) {
+  return CellRun(cell, env).Run();
+}
+
+}  // namespace servebench

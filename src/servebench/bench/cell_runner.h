@@ -1,0 +1,50 @@
+// Copyright servebench authors.
+//
+// Runs one cell of the matrix: starts its server as its configuration says, measures the
+// scenario (cold starts, or a sweep of load levels with resource sampling and server-side
+// metrics around each), stops the server, and returns the cell record (docs/results.md). A cell
+// that fails (its server would not start, died, answered wrongly) comes back marked failed with
+// what is known, and the run goes on.
+
+#ifndef SERVEBENCH_BENCH_CELL_RUNNER_H_
+#define SERVEBENCH_BENCH_CELL_RUNNER_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "servebench/bench/experiment.h"
+
+namespace servebench {
+
+struct CellEnvironment {
+  const ExperimentConfig* config = nullptr;
+  std::string run_id;
+  std::string log_dir;   // the server's output goes to <log_dir>/<cell slug>.log
+  std::string work_dir;  // derived model repositories and other scratch files
+  std::string binary_dir;
+  std::string source_dir;
+  std::vector<int> server_cpus;  // the server's CPU set when its config names none
+  const std::atomic<bool>* interrupt = nullptr;
+  // Told what the cell is doing ("level 16 (3/4)"), for the progress line. May be empty.
+  std::function<void(const std::string&)> status;
+};
+
+// The outcome of RunCell: the record, and whether the user interrupted it (then the record is
+// incomplete and must not be journaled).
+struct CellOutcome {
+  nlohmann::json record;
+  bool interrupted = false;
+};
+
+CellOutcome RunCell(const Cell& cell, const CellEnvironment& env);
+
+// "digits-mlp/torchscript/concurrency" -> "digits-mlp_torchscript_concurrency": a file name.
+std::string CellSlug(const std::string& cell_id);
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_BENCH_CELL_RUNNER_H_

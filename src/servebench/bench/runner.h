@@ -1,0 +1,47 @@
+// Copyright servebench authors.
+//
+// `servebench run`: reads the experiment, expands the matrix, prepares the model zoo when the
+// default repository is missing, and runs every cell in turn, journaling each finished cell
+// (JSONL and SQLite) before the next, so that an interrupted or killed run keeps what it
+// finished and `--resume` goes on from there. Ends by writing results.json, results.csv and
+// summary.md and printing the summary table.
+
+#ifndef SERVEBENCH_BENCH_RUNNER_H_
+#define SERVEBENCH_BENCH_RUNNER_H_
+
+#include <atomic>
+#include <ostream>
+#include <string>
+
+#include "servebench/bench/experiment.h"
+
+namespace servebench {
+
+struct RunOptions {
+  std::string config_path;  // empty: the embedded default
+  bool quick = false;
+  std::string filter;
+  bool dry_run = false;
+  std::string resume_dir;  // go on with this run folder's experiment
+  std::string out_dir;     // overrides output.directory
+  std::string binary_dir;  // where servebench and servebench-torchscript are
+  std::string source_dir;  // the source tree (servers/fastapi, models/)
+  const std::atomic<bool>* interrupt = nullptr;
+};
+
+// Exit codes of RunExperiment.
+inline constexpr int kRunOk = 0;            // every cell ran and measured
+inline constexpr int kRunCellsFailed = 1;   // the run finished, but some cells failed
+inline constexpr int kRunBadInput = 2;      // config, filter or environment errors: nothing ran
+inline constexpr int kRunInterrupted = 130;  // the user stopped it; --resume goes on
+
+int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+// What --quick does to an experiment: the first two model variants, one cold-start repeat, the
+// first and last level of each concurrency sweep, at most three rates per rate sweep, and
+// short windows (docs/config.md).
+void ApplyQuick(ExperimentConfig* config);
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_BENCH_RUNNER_H_

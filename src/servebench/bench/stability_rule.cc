@@ -1,0 +1,55 @@
+// Copyright servebench authors.
+
+#include "servebench/bench/stability_rule.h"
+
+#include <cmath>
+
+namespace servebench {
+
+bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double tolerance) {
+  if (windows.size() < 3) return false;
+  const WindowStats* last[3] = {&windows[windows.size() - 3], &windows[windows.size() - 2],
+                                &windows[windows.size() - 1]};
+  double throughput_mean = 0, latency_mean = 0;
+  for (const WindowStats* w : last) {
+    if (w->ok == 0) return false;
+    throughput_mean += w->throughput_rps / 3;
+    latency_mean += w->mean_latency_us / 3;
+  }
+  for (const WindowStats* w : last) {
+    if (std::abs(w->throughput_rps - throughput_mean) > tolerance * throughput_mean) return false;
+    if (std::abs(w->mean_latency_us - latency_mean) > tolerance * latency_mean) return false;
+  }
+  return true;
+}
+
+StabilityRule::StabilityRule(const MeasurementSettings& settings,
+                             std::function<bool()> server_alive, std::function<void()> on_start)
+    : settings_(settings), server_alive_(std::move(server_alive)), on_start_(std::move(on_start)) {}
+
+void StabilityRule::OnMeasurementStart() {
+  if (on_start_) on_start_();
+}
+
+bool StabilityRule::OnWindow(const std::vector<WindowStats>& windows) {
+  if (server_alive_ && !server_alive_()) {
+    server_died_ = true;
+    return true;
+  }
+  double seconds = 0;
+  int64_t ok = 0;
+  for (const WindowStats& w : windows) {
+    seconds += w.seconds;
+    ok += w.ok;
+  }
+  // The window now in progress is measured too (the engine ends the level after it), so the
+  // minimums may count it as it will be when it closes.
+  const double min_seconds = settings_.min_duration_ns / 1e9;
+  if (seconds + settings_.window_ns / 1e9 < min_seconds - 1e-9) return false;
+  if (ok < settings_.min_requests) return false;
+  if (!LastThreeWindowsAgree(windows, settings_.stability_tolerance)) return false;
+  stable_ = true;
+  return true;
+}
+
+}  // namespace servebench

@@ -1,0 +1,47 @@
+// Copyright servebench authors.
+//
+// When a load level has been measured enough: perf_analyzer's rule of the last three windows
+// agreeing, bounded below by a minimum duration and request count and above by a maximum
+// duration (the load's own duration). Also ends a level at once when the server has died.
+
+#ifndef SERVEBENCH_BENCH_STABILITY_RULE_H_
+#define SERVEBENCH_BENCH_STABILITY_RULE_H_
+
+#include <functional>
+#include <vector>
+
+#include "servebench/bench/experiment.h"
+#include "servebench/load/load_engine.h"
+
+namespace servebench {
+
+// True when the last three windows each served at least one request and each one's throughput
+// and mean latency lie within `tolerance` (a fraction) of the three windows' mean.
+bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double tolerance);
+
+class StabilityRule : public MeasurementObserver {
+ public:
+  // `server_alive` is asked after every window; `on_start` runs when the warm-up ends. Either
+  // may be empty.
+  StabilityRule(const MeasurementSettings& settings, std::function<bool()> server_alive,
+                std::function<void()> on_start);
+
+  void OnMeasurementStart() override;
+  bool OnWindow(const std::vector<WindowStats>& windows) override;
+
+  // After the run: whether it ended because the windows agreed (with the minimums met), or
+  // because the server died. Neither: it ran to the maximum duration.
+  bool stable() const { return stable_; }
+  bool server_died() const { return server_died_; }
+
+ private:
+  const MeasurementSettings settings_;
+  std::function<bool()> server_alive_;
+  std::function<void()> on_start_;
+  bool stable_ = false;
+  bool server_died_ = false;
+};
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_BENCH_STABILITY_RULE_H_

@@ -1,0 +1,69 @@
+// Copyright servebench authors.
+
+#include "servebench/cli/run_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "servebench/bench/runner.h"
+
+namespace servebench {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted.store(true); }
+
+// The folder of the running binary: servebench-torchscript is built next to it.
+std::string BinaryDir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App* app, int* exit_code) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "run",
+      "Run a benchmark experiment from YAML (docs/config.md): every model variant on every "
+      "server configuration under every scenario, with cold starts, load sweeps, resources, SLO "
+      "and cost; results go to a run folder (journal, results.db, results.json, results.csv, "
+      "summary.md). Without CONFIG, the embedded default experiment.");
+  cmd->add_option("CONFIG", options->config_path, "Experiment YAML (default: the embedded one)");
+  cmd->add_flag("--quick", options->quick,
+                "A short smoke run: the first two variants, one cold start, the first and last "
+                "levels, short windows");
+  cmd->add_option("--filter", options->filter,
+                  "Only the cells that match, e.g. 'server=torchscript*,scenario!=cold_start' "
+                  "or a glob on the cell id");
+  cmd->add_flag("--dry-run", options->dry_run, "Print the plan and its estimated duration only");
+  cmd->add_option("--resume", options->resume_dir,
+                  "Go on with the run in RUN_DIR, skipping the cells it finished");
+  cmd->add_option("--out", options->out_dir, "Folder for run folders (default: output.directory)");
+  cmd->callback([options, cmd, exit_code] {
+    if (!options->resume_dir.empty() && !options->config_path.empty()) {
+      std::cerr << "servebench run: --resume takes the experiment of the run; give no CONFIG\n";
+      *exit_code = kRunBadInput;
+      return;
+    }
+    RunOptions o = *options;
+    o.binary_dir = BinaryDir();
+    o.source_dir = SERVEBENCH_SOURCE_DIR;
+    o.interrupt = &g_interrupted;
+    std::signal(SIGINT, OnInterrupt);
+    std::signal(SIGTERM, OnInterrupt);
+    *exit_code = RunExperiment(o, std::cout, std::cerr);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+  });
+}
+
+}  // namespace servebench
