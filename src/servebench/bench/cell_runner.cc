@@ -245,9 +245,10 @@ void CellRun::RunColdStart(const ServerLauncher& launcher) {
     std::unique_ptr<RunningServer> server = StartServer(launcher);
     if (!server) return;
     if (server->process() == nullptr) {
-      Failed("cold start needs a server that servebench starts; an external server is already "
-             "running",
-             nullptr);
+      Failed(
+          "cold start needs a server that servebench starts; an external server is already "
+          "running",
+          nullptr);
       return;
     }
     if (!PrepareInferCall(server->plan(), &call)) {
@@ -393,10 +394,12 @@ bool CellRun::RunLevel(RunningServer* server, const HttpCall&, const json& level
         before = samples;
       }
     }
-    if (process != nullptr) sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
+    if (process != nullptr)
+      sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
     energy = std::make_unique<EnergyMeter>();
   };
-  StabilityRule rule(m, [server] { return server->Alive(); }, on_start);
+  StabilityRule rule(
+      m, [server] { return server->Alive(); }, on_start);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;

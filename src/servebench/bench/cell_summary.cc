@@ -13,7 +13,8 @@ LevelVerdict JudgeLevel(const LoadResult& r, const Slo& slo) {
   v.slo_latency_us = r.latency.ValueAtPercentile(slo.percentile) / 1e3;
   const double within = static_cast<double>(r.latency.CountAtOrBelow(slo.bound_ns)) / ok;
   v.goodput_rps = r.throughput_rps() * within;
-  const int64_t requests = r.settings.mode == LoopMode::kOpen ? r.counters.scheduled : r.counters.sent;
+  const int64_t requests =
+      r.settings.mode == LoopMode::kOpen ? r.counters.scheduled : r.counters.sent;
   const double error_share =
       requests > 0 ? static_cast<double>(r.counters.errors.total()) / requests : 0;
   v.slo_met = v.slo_latency_us * 1e3 <= slo.bound_ns && error_share <= kSloErrorBudget;
@@ -45,10 +46,14 @@ json At(const json& j, std::initializer_list<const char*> path) {
 }  // namespace
 
 json SummarizeCell(const json& cell, double hourly_price) {
-  json s = {{"max_throughput_rps", nullptr},     {"throughput_within_slo_rps", nullptr},
-            {"p50_us", nullptr},                 {"p99_us", nullptr},
-            {"cpu_percent_mean", nullptr},       {"rss_max_bytes", nullptr},
-            {"cost_per_million", nullptr},       {"energy_per_inference_j", nullptr},
+  json s = {{"max_throughput_rps", nullptr},
+            {"throughput_within_slo_rps", nullptr},
+            {"p50_us", nullptr},
+            {"p99_us", nullptr},
+            {"cpu_percent_mean", nullptr},
+            {"rss_max_bytes", nullptr},
+            {"cost_per_million", nullptr},
+            {"energy_per_inference_j", nullptr},
             {"cold_start_s", nullptr}};
   const json& levels = cell.contains("levels") ? cell["levels"] : json::array();
   const json* best = nullptr;  // highest throughput within the SLO

@@ -140,8 +140,8 @@ class ProgressLine {
     estimated_done_ += cell_estimate_;
     actual_done_ += took;
     remaining_estimate_ -= cell_estimate_;
-    std::string line = prefix + cell_->id + ": " + record.value("status", "?") + " in " +
-                       FormatSeconds(took);
+    std::string line =
+        prefix + cell_->id + ": " + record.value("status", "?") + " in " + FormatSeconds(took);
     if (record.value("status", "") != "ok" && record["failure"].is_object()) {
       line += " (" + record["failure"].value("message", "") + ")";
     }
@@ -167,8 +167,7 @@ class ProgressLine {
     const double in_cell = (MonotonicNanos() - cell_start_ns_) / 1e9;
     const double eta = std::max(0.0, remaining_estimate_ * scale - in_cell);
     err_ << "\r\033[K" << Prefix() << cell_->id << (status_.empty() ? "" : ": " + status_)
-         << "  elapsed " << FormatSeconds(elapsed) << ", ETA " << FormatSeconds(eta)
-         << std::flush;
+         << "  elapsed " << FormatSeconds(elapsed) << ", ETA " << FormatSeconds(eta) << std::flush;
   }
 
   std::ostream& err_;
@@ -210,8 +209,8 @@ bool PrepareZoo(const std::string& source_dir, const std::string& repository, bo
 
 struct RunState {
   std::string run_dir;
-  json run;                   // the run record
-  std::vector<json> cells;    // finished cell records, latest per cell id
+  json run;                 // the run record
+  std::vector<json> cells;  // finished cell records, latest per cell id
   std::set<std::string> ok_cells;
 };
 
@@ -339,24 +338,25 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
     } else {
       config_text << config_in.rdbuf();
     }
-    state.run = {{"record", "run"},
-                 {"run_id", run_id},
-                 {"name", config.name},
-                 {"config_source", config.source},
-                 {"config_base_dir", o.config_path.empty()
-                                         ? fs::current_path().string()
-                                         : fs::absolute(o.config_path).parent_path().string()},
-                 {"config", config_text.str()},
-                 {"started_at", NowIso8601()},
-                 {"finished_at", nullptr},
-                 {"servebench_version", "0.1.0"},
-                 {"quick", o.quick},
-                 {"filter", o.filter},
-                 {"slo", {{"percentile", config.slo.percentile},
-                          {"bound_us", config.slo.bound_ns / 1e3}}},
-                 {"cost", {{"hourly_price", config.cost.hourly_price},
-                           {"hourly_price_per_core", config.cost.hourly_price_per_core},
-                           {"currency", config.cost.currency}}}};
+    state.run = {
+        {"record", "run"},
+        {"run_id", run_id},
+        {"name", config.name},
+        {"config_source", config.source},
+        {"config_base_dir", o.config_path.empty()
+                                ? fs::current_path().string()
+                                : fs::absolute(o.config_path).parent_path().string()},
+        {"config", config_text.str()},
+        {"started_at", NowIso8601()},
+        {"finished_at", nullptr},
+        {"servebench_version", "0.1.0"},
+        {"quick", o.quick},
+        {"filter", o.filter},
+        {"slo", {{"percentile", config.slo.percentile}, {"bound_us", config.slo.bound_ns / 1e3}}},
+        {"cost",
+         {{"hourly_price", config.cost.hourly_price},
+          {"hourly_price_per_core", config.cost.hourly_price_per_core},
+          {"currency", config.cost.currency}}}};
   }
   std::error_code ec;
   const std::string log_dir = (fs::path(state.run_dir) / "logs").string();

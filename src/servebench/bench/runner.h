@@ -30,9 +30,9 @@ struct RunOptions {
 };
 
 // Exit codes of RunExperiment.
-inline constexpr int kRunOk = 0;            // every cell ran and measured
-inline constexpr int kRunCellsFailed = 1;   // the run finished, but some cells failed
-inline constexpr int kRunBadInput = 2;      // config, filter or environment errors: nothing ran
+inline constexpr int kRunOk = 0;             // every cell ran and measured
+inline constexpr int kRunCellsFailed = 1;    // the run finished, but some cells failed
+inline constexpr int kRunBadInput = 2;       // config, filter or environment errors: nothing ran
 inline constexpr int kRunInterrupted = 130;  // the user stopped it; --resume goes on
 
 int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err);
