@@ -1,0 +1,81 @@
+// Copyright servebench authors.
+
+#include "servebench/bench/stability_rule.h"
+
+#include <gtest/gtest.h>
+
+namespace servebench {
+namespace {
+
+WindowStats Window(double throughput, double latency_us, double seconds = 0.5) {
+  WindowStats w;
+  w.seconds = seconds;
+  w.throughput_rps = throughput;
+  w.ok = static_cast<int64_t>(throughput * seconds);
+  w.mean_latency_us = latency_us;
+  return w;
+}
+
+TEST(StabilityRuleTest, LastThreeWindowsAgreeWithinTheTolerance) {
+  // Means 100 req/s and 1000 us; 10% tolerance allows 90..110 and 900..1100.
+  EXPECT_TRUE(LastThreeWindowsAgree({Window(95, 950), Window(100, 1000), Window(105, 1050)}, 0.1));
+  EXPECT_FALSE(LastThreeWindowsAgree({Window(80, 1000), Window(100, 1000), Window(120, 1000)},
+                                     0.1));  // throughput 80 is 20% below the mean
+  EXPECT_FALSE(LastThreeWindowsAgree({Window(100, 800), Window(100, 1000), Window(100, 1200)},
+                                     0.1));  // latency spread
+  EXPECT_FALSE(LastThreeWindowsAgree({Window(100, 1000), Window(100, 1000)}, 0.1));  // two only
+  EXPECT_FALSE(LastThreeWindowsAgree({Window(0, 0), Window(0, 0), Window(0, 0)}, 0.1));
+  // Only the last three count.
+  EXPECT_TRUE(LastThreeWindowsAgree(
+      {Window(5, 90000), Window(100, 1000), Window(101, 1001), Window(99, 999)}, 0.1));
+}
+
+MeasurementSettings Settings() {
+  MeasurementSettings m;
+  m.window_ns = 500 * kNanosPerMilli;
+  m.min_duration_ns = 2 * kNanosPerSecond;
+  m.min_requests = 100;
+  m.stability_tolerance = 0.1;
+  return m;
+}
+
+TEST(StabilityRuleTest, StopsOnlyWhenMinimumsAreMetAndWindowsAgree) {
+  StabilityRule rule(Settings(), nullptr, nullptr);
+  std::vector<WindowStats> windows = {Window(100, 1000), Window(100, 1000)};
+  EXPECT_FALSE(rule.OnWindow(windows));  // fewer than three windows
+  windows.push_back(Window(100, 1000));
+  // 1.5 s measured plus the 0.5 s window in progress reach the 2 s minimum; 150 requests.
+  EXPECT_TRUE(rule.OnWindow(windows));
+  EXPECT_TRUE(rule.stable());
+  EXPECT_FALSE(rule.server_died());
+}
+
+TEST(StabilityRuleTest, MinimumDurationAndCountHoldItBack) {
+  MeasurementSettings m = Settings();
+  m.min_duration_ns = 3 * kNanosPerSecond;
+  StabilityRule by_time(m, nullptr, nullptr);
+  std::vector<WindowStats> three = {Window(100, 1000), Window(100, 1000), Window(100, 1000)};
+  EXPECT_FALSE(by_time.OnWindow(three));  // 1.5 s + 0.5 s < 3 s
+  m = Settings();
+  m.min_requests = 1000;
+  StabilityRule by_count(m, nullptr, nullptr);
+  EXPECT_FALSE(by_count.OnWindow(three));  // 150 requests < 1000
+  EXPECT_FALSE(by_count.stable());
+}
+
+TEST(StabilityRuleTest, DeadServerEndsTheLevel) {
+  bool alive = true;
+  int starts = 0;
+  StabilityRule rule(
+      Settings(), [&] { return alive; }, [&] { ++starts; });
+  rule.OnMeasurementStart();
+  EXPECT_EQ(starts, 1);
+  EXPECT_FALSE(rule.OnWindow({Window(100, 1000)}));
+  alive = false;
+  EXPECT_TRUE(rule.OnWindow({Window(100, 1000), Window(0, 0)}));
+  EXPECT_TRUE(rule.server_died());
+  EXPECT_FALSE(rule.stable());
+}
+
+}  // namespace
+}  // namespace servebench
