@@ -73,8 +73,8 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kRateSweep);
   EXPECT_TRUE(config.scenarios[2].saturate);
   EXPECT_EQ(config.scenarios[2].max_levels, 6);
-  EXPECT_EQ(config.measurement.warmup_ns, 500 * kNanosPerMilli);
-  EXPECT_EQ(config.measurement.min_duration_ns, 1500 * kNanosPerMilli);
+  EXPECT_EQ(config.measurement.warmup_ns, 300 * kNanosPerMilli);
+  EXPECT_EQ(config.measurement.min_duration_ns, 900 * kNanosPerMilli);
   EXPECT_EQ(config.slo.bound_ns, 100 * kNanosPerMilli);
   EXPECT_DOUBLE_EQ(config.cost.hourly_price, 0.10);
 }
@@ -397,7 +397,7 @@ TEST(ConfigTest, LoadConfigFileNamesTheFile) {
   ExperimentConfig config;
   std::string error;
   EXPECT_FALSE(LoadConfigFile("/nonexistent/bench.yaml", &config, &error));
-  EXPECT_EQ(error, "/nonexistent/bench.yaml: cannot read: No such file or directory");
+  EXPECT_EQ(error, "cannot read '/nonexistent/bench.yaml': No such file or directory");
 }
 
 TEST(ConfigTest, DefaultModelRepositoryFollowsXdg) {

@@ -121,8 +121,8 @@ TEST(MatrixTest, MalformedFilters) {
 }
 
 TEST(MatrixTest, EstimateArithmetic) {
-  // Default measurement here: warm-up 500 ms; windows of 500 ms; at least 1.5 s and 100
-  // requests; at most 4 s. A level: 0.5 + max(1.5, 3 x 0.5) = 2 s.
+  // Default measurement here: warm-up 300 ms; windows of 300 ms; at least 900 ms and 100
+  // requests; at most 2.4 s. A level: 0.3 + max(0.9, 3 x 0.3) = 1.2 s.
   const ExperimentConfig config = DefaultConfig();
   std::vector<Cell> cells;
   std::string error;
@@ -131,11 +131,11 @@ TEST(MatrixTest, EstimateArithmetic) {
   ASSERT_EQ(cells.size(), 3u);
   // 3 repeats x (3 s start + 0.5 s stop).
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 10.5);
-  // Start 3 s + 4 levels x 2 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 11.5);
-  // 6 levels from 50 req/s: the first needs 100 requests / 50 req/s = 2 s of measurement
-  // (2.5 s with its warm-up), the other five 2 s each; plus start and stop.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 2.5 + 5 * 2 + 0.5);
+  // Start 3 s + 4 levels x 1.2 s + stop 0.5 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 4 * 1.2 + 0.5);
+  // 6 levels from 100 req/s: the first needs 100 requests / 100 req/s = 1 s of measurement
+  // (1.3 s with its warm-up), the other five 1.2 s each; plus start and stop.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 5 * 1.2 + 0.5);
 }
 
 TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
@@ -165,19 +165,19 @@ TEST(MatrixTest, PlanOfTheDefault) {
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error));
   EXPECT_EQ(FormatPlan(config, cells),
             "Plan for 'default' (<embedded default>)\n"
-            "per level: warm-up 500 ms, windows of 500 ms, at least 1.50 s and 100 requests, at "
-            "most 4.00 s; SLO p99 <= 100 ms\n"
+            "per level: warm-up 300 ms, windows of 300 ms, at least 900 ms and 100 requests, at "
+            "most 2.40 s; SLO p99 <= 100 ms\n"
             "\n"
             "  cell                                kind         "
-            "scenario                                  estimate\n"
+            "scenario                                   estimate\n"
             "  digits-mlp/torchscript/cold_start   torchscript  "
-            "cold start x3                             11 s\n"
+            "cold start x3                              11 s\n"
             "  digits-mlp/torchscript/concurrency  torchscript  "
-            "concurrency 1,4,16,64                     12 s\n"
+            "concurrency 1,4,16,64                      8 s\n"
             "  digits-mlp/torchscript/poisson      torchscript  "
-            "poisson from 50 req/s x2, up to 6 levels  16 s\n"
+            "poisson from 100 req/s x4, up to 6 levels  11 s\n"
             "\n"
-            "3 cells, estimated 38 s\n");
+            "3 cells, estimated 30 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -187,8 +187,10 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
   ASSERT_EQ(cells.size(), 54u);
   const std::string plan = FormatPlan(config, cells);
-  // 18 (variant, server) pairs x 38 s = 684 s.
-  EXPECT_NE(plan.find("\n54 cells, estimated 11 min 24 s\n"), std::string::npos) << plan;
+  // Per (variant, server) pair: cold start 3 x (3 s start + 0.5 s stop) = 10.5 s; concurrency
+  // 3 + 4 x (0.3 s warm-up + 0.9 s) + 0.5 = 8.3 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
+  // + 5 x 1.2 + 0.5 = 10.8 s. 18 pairs x 29.6 s = 533 s.
+  EXPECT_NE(plan.find("\n54 cells, estimated 8 min 53 s\n"), std::string::npos) << plan;
   EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
 }
 

@@ -19,8 +19,10 @@ WindowStats Window(double throughput, double latency_us, double seconds = 0.5) {
 TEST(StabilityRuleTest, LastThreeWindowsAgreeWithinTheTolerance) {
   // Means 100 req/s and 1000 us; 10% tolerance allows 90..110 and 900..1100.
   EXPECT_TRUE(LastThreeWindowsAgree({Window(95, 950), Window(100, 1000), Window(105, 1050)}, 0.1));
-  EXPECT_FALSE(LastThreeWindowsAgree({Window(80, 1000), Window(100, 1000), Window(120, 1000)},
-                                     0.1));  // throughput 80 is 20% below the mean
+  // Throughput 800 is 20% below the mean of 1000 (500 requests a window: counting noise allows
+  // 3 sqrt(500) / 0.5 s = 134 req/s, less than the 200 of the spread).
+  EXPECT_FALSE(
+      LastThreeWindowsAgree({Window(800, 1000), Window(1000, 1000), Window(1200, 1000)}, 0.1));
   EXPECT_FALSE(LastThreeWindowsAgree({Window(100, 800), Window(100, 1000), Window(100, 1200)},
                                      0.1));  // latency spread
   EXPECT_FALSE(LastThreeWindowsAgree({Window(100, 1000), Window(100, 1000)}, 0.1));  // two only
@@ -37,6 +39,16 @@ MeasurementSettings Settings() {
   m.min_requests = 100;
   m.stability_tolerance = 0.1;
   return m;
+}
+
+TEST(StabilityRuleTest, SmallCountsGetThePoissonAllowance) {
+  // 50 req/s in 0.5 s windows: 25 requests a window, whose count varies by sqrt(25) = 5 (20%)
+  // under Poisson arrivals. Three deviations (15 requests, 30 req/s) are allowed.
+  EXPECT_TRUE(LastThreeWindowsAgree({Window(36, 1000), Window(50, 1000), Window(64, 1000)}, 0.1));
+  EXPECT_FALSE(LastThreeWindowsAgree({Window(10, 1000), Window(50, 1000), Window(90, 1000)}, 0.1));
+  // At 10,000 requests a window the allowance is the tolerance: sqrt(10000) is only 1%.
+  EXPECT_FALSE(
+      LastThreeWindowsAgree({Window(17000, 1000), Window(20000, 1000), Window(23000, 1000)}, 0.1));
 }
 
 TEST(StabilityRuleTest, StopsOnlyWhenMinimumsAreMetAndWindowsAgree) {

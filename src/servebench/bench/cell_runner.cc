@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -16,6 +15,8 @@
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
+#include "servebench/core/file.h"
+#include "servebench/core/wall_time.h"
 #include "servebench/lifecycle/cold_start.h"
 #include "servebench/lifecycle/prometheus.h"
 #include "servebench/lifecycle/resource_sampler.h"
@@ -41,15 +42,6 @@ constexpr int kOpenLoopConnections = 64;
 constexpr double kSaturationShare = 0.95;
 constexpr int kLogTailLines = 20;
 
-std::string NowIso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 const char* ScenarioKindName(ScenarioKind kind) {
   switch (kind) {
     case ScenarioKind::kColdStart:
@@ -63,9 +55,12 @@ const char* ScenarioKindName(ScenarioKind kind) {
 }
 
 json ReadCard(const ModelVariant& variant) {
-  std::ifstream in(fs::path(variant.repository) / variant.name / "card.json");
-  if (!in) return nullptr;
-  json card = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::string text, ignored;
+  if (!ReadWholeFile((fs::path(variant.repository) / variant.name / "card.json").string(), &text,
+                     &ignored)) {
+    return nullptr;  // a model without a card: nothing to show beside its numbers
+  }
+  json card = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return card.is_discarded() ? json(nullptr) : card;
 }
 
@@ -139,7 +134,7 @@ CellOutcome CellRun::Run() {
              {"scenario_kind", ScenarioKindName(cell_.scenario.kind)},
              {"status", "ok"},
              {"failure", nullptr},
-             {"started_at", NowIso8601()},
+             {"started_at", UtcNowIso8601()},
              {"model_card", ReadCard(cell_.variant)},
              {"server_cpus", cpus_},
              {"log", log_path_},
@@ -161,7 +156,7 @@ CellOutcome CellRun::Run() {
     RunSweep(*launcher);
   }
 
-  record_["finished_at"] = NowIso8601();
+  record_["finished_at"] = UtcNowIso8601();
   record_["duration_s"] = (MonotonicNanos() - start_ns) / 1e9;
   const int cores = static_cast<int>(std::max<size_t>(1, cpus_.size()));
   record_["summary"] = SummarizeCell(record_, HourlyPrice(config_.cost, cores));

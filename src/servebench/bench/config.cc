@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "servebench/core/duration.h"
+#include "servebench/core/file.h"
 
 namespace servebench {
 
@@ -979,17 +980,12 @@ bool ParseConfig(const std::string& yaml, const std::string& source,
 }
 
 bool LoadConfigFile(const std::string& path, ExperimentConfig* config, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
+  if (!ReadWholeFile(path, &text, error)) return false;
   std::error_code ec;
   const fs::path absolute = fs::absolute(path, ec);
   const std::string base = (ec ? fs::path(path) : absolute).parent_path().string();
-  return ParseConfig(text.str(), path, base, config, error);
+  return ParseConfig(text, path, base, config, error);
 }
 
 bool ValidateEnvironment(const ExperimentConfig& config, const std::string& servebench_binary_dir,

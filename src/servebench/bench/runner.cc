@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,6 +22,8 @@
 #include "servebench/bench/results_store.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/duration.h"
+#include "servebench/core/file.h"
+#include "servebench/core/wall_time.h"
 #include "servebench/report/result_writer.h"
 
 namespace servebench {
@@ -32,26 +33,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string NowIso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // "20261127-013000-ab12": sortable by start time, unique enough for one output folder.
 std::string NewRunId() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
   std::random_device random;
   char suffix[8];
   std::snprintf(suffix, sizeof suffix, "%04x", random() & 0xffff);
-  return std::string(stamp) + "-" + suffix;
+  return UtcNowCompact() + "-" + suffix;
 }
 
 std::string ShellQuote(const std::string& s) {
@@ -331,12 +318,11 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
   if (!resuming) {
     const std::string run_id = NewRunId();
     state.run_dir = (fs::path(config.output.directory) / run_id).string();
-    std::ifstream config_in(o.config_path);
-    std::ostringstream config_text;
-    if (o.config_path.empty()) {
-      config_text << DefaultConfigYaml();
-    } else {
-      config_text << config_in.rdbuf();
+    // The experiment's text goes into the run record, so that --resume runs the same one.
+    std::string config_text = DefaultConfigYaml();
+    if (!o.config_path.empty() && !ReadWholeFile(o.config_path, &config_text, &error)) {
+      err << "servebench run: " << error << "\n";
+      return kRunBadInput;
     }
     state.run = {
         {"record", "run"},
@@ -346,8 +332,8 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
         {"config_base_dir", o.config_path.empty()
                                 ? fs::current_path().string()
                                 : fs::absolute(o.config_path).parent_path().string()},
-        {"config", config_text.str()},
-        {"started_at", NowIso8601()},
+        {"config", config_text},
+        {"started_at", UtcNowIso8601()},
         {"finished_at", nullptr},
         {"servebench_version", "0.1.0"},
         {"quick", o.quick},
@@ -431,7 +417,7 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
   progress.Clear();
 
   if (!interrupted) {
-    state.run["finished_at"] = NowIso8601();
+    state.run["finished_at"] = UtcNowIso8601();
     if (!store->PutRun(state.run, environment, &error)) err << "servebench run: " << error << "\n";
   }
   WriteOutputs(state, environment, err);

@@ -2,6 +2,7 @@
 
 #include "servebench/bench/stability_rule.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace servebench {
@@ -16,8 +17,16 @@ bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double toler
     throughput_mean += w->throughput_rps / 3;
     latency_mean += w->mean_latency_us / 3;
   }
+  // Under Poisson arrivals a window's count itself varies, with a standard deviation of
+  // sqrt(count): at 25 requests a window that is 20%, so a fixed 10% could never be met. The
+  // allowance for throughput is therefore the tolerance or three such deviations, whichever is
+  // larger.
+  const double seconds = last[2]->seconds;
+  const double expected_count = throughput_mean * seconds;
+  const double counting_noise_rps = seconds > 0 ? 3 * std::sqrt(expected_count) / seconds : 0;
+  const double throughput_allowance = std::max(tolerance * throughput_mean, counting_noise_rps);
   for (const WindowStats* w : last) {
-    if (std::abs(w->throughput_rps - throughput_mean) > tolerance * throughput_mean) return false;
+    if (std::abs(w->throughput_rps - throughput_mean) > throughput_allowance) return false;
     if (std::abs(w->mean_latency_us - latency_mean) > tolerance * latency_mean) return false;
   }
   return true;

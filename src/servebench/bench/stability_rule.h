@@ -15,8 +15,10 @@
 
 namespace servebench {
 
-// True when the last three windows each served at least one request and each one's throughput
-// and mean latency lie within `tolerance` (a fraction) of the three windows' mean.
+// True when the last three windows each served at least one request, each one's mean latency
+// lies within `tolerance` (a fraction) of the three windows' mean, and each one's throughput
+// within the larger of `tolerance` and three standard deviations of a Poisson count (3 sqrt(n)
+// requests, n the mean count of a window) of the mean.
 bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double tolerance);
 
 class StabilityRule : public MeasurementObserver {

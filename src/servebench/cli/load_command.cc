@@ -4,8 +4,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,17 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "servebench/cli/interrupt.h"
 #include "servebench/cli/load_summary.h"
 #include "servebench/core/duration.h"
+#include "servebench/core/file.h"
 #include "servebench/load/http_request.h"
 #include "servebench/load/load_engine.h"
 
 namespace servebench {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-void OnInterrupt(int) { g_interrupted.store(true); }
 
 struct LoadOptions {
   std::string url;
@@ -44,18 +40,6 @@ struct LoadOptions {
   uint64_t seed = 1;
   bool quiet = false;
 };
-
-bool ReadFile(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read '" + path + "'";
-    return false;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  *out = text.str();
-  return true;
-}
 
 bool ParseDurationFlag(const char* flag, const std::string& text, int64_t* nanos,
                        std::string* error) {
@@ -83,7 +67,7 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
     s->headers.push_back(header);
   }
   if (!o.body.empty() && o.body[0] == '@') {
-    if (!ReadFile(o.body.substr(1), &s->body, error)) {
+    if (!ReadWholeFile(o.body.substr(1), &s->body, error)) {
       *error = "--body " + o.body + ": " + *error;
       return false;
     }
@@ -153,15 +137,15 @@ int RunLoadCommand(const LoadOptions& options, const CLI::App& cmd) {
   }
 
   const bool show_progress = !options.quiet && isatty(STDERR_FILENO);
-  std::signal(SIGINT, OnInterrupt);
-  std::signal(SIGTERM, OnInterrupt);
   LoadResult result;
   ProgressCallback progress;
   if (show_progress) progress = PrintProgress;
-  const bool ok = RunLoad(settings, progress, &g_interrupted, &result, &error);
+  bool ok;
+  {
+    InterruptFlag interrupt;
+    ok = RunLoad(settings, progress, interrupt.flag(), &result, &error);
+  }
   if (show_progress) std::fprintf(stderr, "\r%80s\r", "");
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   if (!ok) {
     std::cerr << "servebench load: " << error << "\n";
     return 1;

@@ -4,21 +4,16 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "servebench/bench/runner.h"
+#include "servebench/cli/interrupt.h"
 
 namespace servebench {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-void OnInterrupt(int) { g_interrupted.store(true); }
 
 // The folder of the running binary: servebench-torchscript is built next to it.
 std::string BinaryDir() {
@@ -57,12 +52,9 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
     RunOptions o = *options;
     o.binary_dir = BinaryDir();
     o.source_dir = SERVEBENCH_SOURCE_DIR;
-    o.interrupt = &g_interrupted;
-    std::signal(SIGINT, OnInterrupt);
-    std::signal(SIGTERM, OnInterrupt);
+    InterruptFlag interrupt;
+    o.interrupt = interrupt.flag();
     *exit_code = RunExperiment(o, std::cout, std::cerr);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
   });
 }
 

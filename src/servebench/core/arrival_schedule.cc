@@ -2,6 +2,8 @@
 
 #include "servebench/core/arrival_schedule.h"
 
+#include "servebench/core/file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -221,18 +223,12 @@ bool ParseTrace(const std::string& text, const std::string& source_name, Trace* 
 }
 
 bool LoadTraceFile(const std::string& path, Trace* out, std::string* error) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    *error = "cannot open trace file '" + path + "': " + std::strerror(errno);
+  std::string contents;
+  if (!ReadWholeFile(path, &contents, error)) {
+    *error = "trace file: " + *error;
     return false;
   }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) {
-    *error = "cannot read trace file '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  return ParseTrace(contents.str(), path, out, error);
+  return ParseTrace(contents, path, out, error);
 }
 
 }  // namespace servebench
