@@ -73,7 +73,7 @@ json Level(double throughput, bool slo_met, double p50, double p99, double cpu, 
   return {{"slo_met", slo_met},
           {"load",
            {{"throughput_rps", throughput},
-            {"latency_us", {{"p50", p50}, {"p99", p99}}},
+            {"latency_us", {{"p50", p50}, {"p99", p99}, {"count", p50 > 0 ? 1000 : 0}}},
             {"requests", {{"ok", 1000}}}}},
           {"resources", {{"cpu_percent", {{"mean", cpu}}}, {"rss_bytes", {{"max", rss}}}}},
           {"energy_j", 50.0}};
@@ -104,6 +104,11 @@ TEST(CellSummaryTest, NoLevelWithinTheSloShowsTheFirstAndNoCost) {
   EXPECT_TRUE(s["cost_per_million"].is_null());
   EXPECT_EQ(s["p99_us"], 2000);
   EXPECT_TRUE(s["cold_start_s"].is_null());
+  // A level where nothing succeeded shows no latency rather than zeros.
+  json failed = SummarizeCell({{"levels", {Level(2.5, false, 0, 0, 99, 1e8)}}}, 0.36);
+  EXPECT_TRUE(failed["p50_us"].is_null());
+  EXPECT_TRUE(failed["p99_us"].is_null());
+  EXPECT_EQ(failed["cpu_percent_mean"], 99);
   json none = SummarizeCell({{"levels", json::array()}}, 0.36);
   EXPECT_TRUE(none["max_throughput_rps"].is_null());
 }

@@ -293,9 +293,20 @@ TEST(RunEndToEndTest, QuickRunWritesAgreeingJsonCsvAndSqlite) {
   EXPECT_EQ(levels, db_levels.size());
   // The journal holds the run record and the same cells.
   const std::vector<json> journal = JournalRecords(run_dir);
-  ASSERT_EQ(journal.size(), 7u);
+  ASSERT_EQ(journal.size(), 8u);
   EXPECT_EQ(journal[0]["record"], "run");
+  EXPECT_EQ(journal[1]["record"], "environment");
+  EXPECT_FALSE(journal[1]["environment"]["cpu_model"].is_null());
   EXPECT_TRUE(fs::exists(run_dir / "summary.md"));
+  // `servebench report` writes the outputs anew from the journal, the same as the run did.
+  const std::string csv_text = Slurp(run_dir / "results.csv");
+  fs::remove(run_dir / "summary.md");
+  fs::remove(run_dir / "results.csv");
+  Servebench report({"report", run_dir.string()}, dir.path());
+  ASSERT_EQ(report.Wait(), 0) << report.err();
+  EXPECT_TRUE(fs::exists(run_dir / "summary.md"));
+  EXPECT_EQ(Slurp(run_dir / "results.csv"), csv_text);
+  EXPECT_NE(report.out().find("mlp"), std::string::npos) << report.out();
   // Every server servebench started has gone.
   EXPECT_TRUE(FindProcesses({"servebench-torchscript", run_dir.string()}).empty());
 }
@@ -353,18 +364,19 @@ TEST(RunEndToEndTest, KilledRunResumesWithoutRerunningFinishedCells) {
     Servebench run(
         {"run", (dir.path() / "resume.yaml").string(), "--out", (dir.path() / "runs").string()},
         dir.path());
-    // Kill servebench outright once the first cell is journaled.
+    // Kill servebench outright once the first cell is journaled (after the run and environment
+    // records).
     ASSERT_TRUE(WaitFor(
         [&] {
           if (!fs::exists(dir.path() / "runs") || fs::is_empty(dir.path() / "runs")) return false;
           run_dir = OnlyRunDir(dir.path() / "runs");
-          return JournalRecords(run_dir).size() >= 2;
+          return JournalRecords(run_dir).size() >= 3;
         },
         60))
         << run.err();
     run.Kill();
     run.Wait();
-    first_cell = JournalRecords(run_dir)[1];
+    first_cell = JournalRecords(run_dir)[2];
   }
   // Its servers died with it.
   EXPECT_TRUE(WaitFor(
@@ -372,7 +384,7 @@ TEST(RunEndToEndTest, KilledRunResumesWithoutRerunningFinishedCells) {
         return FindProcesses({"servebench-torchscript", run_dir.string()}).empty();
       },
       5));
-  const size_t cells_before = JournalRecords(run_dir).size() - 1;
+  const size_t cells_before = JournalRecords(run_dir).size() - 2;
   ASSERT_GE(cells_before, 1u);
   ASSERT_LT(cells_before, 3u) << "the run finished before it could be killed";
 
@@ -380,7 +392,9 @@ TEST(RunEndToEndTest, KilledRunResumesWithoutRerunningFinishedCells) {
   ASSERT_EQ(resume.Wait(), 0) << resume.err();
   const std::vector<json> journal = JournalRecords(run_dir);
   std::map<std::string, int> times_run;
-  for (size_t i = 1; i < journal.size(); ++i) ++times_run[journal[i]["cell_id"]];
+  for (const json& record : journal) {
+    if (record["record"] == "cell") ++times_run[record["cell_id"]];
+  }
   EXPECT_EQ(times_run.size(), 3u);
   for (const auto& [id, n] : times_run) EXPECT_EQ(n, 1) << id << " ran " << n << " times";
   const json results = json::parse(Slurp(run_dir / "results.json"));

@@ -107,8 +107,7 @@ class CellRun {
   void RunColdStart(const ServerLauncher& launcher);
   void RunSweep(const ServerLauncher& launcher);
   // Measures one level; false when the cell cannot go on (failed or interrupted).
-  bool RunLevel(RunningServer* server, const HttpCall& call, const json& level,
-                LoadSettings settings, json* measured);
+  bool RunLevel(RunningServer* server, const json& level, LoadSettings settings, json* measured);
 
   const Cell& cell_;
   const CellEnvironment& env_;
@@ -329,7 +328,7 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
       s.connections = n;
       s.threads = std::min(s.threads, n);
       json measured;
-      if (!RunLevel(server.get(), call, {{"concurrency", n}}, s, &measured)) return;
+      if (!RunLevel(server.get(), {{"concurrency", n}}, s, &measured)) return;
     }
     return;
   }
@@ -353,8 +352,7 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
     s.seed = 1 + i;
     s.connections = std::max(kOpenLoopConnections, s.threads);
     json measured;
-    if (!RunLevel(server.get(), call, {{"rate", rates[i]}, {"arrival", sc.arrival}}, s,
-                  &measured)) {
+    if (!RunLevel(server.get(), {{"rate", rates[i]}, {"arrival", sc.arrival}}, s, &measured)) {
       return;
     }
     if (sc.saturate) {
@@ -372,8 +370,8 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
   }
 }
 
-bool CellRun::RunLevel(RunningServer* server, const HttpCall&, const json& level,
-                       LoadSettings settings, json* measured) {
+bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings settings,
+                       json* measured) {
   const LaunchPlan& plan = server->plan();
   ServerProcess* process = server->process();
   const MeasurementSettings& m = config_.measurement;

@@ -78,9 +78,14 @@ json SummarizeCell(const json& cell, double hourly_price) {
     if (cost > 0) s["cost_per_million"] = cost;
   }
   const json* shown = best != nullptr ? best : (levels.empty() ? nullptr : &levels[0]);
-  if (shown != nullptr) {
+  // A level without a successful request has no latency to show (its percentiles read 0).
+  const json shown_count =
+      shown != nullptr ? At(*shown, {"load", "latency_us", "count"}) : json(nullptr);
+  if (shown != nullptr && shown_count.is_number() && shown_count.get<double>() > 0) {
     s["p50_us"] = At(*shown, {"load", "latency_us", "p50"});
     s["p99_us"] = At(*shown, {"load", "latency_us", "p99"});
+  }
+  if (shown != nullptr) {
     s["cpu_percent_mean"] = At(*shown, {"resources", "cpu_percent", "mean"});
     const json energy = At(*shown, {"energy_j"});
     const json ok = At(*shown, {"load", "requests", "ok"});

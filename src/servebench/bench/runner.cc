@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "servebench/bench/cell_runner.h"
+#include "servebench/bench/cell_summary.h"
 #include "servebench/bench/config.h"
 #include "servebench/bench/environment.h"
 #include "servebench/bench/journal.h"
@@ -197,6 +198,7 @@ bool PrepareZoo(const std::string& source_dir, const std::string& repository, bo
 struct RunState {
   std::string run_dir;
   json run;                 // the run record
+  json environment;         // the machine it ran on (journaled after the run record)
   std::vector<json> cells;  // finished cell records, latest per cell id
   std::set<std::string> ok_cells;
 };
@@ -217,6 +219,8 @@ bool ReadResumeState(const std::string& run_dir, RunState* state, std::string* e
   for (const json& r : records) {
     if (r.value("record", "") == "run") {
       state->run = r;
+    } else if (r.value("record", "") == "environment") {
+      state->environment = r["environment"];
     } else if (r.value("record", "") == "cell") {
       KeepCell(state, r);
     }
@@ -228,17 +232,44 @@ bool ReadResumeState(const std::string& run_dir, RunState* state, std::string* e
   return true;
 }
 
-void WriteOutputs(const RunState& state, const json& environment, std::ostream& err) {
-  // Cells in matrix order are what the readers expect; the journal order is that order too.
+// Writes results.json, results.csv and summary.md; false when one could not be written.
+bool WriteOutputs(const RunState& state, std::ostream& err) {
+  bool ok = true;
   for (const auto& writer : AllResultWriters()) {
     std::string error;
-    if (!writer->Write(state.run, environment, state.cells, state.run_dir, &error)) {
-      err << "servebench run: cannot write " << writer->file_name() << ": " << error << "\n";
+    if (!writer->Write(state.run, state.environment, state.cells, state.run_dir, &error)) {
+      err << "servebench: cannot write " << writer->file_name() << ": " << error << "\n";
+      ok = false;
     }
   }
+  return ok;
 }
 
 }  // namespace
+
+int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) {
+  RunState state;
+  std::string error;
+  if (!ReadResumeState(run_dir, &state, &error)) {
+    err << "servebench report: " << error << "\n";
+    return kRunBadInput;
+  }
+  // Summaries are derived from the levels: computed anew, they follow the current definitions.
+  CostSettings cost;
+  if (state.run.contains("cost") && state.run["cost"].is_object()) {
+    cost.hourly_price = state.run["cost"].value("hourly_price", 0.0);
+    cost.hourly_price_per_core = state.run["cost"].value("hourly_price_per_core", 0.0);
+  }
+  for (json& cell : state.cells) {
+    const size_t cores = cell.contains("server_cpus") ? cell["server_cpus"].size() : 0;
+    cell["summary"] =
+        SummarizeCell(cell, HourlyPrice(cost, static_cast<int>(std::max<size_t>(1, cores))));
+  }
+  if (!WriteOutputs(state, err)) return kRunCellsFailed;
+  out << FormatTerminalSummary(state.run, state.cells) << "\n";
+  out << "results: " << run_dir << "/summary.md, results.json, results.csv\n";
+  return kRunOk;
+}
 
 void ApplyQuick(ExperimentConfig* config) {
   if (config->models.variants.size() > 2) config->models.variants.resize(2);
@@ -359,9 +390,16 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
     err << "servebench run: " << error << "\n";
     return kRunBadInput;
   }
+  if (!resuming) {
+    state.environment = CollectEnvironment();
+    if (!journal.Append({{"record", "environment"}, {"environment", state.environment}}, &error)) {
+      err << "servebench run: " << error << "\n";
+      return kRunBadInput;
+    }
+  }
   std::unique_ptr<ResultsStore> store =
       ResultsStore::Open((fs::path(state.run_dir) / "results.db").string(), &error);
-  const json environment = CollectEnvironment();
+  const json& environment = state.environment;
   if (!store || !store->PutRun(state.run, environment, &error)) {
     err << "servebench run: results.db: " << error << "\n";
     return kRunBadInput;
@@ -420,7 +458,7 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
     state.run["finished_at"] = UtcNowIso8601();
     if (!store->PutRun(state.run, environment, &error)) err << "servebench run: " << error << "\n";
   }
-  WriteOutputs(state, environment, err);
+  WriteOutputs(state, err);
 
   out << "\n" << FormatTerminalSummary(state.run, state.cells) << "\n";
   int failed = 0;

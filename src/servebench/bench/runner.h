@@ -37,6 +37,10 @@ inline constexpr int kRunInterrupted = 130;  // the user stopped it; --resume go
 
 int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err);
 
+// `servebench report RUN_DIR`: writes results.json, results.csv and summary.md anew from the
+// run's journal (finished or not) and prints the summary table.
+int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err);
+
 // What --quick does to an experiment: the first two model variants, one cold-start repeat, the
 // first and last level of each concurrency sweep, at most three rates per rate sweep, and
 // short windows (docs/config.md).

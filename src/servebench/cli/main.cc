@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   servebench::AddLoadCommand(&app, &exit_code);
   servebench::AddRunCommand(&app, &exit_code);
+  servebench::AddReportCommand(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

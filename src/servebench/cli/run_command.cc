@@ -58,4 +58,14 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
   });
 }
 
+void AddReportCommand(CLI::App* app, int* exit_code) {
+  auto run_dir = std::make_shared<std::string>();
+  CLI::App* cmd = app->add_subcommand(
+      "report",
+      "Write results.json, results.csv and summary.md of a run folder anew from its journal "
+      "(also for a run that was interrupted) and print the summary table.");
+  cmd->add_option("RUN_DIR", *run_dir, "A run folder made by servebench run")->required();
+  cmd->callback([run_dir, exit_code] { *exit_code = ReportRun(*run_dir, std::cout, std::cerr); });
+}
+
 }  // namespace servebench

@@ -1,6 +1,7 @@
 // Copyright servebench authors.
 //
-// `servebench run [CONFIG.yaml] ...`: the automatic benchmark, on bench/runner.
+// `servebench run [CONFIG.yaml] ...`: the automatic benchmark, on bench/runner; and
+// `servebench report RUN_DIR`, which writes a run's outputs anew.
 
 #ifndef SERVEBENCH_CLI_RUN_COMMAND_H_
 #define SERVEBENCH_CLI_RUN_COMMAND_H_
@@ -12,6 +13,9 @@ namespace servebench {
 // Adds the `run` subcommand to `app`; when chosen, its callback runs the experiment and sets
 // *exit_code (see bench/runner.h).
 void AddRunCommand(CLI::App* app, int* exit_code);
+
+// Adds `report RUN_DIR`: the outputs of a run written anew from its journal.
+void AddReportCommand(CLI::App* app, int* exit_code);
 
 }  // namespace servebench
 
