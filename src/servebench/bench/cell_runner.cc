@@ -2,15 +2,12 @@
 
 #include "servebench/bench/cell_runner.h"
 
-#include <sys/types.h>
-
 #include <algorithm>
-#include <cmath>
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/stability_rule.h"

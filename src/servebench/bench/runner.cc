@@ -3,16 +3,17 @@
 #include "servebench/bench/runner.h"
 
 #include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include "servebench/bench/cell_runner.h"
 #include "servebench/bench/cell_summary.h"
@@ -22,7 +23,6 @@
 #include "servebench/bench/matrix.h"
 #include "servebench/bench/results_store.h"
 #include "servebench/core/clock.h"
-#include "servebench/core/duration.h"
 #include "servebench/core/file.h"
 #include "servebench/core/wall_time.h"
 #include "servebench/report/result_writer.h"
