@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "servebench/bench/rate_ladder.h"
+
 namespace servebench {
 namespace {
 
@@ -87,6 +89,60 @@ TEST(StabilityRuleTest, DeadServerEndsTheLevel) {
   EXPECT_TRUE(rule.OnWindow({Window(100, 1000), Window(0, 0)}));
   EXPECT_TRUE(rule.server_died());
   EXPECT_FALSE(rule.stable());
+}
+
+}  // namespace
+}  // namespace servebench
+
+namespace servebench {
+namespace {
+
+TEST(StabilityRuleTest, OverloadEndsAnOpenLoopLevelEarly) {
+  // 1,000 req/s offered; three 0.5 s windows delivering 200 req/s: 300 of 1,500 arrivals.
+  StabilityRule overloaded(Settings(), nullptr, nullptr, 1000);
+  EXPECT_TRUE(overloaded.OnWindow({Window(200, 5e5), Window(200, 9e5), Window(200, 13e5)}));
+  EXPECT_TRUE(overloaded.overloaded());
+  EXPECT_FALSE(overloaded.stable());
+  // At 5 req/s a window holds 2.5 arrivals: a quiet stretch is chance, not overload.
+  StabilityRule slow(Settings(), nullptr, nullptr, 5);
+  EXPECT_FALSE(slow.OnWindow({Window(0, 0), Window(2, 1000), Window(0, 0)}));
+  EXPECT_FALSE(slow.overloaded());
+  // Closed loop (no offered rate) never counts as overloaded.
+  StabilityRule closed(Settings(), nullptr, nullptr);
+  EXPECT_FALSE(closed.OnWindow({Window(10, 5e5), Window(300, 5e5), Window(10, 5e5)}));
+}
+
+TEST(RateLadderTest, GrowsUntilTheServerCannotKeepUp) {
+  RateLadder ladder(100, 4, 6);
+  EXPECT_EQ(ladder.rate(), 100);
+  ASSERT_TRUE(ladder.Next(true));
+  EXPECT_EQ(ladder.rate(), 400);
+  ASSERT_TRUE(ladder.Next(true));
+  EXPECT_EQ(ladder.rate(), 1600);
+  EXPECT_FALSE(ladder.Next(false));
+  EXPECT_EQ(ladder.saturated_at(), 1600);
+}
+
+TEST(RateLadderTest, GoesDownWhenTheFirstRateIsTooMuch) {
+  RateLadder ladder(100, 4, 6);
+  ASSERT_TRUE(ladder.Next(false));
+  EXPECT_EQ(ladder.rate(), 25);
+  ASSERT_TRUE(ladder.Next(false));
+  EXPECT_EQ(ladder.rate(), 6.25);
+  EXPECT_FALSE(ladder.Next(true));
+  EXPECT_EQ(ladder.saturated_at(), 25);  // the lowest rate it could not keep up with
+}
+
+TEST(RateLadderTest, StopsAfterMaxLevels) {
+  RateLadder up(100, 2, 3);
+  EXPECT_TRUE(up.Next(true));   // 200
+  EXPECT_TRUE(up.Next(true));   // 400
+  EXPECT_FALSE(up.Next(true));  // three measured
+  EXPECT_FALSE(up.saturated_at().has_value());
+  RateLadder down(100, 2, 2);
+  EXPECT_TRUE(down.Next(false));   // 50
+  EXPECT_FALSE(down.Next(false));  // two measured, none kept up
+  EXPECT_FALSE(down.saturated_at().has_value());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "servebench/bench/cell_summary.h"
+#include "servebench/bench/rate_ladder.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
@@ -330,41 +331,46 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
     return;
   }
 
-  // Rate sweep: the listed rates, or growing rates until the server no longer keeps up.
-  std::vector<double> rates = sc.rates;
-  if (sc.saturate) {
-    rates.clear();
-    double rate = sc.start_rate;
-    for (int k = 0; k < sc.max_levels; ++k, rate *= sc.growth) rates.push_back(rate);
-  }
-  for (size_t i = 0; i < rates.size(); ++i) {
+  // Rate sweep: the listed rates, or (saturate) rates growing from start_rate until the server
+  // no longer keeps up; when the first level already fails, rates shrinking from it until one
+  // keeps up, so that a heavy model also gets a rate within its capacity.
+  auto run_rate = [&](double rate, int index, int planned, json* measured) {
     char label[64];
-    std::snprintf(label, sizeof label, "%s %.0f req/s (%zu/%zu)", sc.arrival.c_str(), rates[i],
-                  i + 1, rates.size());
+    std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", sc.arrival.c_str(), rate, index + 1,
+                  planned);
     Status(label);
     LoadSettings s = base;
     s.mode = LoopMode::kOpen;
     s.arrival = sc.arrival == "constant" ? Arrival::kConstant : Arrival::kPoisson;
-    s.rate = rates[i];
-    s.seed = 1 + i;
+    s.rate = rate;
+    s.seed = 1 + index;
     s.connections = std::max(kOpenLoopConnections, s.threads);
-    json measured;
-    if (!RunLevel(server.get(), {{"rate", rates[i]}, {"arrival", sc.arrival}}, s, &measured)) {
-      return;
-    }
-    if (sc.saturate) {
-      // Whether the server kept up is judged against the arrivals this level really had (a
-      // Poisson count varies around rate x window), not against the nominal rate.
-      const json& load = measured["load"];
-      const double delivered =
-          load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
-      const double offered = load["requests"].value("scheduled", 0.0);
-      if (!measured["slo_met"].get<bool>() || delivered < kSaturationShare * offered) {
-        record_["saturated_at_rps"] = rates[i];
+    return RunLevel(server.get(), {{"rate", rate}, {"arrival", sc.arrival}}, s, measured);
+  };
+  if (!sc.saturate) {
+    for (size_t i = 0; i < sc.rates.size(); ++i) {
+      json measured;
+      if (!run_rate(sc.rates[i], static_cast<int>(i), static_cast<int>(sc.rates.size()),
+                    &measured)) {
         return;
       }
     }
+    return;
   }
+  RateLadder ladder(sc.start_rate, sc.growth, sc.max_levels);
+  for (int k = 0;; ++k) {
+    json measured;
+    if (!run_rate(ladder.rate(), k, sc.max_levels, &measured)) return;
+    // Whether the server kept up is judged against the arrivals this level really had (a
+    // Poisson count varies around rate x window), not against the nominal rate.
+    const json& load = measured["load"];
+    const double delivered =
+        load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
+    const double offered = load["requests"].value("scheduled", 0.0);
+    const bool kept_up = measured["slo_met"].get<bool>() && delivered >= kSaturationShare * offered;
+    if (!ladder.Next(kept_up)) break;
+  }
+  if (ladder.saturated_at()) record_["saturated_at_rps"] = *ladder.saturated_at();
 }
 
 bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings settings,
@@ -415,17 +421,19 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
     return false;
   }
   const LevelVerdict verdict = JudgeLevel(result, config_.slo);
-  *measured = {{"level", level},
-               {"windows", result.windows.size()},
-               {"stable", rule.stable()},
-               {"max_duration_reached", !rule.stable() && !rule.server_died()},
-               {"slo_met", verdict.slo_met},
-               {"slo_latency_us", verdict.slo_latency_us},
-               {"goodput_rps", verdict.goodput_rps},
-               {"load", result.ToJson()},
-               {"resources", resources},
-               {"server_side", server_side},
-               {"energy_j", energy_j}};
+  *measured = {
+      {"level", level},
+      {"windows", result.windows.size()},
+      {"stable", rule.stable()},
+      {"max_duration_reached", !rule.stable() && !rule.server_died() && !rule.overloaded()},
+      {"overloaded", rule.overloaded()},
+      {"slo_met", verdict.slo_met},
+      {"slo_latency_us", verdict.slo_latency_us},
+      {"goodput_rps", verdict.goodput_rps},
+      {"load", result.ToJson()},
+      {"resources", resources},
+      {"server_side", server_side},
+      {"energy_j", energy_j}};
   record_["levels"].push_back(*measured);
   if (!server->Alive()) {
     return Failed("the server died during the level " + level.dump(), process);

@@ -8,10 +8,9 @@
 #define SERVEBENCH_BENCH_JOURNAL_H_
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace servebench {
 

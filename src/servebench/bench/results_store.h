@@ -8,9 +8,8 @@
 #define SERVEBENCH_BENCH_RESULTS_STORE_H_
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 struct sqlite3;
 

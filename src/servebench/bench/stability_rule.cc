@@ -33,8 +33,12 @@ bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double toler
 }
 
 StabilityRule::StabilityRule(const MeasurementSettings& settings,
-                             std::function<bool()> server_alive, std::function<void()> on_start)
-    : settings_(settings), server_alive_(std::move(server_alive)), on_start_(std::move(on_start)) {}
+                             std::function<bool()> server_alive, std::function<void()> on_start,
+                             double offered_rps)
+    : settings_(settings),
+      server_alive_(std::move(server_alive)),
+      on_start_(std::move(on_start)),
+      offered_rps_(offered_rps) {}
 
 void StabilityRule::OnMeasurementStart() {
   if (on_start_) on_start_();
@@ -50,6 +54,22 @@ bool StabilityRule::OnWindow(const std::vector<WindowStats>& windows) {
   for (const WindowStats& w : windows) {
     seconds += w.seconds;
     ok += w.ok;
+  }
+  // Overload: the last three windows delivered less than half of what arrived, by more than
+  // three standard deviations of the arrival count (so that a few requests at a low rate never
+  // look like overload by chance).
+  if (offered_rps_ > 0 && windows.size() >= 3) {
+    double recent_seconds = 0;
+    int64_t recent_ok = 0;
+    for (size_t i = windows.size() - 3; i < windows.size(); ++i) {
+      recent_seconds += windows[i].seconds;
+      recent_ok += windows[i].ok;
+    }
+    const double expected = offered_rps_ * recent_seconds;
+    if (recent_ok < 0.5 * expected - 3 * std::sqrt(expected)) {
+      overloaded_ = true;
+      return true;
+    }
   }
   // The window now in progress is measured too (the engine ends the level after it), so the
   // minimums may count it as it will be when it closes.

@@ -24,24 +24,29 @@ bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double toler
 class StabilityRule : public MeasurementObserver {
  public:
   // `server_alive` is asked after every window; `on_start` runs when the warm-up ends. Either
-  // may be empty.
+  // may be empty. `offered_rps` is an open-loop level's arrival rate (0 in closed loop): a
+  // level whose last three windows delivered clearly less than half of it has shown that the
+  // server is overloaded, and ends without waiting for the maximum duration.
   StabilityRule(const MeasurementSettings& settings, std::function<bool()> server_alive,
-                std::function<void()> on_start);
+                std::function<void()> on_start, double offered_rps = 0);
 
   void OnMeasurementStart() override;
   bool OnWindow(const std::vector<WindowStats>& windows) override;
 
-  // After the run: whether it ended because the windows agreed (with the minimums met), or
-  // because the server died. Neither: it ran to the maximum duration.
+  // After the run: whether it ended because the windows agreed (with the minimums met), because
+  // the server died, or because it was overloaded. None: it ran to the maximum duration.
   bool stable() const { return stable_; }
   bool server_died() const { return server_died_; }
+  bool overloaded() const { return overloaded_; }
 
  private:
   const MeasurementSettings settings_;
   std::function<bool()> server_alive_;
   std::function<void()> on_start_;
+  const double offered_rps_;
   bool stable_ = false;
   bool server_died_ = false;
+  bool overloaded_ = false;
 };
 
 }  // namespace servebench
