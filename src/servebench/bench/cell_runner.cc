@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/rate_ladder.h"
@@ -102,6 +103,12 @@ class CellRun {
 
   std::unique_ptr<RunningServer> StartServer(const ServerLauncher& launcher);
   bool PrepareInferCall(const LaunchPlan& plan, HttpCall* call);
+  // The time of one inference on an idle server, from a few probes; 0 when none succeeded.
+  int64_t ProbeNs(const LaunchPlan& plan, const HttpCall& call, int probes);
+  // After a level that left work behind in the server (timeouts, overload), waits until a
+  // probe inference is as fast as on the idle server again, so that the next level does not
+  // start on a server still busy with the abandoned requests. Returns the seconds waited.
+  double WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call);
   void RunColdStart(const ServerLauncher& launcher);
   void RunSweep(const ServerLauncher& launcher);
   // Measures one level; false when the cell cannot go on (failed or interrupted).
@@ -117,6 +124,8 @@ class CellRun {
   std::unique_ptr<ProtocolAdapter> adapter_;
   json record_;
   bool interrupted_ = false;
+  HttpCall call_;  // the checked inference request
+  int64_t idle_inference_ns_ = 0;
 };
 
 CellOutcome CellRun::Run() {
@@ -226,7 +235,40 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
   if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
     return Failed("the first inference's response is wrong: " + error, nullptr);
   }
+  call_ = *call;
+  idle_inference_ns_ = ProbeNs(plan, *call, 3);
   return true;
+}
+
+int64_t CellRun::ProbeNs(const LaunchPlan& plan, const HttpCall& call, int probes) {
+  int64_t best = 0;
+  for (int i = 0; i < probes; ++i) {
+    HttpReply reply;
+    std::string error;
+    const int64_t start = MonotonicNanos();
+    const bool ok = HttpFetch(call.method, plan.base_url + call.path, call.headers, call.body,
+                              config_.measurement.request_timeout_ns, &reply, &error) &&
+                    reply.status == 200;
+    const int64_t took = MonotonicNanos() - start;
+    if (ok && (best == 0 || took < best)) best = took;
+  }
+  return best;
+}
+
+double CellRun::WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call) {
+  // Idle: within 3x the idle inference time (a new connection's cost is in both), or 5 ms
+  // more, whichever is larger; give up after 30 s and go on.
+  constexpr int64_t kMaxWaitNs = 30 * kNanosPerSecond;
+  const int64_t idle_bound =
+      std::max(3 * idle_inference_ns_, idle_inference_ns_ + 5 * kNanosPerMilli);
+  const int64_t start = MonotonicNanos();
+  while (MonotonicNanos() - start < kMaxWaitNs) {
+    if (env_.interrupt != nullptr && env_.interrupt->load()) break;
+    const int64_t probe = ProbeNs(plan, call, 1);
+    if (probe > 0 && probe <= idle_bound) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return (MonotonicNanos() - start) / 1e9;
 }
 
 void CellRun::RunColdStart(const ServerLauncher& launcher) {
@@ -434,10 +476,15 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
       {"resources", resources},
       {"server_side", server_side},
       {"energy_j", energy_j}};
-  record_["levels"].push_back(*measured);
   if (!server->Alive()) {
+    record_["levels"].push_back(*measured);
     return Failed("the server died during the level " + level.dump(), process);
   }
+  if (rule.overloaded() || result.counters.errors.timeout > 0) {
+    Status("waiting for the server to work off abandoned requests");
+    (*measured)["recovery_s"] = WaitUntilIdle(plan, call_);
+  }
+  record_["levels"].push_back(*measured);
   return true;
 }
 
