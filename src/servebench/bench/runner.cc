@@ -404,6 +404,14 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
     err << "servebench run: results.db: " << error << "\n";
     return kRunBadInput;
   }
+  // The journal is the record of what finished: a run killed between journaling a cell and
+  // storing it left the database one cell short, so a resumed run stores them all again.
+  for (const json& cell : state.cells) {
+    if (!store->PutCell(cell, &error)) {
+      err << "servebench run: results.db: " << error << "\n";
+      return kRunBadInput;
+    }
+  }
 
   const CpuPlan cpus = PlanCpus(config);
   if (!PinThisThread(cpus.generator, &error)) err << "servebench run: " << error << "\n";
