@@ -74,6 +74,7 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
       endpoint_(endpoint),
       request_(request),
       open_loop_(settings.mode == LoopMode::kOpen),
+      head_request_(settings.method == "HEAD"),
       tick_ns_(std::clamp<int64_t>(settings.timeout_ns / 10, kNanosPerMilli, 10 * kNanosPerMilli)),
       // Only this thread ever touches io_: Asio's internal locks would be pure overhead.
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
@@ -169,16 +170,48 @@ void Worker::StartRequest(Connection* c, int64_t intended_ns, int64_t now_ns) {
   c->busy = true;
   ++busy_;
   c->intended_ns = open_loop_ ? intended_ns : now_ns;
+  c->measured = InWindow(c->intended_ns);
+  c->retried = false;
+  if (c->measured) ++counters_.sent;
+  SendAttempt(c, now_ns);
+}
+
+void Worker::SendAttempt(Connection* c, int64_t now_ns) {
   c->sent_ns = now_ns;
   c->deadline_ns = now_ns + settings_.timeout_ns;
-  c->measured = InWindow(c->intended_ns);
   c->received = false;
-  c->retried = false;
   c->written = 0;
-  c->parser.emplace();
-  if (settings_.method == "HEAD") c->parser->skip(true);
-  if (c->measured) ++counters_.sent;
+  NewResponseParser(c);
   Write(c);
+}
+
+void Worker::NewResponseParser(Connection* c) {
+  c->parser.emplace();
+  if (head_request_) c->parser->skip(true);  // a HEAD response has no body, whatever it says
+}
+
+void Worker::CountCompletion() {
+  progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void Worker::AbandonRequest(Connection* c, Failure failure) {
+  if (!c->busy) return;
+  c->busy = false;
+  c->resend = false;
+  --busy_;
+  CountCompletion();
+  if (!c->measured) return;
+  switch (failure) {
+    case Failure::kConnect:
+      ++counters_.errors.connect;
+      break;
+    case Failure::kTimeout:
+      ++counters_.errors.timeout;
+      break;
+    case Failure::kProtocol:
+      ++counters_.errors.protocol;
+      break;
+  }
 }
 
 void Worker::Write(Connection* c) {
@@ -244,8 +277,7 @@ void Worker::OnReadable(Connection* c, size_t n) {
     if (c->parser->is_done()) {
       const int status = c->parser->status();
       if (status >= 200 || status == 101) break;
-      c->parser.emplace();  // an interim 1xx response: the real one follows
-      if (settings_.method == "HEAD") c->parser->skip(true);
+      NewResponseParser(c);  // an interim 1xx response: the real one follows
     } else if (used == 0) {
       break;
     }
@@ -268,7 +300,7 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
   c->busy = false;
   --busy_;
   c->reused = true;
-  progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  CountCompletion();
   if (c->measured) {
     ++counters_.completed;
     ++counters_.status_codes[status > 0 && status < 600 ? status : 0];
@@ -328,25 +360,7 @@ void Worker::OnConnectionLost(Connection* c) {
 }
 
 void Worker::Fail(Connection* c, Failure failure) {
-  if (c->busy) {
-    c->busy = false;
-    c->resend = false;
-    --busy_;
-    progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (c->measured) {
-      switch (failure) {
-        case Failure::kConnect:
-          ++counters_.errors.connect;
-          break;
-        case Failure::kTimeout:
-          ++counters_.errors.timeout;
-          break;
-        case Failure::kProtocol:
-          ++counters_.errors.protocol;
-          break;
-      }
-    }
-  }
+  AbandonRequest(c, failure);
   Reopen(c);
 }
 
@@ -371,13 +385,7 @@ void Worker::OnReopened(Connection* c, const error_code& ec) {
   const int64_t now_ns = MonotonicNanos();
   if (ec) {
     ++counters_.connect_failures;
-    if (c->busy) {  // the re-send of a request has no connection: it failed
-      c->resend = false;
-      c->busy = false;
-      --busy_;
-      progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      if (c->measured) ++counters_.errors.connect;
-    }
+    AbandonRequest(c, Failure::kConnect);  // a pending re-send has no connection: it failed
     // Retry with exponential back-off while the run still needs connections, so that a dead
     // server costs a few attempts per second rather than a busy loop.
     const bool still_needed = open_loop_ ? now_ns < backlog_deadline_ns_ : now_ns < end_ns_;
@@ -404,13 +412,7 @@ void Worker::OnReopened(Connection* c, const error_code& ec) {
   c->socket.non_blocking(true, ignored);
   if (c->resend) {
     c->resend = false;
-    c->sent_ns = now_ns;
-    c->deadline_ns = now_ns + settings_.timeout_ns;
-    c->received = false;
-    c->written = 0;
-    c->parser.emplace();
-    if (settings_.method == "HEAD") c->parser->skip(true);
-    Write(c);
+    SendAttempt(c, now_ns);
     return;
   }
   OnFree(c, now_ns);

@@ -68,6 +68,12 @@ class Worker {
 
   // Request life cycle.
   void StartRequest(Connection* c, int64_t intended_ns, int64_t now_ns);
+  // Writes the request on `c` (first send or a re-send) with a fresh deadline and parser.
+  void SendAttempt(Connection* c, int64_t now_ns);
+  void NewResponseParser(Connection* c);
+  // Ends the outstanding request of `c` (if any) as failed and counts it.
+  void AbandonRequest(Connection* c, Failure failure);
+  void CountCompletion();
   void Write(Connection* c);
   void WaitReadable(Connection* c);
   void OnReadable(Connection* c, size_t bytes);
@@ -98,6 +104,7 @@ class Worker {
   const boost::asio::ip::tcp::endpoint endpoint_;
   const std::string& request_;
   const bool open_loop_;
+  const bool head_request_;  // decided once: compared per response otherwise
   const int64_t tick_ns_;
 
   boost::asio::io_context io_;
