@@ -21,9 +21,17 @@ using Socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
+  static constexpr size_t kReadBufferBytes = 16 * 1024;
+
   HttpSession(Socket socket, HttpServer* server) : socket_(std::move(socket)), server_(server) {}
 
-  void Start() { Read(); }
+  void Start() {
+    // Beast reads max(512, free capacity) bytes at a time, and a string_body parser moves the
+    // body out of the buffer as it goes, so an unreserved buffer stays small: a 1.5 KB JSON
+    // request took three recv calls. With room reserved, one call takes the whole request.
+    buffer_.reserve(kReadBufferBytes);
+    Read();
+  }
 
   void Send(HttpResponse response) {
     // A session has one operation outstanding at a time (read, then handler, then write), so

@@ -4,10 +4,13 @@ namespace servebench::ts {
 
 namespace {
 
-bool ShapeMatches(const Shape& expected, const Shape& got) {
-  if (expected.size() != got.size()) return false;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    if (expected[i] != -1 && expected[i] != got[i]) return false;
+// FullShape(spec, want) matches `got`, with -1 matching any size; checked in place, as this
+// runs for every input of every request.
+bool ShapeMatches(const ModelSpec& spec, const TensorSpec& want, const Shape& got) {
+  size_t batch_dims = spec.max_batch_size > 0 ? 1 : 0;
+  if (got.size() != want.dims.size() + batch_dims) return false;
+  for (size_t i = 0; i < want.dims.size(); ++i) {
+    if (want.dims[i] != -1 && want.dims[i] != got[i + batch_dims]) return false;
   }
   return true;
 }
@@ -17,7 +20,6 @@ bool ShapeMatches(const Shape& expected, const Shape& got) {
 Status PrepareRequest(const ModelSpec& spec, InferRequest* request, PreparedRequest* prepared) {
   prepared->inputs.clear();
   prepared->inputs.resize(spec.inputs.size());
-  std::vector<bool> seen(spec.inputs.size(), false);
   int64_t batch = -1;
   for (Tensor& in : request->inputs) {
     size_t index = 0;
@@ -28,18 +30,20 @@ Status PrepareRequest(const ModelSpec& spec, InferRequest* request, PreparedRequ
       return Status::InvalidArgument("unexpected input '" + in.name + "' for model '" + spec.name +
                                      "' (expected " + names + ")");
     }
-    if (seen[index]) return Status::InvalidArgument("input '" + in.name + "' given twice");
-    seen[index] = true;
+    // A slot already holds a tensor (validated, so not kInvalid) when the name came before.
+    if (prepared->inputs[index].type != DataType::kInvalid) {
+      return Status::InvalidArgument("input '" + in.name + "' given twice");
+    }
     const TensorSpec& want = spec.inputs[index];
     if (in.type != want.type) {
       return Status::InvalidArgument("input '" + in.name + "': expected datatype " +
                                      std::string(DataTypeName(want.type)) + ", got " +
                                      std::string(DataTypeName(in.type)));
     }
-    Shape expected = FullShape(spec, want);
-    if (!ShapeMatches(expected, in.shape)) {
+    if (!ShapeMatches(spec, want, in.shape)) {
       return Status::InvalidArgument("input '" + in.name + "': expected shape " +
-                                     ShapeToString(expected) + ", got " + ShapeToString(in.shape));
+                                     ShapeToString(FullShape(spec, want)) + ", got " +
+                                     ShapeToString(in.shape));
     }
     if (spec.max_batch_size > 0) {
       int64_t b = in.shape[0];
@@ -67,8 +71,8 @@ Status PrepareRequest(const ModelSpec& spec, InferRequest* request, PreparedRequ
     }
     prepared->inputs[index] = std::move(in);
   }
-  for (size_t i = 0; i < seen.size(); ++i) {
-    if (!seen[i]) {
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    if (prepared->inputs[i].type == DataType::kInvalid) {
       return Status::InvalidArgument("missing input '" + spec.inputs[i].name + "' for model '" +
                                      spec.name + "'");
     }

@@ -1,8 +1,10 @@
 #include "rest_api.h"
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <charconv>
+#include <string_view>
 
 #include "inference.h"
 #include "rest_codec.h"
@@ -21,14 +23,31 @@ HttpResponse Error(unsigned status, std::string_view message) {
   return Json(status, ErrorJson(message));
 }
 
-std::vector<std::string> SplitPath(std::string_view target) {
+// The target's path segments, without the query. Views into the request; at most kMaxParts,
+// which is more than any route has (a longer path is no route: `count` is then kMaxParts + 1).
+struct PathParts {
+  static constexpr size_t kMaxParts = 6;
+  std::array<std::string_view, kMaxParts> part;
+  size_t count = 0;
+
+  size_t size() const { return count; }
+  std::string_view operator[](size_t i) const { return part[i]; }
+};
+
+PathParts SplitPath(std::string_view target) {
   target = target.substr(0, target.find('?'));
-  std::vector<std::string> parts;
+  PathParts parts;
   size_t i = 0;
   while (i < target.size()) {
     size_t j = target.find('/', i);
     if (j == std::string_view::npos) j = target.size();
-    if (j > i) parts.emplace_back(target.substr(i, j - i));
+    if (j > i) {
+      if (parts.count == PathParts::kMaxParts) {
+        ++parts.count;
+        break;
+      }
+      parts.part[parts.count++] = target.substr(i, j - i);
+    }
     i = j + 1;
   }
   return parts;
@@ -66,22 +85,24 @@ RestApi::RestApi(ServerState* state) : state_(state) {}
 RestApi::~RestApi() { control_.join(); }
 
 void RestApi::Handle(HttpRequest& request, HttpResponder respond) {
-  std::vector<std::string> p = SplitPath(StdView(request.target()));
+  PathParts p = SplitPath(StdView(request.target()));
   http::verb verb = request.method();
   bool get = verb == http::verb::get;
   bool post = verb == http::verb::post;
-  if (p.empty() || p[0] != "v2") return respond(Error(404, "no such endpoint"));
+  if (p.size() == 0 || p.size() > PathParts::kMaxParts || p[0] != "v2") {
+    return respond(Error(404, "no such endpoint"));
+  }
 
   // /v2/models/{m}[/versions/{v}][/action]
   if (p.size() >= 3 && p[1] == "models" && p[2] != "stats") {
-    const std::string& model = p[2];
+    const std::string model(p[2]);
     std::string version;
     size_t next = 3;
     if (p.size() >= 5 && p[3] == "versions") {
       version = p[4];
       next = 5;
     }
-    std::string action = next < p.size() ? p[next] : "";
+    std::string_view action = next < p.size() ? p[next] : "";
     if (next + 1 < p.size()) return respond(Error(404, "no such endpoint"));
     if (action == "infer") {
       if (!post) return respond(Error(405, "use POST for infer"));
@@ -120,7 +141,7 @@ void RestApi::Handle(HttpRequest& request, HttpResponder respond) {
   if (p.size() == 5 && p[1] == "repository" && p[2] == "models" &&
       (p[4] == "load" || p[4] == "unload")) {
     if (!post) return respond(Error(405, "use POST"));
-    return RepositoryControl(p[3], p[4] == "load", std::move(respond));
+    return RepositoryControl(std::string(p[3]), p[4] == "load", std::move(respond));
   }
   respond(Error(404, "no such endpoint"));
 }

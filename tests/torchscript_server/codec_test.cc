@@ -106,6 +106,22 @@ TEST(TorchScriptCodecTest, ParsesNestedFlatAndBinaryData) {
   EXPECT_EQ(f[0], 1.5f);
   EXPECT_EQ(f[1], -2.0f);
 
+  // FP32 has a fast path for flat arrays; nesting at any depth, or a number beside an array,
+  // takes the general path and gives the same row-major values.
+  for (const char* data :
+       {"[1,2,3,4]", "[[1,2],[3,4]]", "[[[1],[2]],[[3],[4]]]", "[1,[2,[3]],4]"}) {
+    std::string json =
+        std::string(R"({"inputs":[{"name":"A","datatype":"FP32","shape":[2,2],"data":)") + data +
+        "}]}";
+    InferRequest r;
+    Status s = ParseRestInferRequest(json, json.size(), &r);
+    ASSERT_TRUE(s.ok()) << data << ": " << s.message();
+    float v[4];
+    ASSERT_EQ(r.inputs[0].data.size(), sizeof(v)) << data;
+    std::memcpy(v, r.inputs[0].data.data(), sizeof(v));
+    EXPECT_EQ(std::vector<float>(v, v + 4), std::vector<float>({1, 2, 3, 4})) << data;
+  }
+
   PreparedRequest prepared;
   st = PrepareRequest(TwoInputSpec(), &req, &prepared);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -132,6 +148,9 @@ TEST(TorchScriptCodecTest, RejectsBadRequestsWithReasons) {
       {R"({"inputs":[{"name":"A","datatype":"INT32","shape":[1],"data":[1.5]}]})", "integer"},
       {R"({"inputs":[{"name":"A","datatype":"BOOL","shape":[1],"data":[1]}]})", "true or false"},
       {R"({"inputs":[{"name":"A","datatype":"FP32","shape":[1],"data":["x"]}]})", "number"},
+      {R"({"inputs":[{"name":"A","datatype":"FP32","shape":[2],"data":[1,[2,3]]}]})",
+       "more elements"},
+      {R"({"inputs":[{"name":"A","datatype":"FP32","shape":[2],"data":[1,null]}]})", "number"},
       {R"({"inputs":[{"name":"A","datatype":"FP32","shape":[1099511627776,1099511627776],"data":[]}]})",
        "too large"},
       {R"({"inputs":[{"name":"A","datatype":"FP32","shape":[1],"parameters":{"binary_data_size":4}}]})",
@@ -170,6 +189,12 @@ TEST(TorchScriptCodecTest, ValidationNamesExpectedAndReceived) {
   check(R"({"inputs":[{"name":"A","datatype":"FP32","shape":[1,2],"data":[1,2]},
                       {"name":"B","datatype":"INT64","shape":[2,1],"data":[1,1]}]})",
         "batch size 2", "1");
+  check(R"({"inputs":[{"name":"A","datatype":"FP32","shape":[1,2],"data":[1,2]},
+                      {"name":"A","datatype":"FP32","shape":[1,2],"data":[3,4]}]})",
+        "'A'", "twice");
+  check(R"({"inputs":[{"name":"A","datatype":"FP32","shape":[1],"data":[1]},
+                      {"name":"B","datatype":"INT64","shape":[1,1],"data":[1]}]})",
+        "[-1,2]", "[1]");
 }
 
 TEST(TorchScriptCodecTest, EncodesJsonAndBinaryOutputs) {

@@ -280,6 +280,8 @@ TEST_F(TorchScriptServerTest, BadRestInputGetsItsStatusAndTheServerStaysUp) {
   EXPECT_EQ(ErrorStatus(post("/v2/models/nope/infer", good), {"nope"}), 404);
   EXPECT_EQ(ErrorStatus(post("/v2/models/mlp/versions/7/infer", good), {"7"}), 404);
   EXPECT_EQ(ErrorStatus(server_->Http("GET", "/v2/models/nope"), {"nope"}), 404);
+  EXPECT_EQ(ErrorStatus(post("/v2/models/mlp/versions/1/infer/more/parts", good), {"endpoint"}),
+            404);
   // Wrong datatype, shape, element count and input name: 400 naming expected and received.
   std::string ints = R"({"inputs":[{"name":"INPUT__0","datatype":"INT32","shape":[1,64],"data":[)";
   for (int i = 0; i < 64; ++i) ints += (i ? ",1" : "1");
