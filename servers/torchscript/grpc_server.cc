@@ -1,6 +1,7 @@
 #include "grpc_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 
 #include <functional>
 
@@ -229,7 +230,10 @@ Status GrpcServer::Start(const std::string& address, int port, int threads,
   }
   for (auto& cq : impl_->queues) {
     impl_->ArmAll(cq.get());
-    impl_->threads.emplace_back([this, q = cq.get()] { impl_->Poll(q); });
+    impl_->threads.emplace_back([this, q = cq.get()] {
+      pthread_setname_np(pthread_self(), "grpc-cq");
+      impl_->Poll(q);
+    });
   }
   return Status::Ok();
 }

@@ -1,6 +1,7 @@
 // servebench-torchscript: serves a Triton-style repository of TorchScript models over KServe v2
 // REST and gRPC, with Prometheus metrics. SIGTERM (or SIGINT) stops accepting work, lets the
 // requests in flight finish, and exits 0.
+#include <pthread.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -130,7 +131,12 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::thread> io_threads;
-  for (int i = 0; i < options.http_threads; ++i) io_threads.emplace_back([&io] { io.run(); });
+  for (int i = 0; i < options.http_threads; ++i) {
+    io_threads.emplace_back([&io] {
+      pthread_setname_np(pthread_self(), "http-io");  // REST and metrics connections
+      io.run();
+    });
+  }
 
   int http_port = http ? http->port() : 0;
   int grpc_port = options.allow_grpc ? grpc.port() : 0;

@@ -1,7 +1,10 @@
 #include "model_scheduler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <exception>
+#include <string>
 
 namespace servebench::ts {
 
@@ -150,6 +153,9 @@ ModelScheduler::Batch ModelScheduler::TakeBatch() {
 }
 
 void ModelScheduler::InstanceLoop(ModelRunner* runner) {
+  // "m:<model>" in top -H and perf, so an operator sees which model's instance is busy.
+  std::string name = "m:" + spec_.name;
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   runner->InitThread();
   for (;;) {
     Batch batch = TakeBatch();
