@@ -16,6 +16,9 @@ namespace mc = servebench::modelconfig;
 
 namespace {
 
+// Instances (executor threads, each with its own copy of the module) one model may ask for.
+constexpr int kMaxInstances = 64;
+
 // Collects the text-format parser's first complaint (it names the line, column and field).
 class ErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
@@ -184,22 +187,30 @@ Status ParseModelConfig(const std::string& text, const std::string& origin,
     s.max_queue_delay_us = static_cast<int64_t>(delay);
   }
 
-  if (config.instance_group_size() > 1) {
-    return Status::InvalidArgument(origin + ": instance_group: only one group is supported");
-  }
-  if (config.instance_group_size() == 1) {
-    const auto& g = config.instance_group(0);
-    if (g.kind() != mc::ModelInstanceGroup::KIND_CPU &&
-        g.kind() != mc::ModelInstanceGroup::KIND_AUTO) {
-      return Status::InvalidArgument(
-          origin + ": instance_group[0].kind: " + mc::ModelInstanceGroup::Kind_Name(g.kind()) +
-          " is not supported (only KIND_CPU)");
+  // Several groups are allowed, as in Triton: on CPU their instances simply add up (a group's
+  // count of 0, i.e. unset, means one instance).
+  if (config.instance_group_size() > 0) {
+    int total = 0;
+    for (int i = 0; i < config.instance_group_size(); ++i) {
+      const auto& g = config.instance_group(i);
+      std::string where = origin + ": instance_group[" + std::to_string(i) + "]";
+      if (g.kind() != mc::ModelInstanceGroup::KIND_CPU &&
+          g.kind() != mc::ModelInstanceGroup::KIND_AUTO) {
+        return Status::InvalidArgument(where +
+                                       ".kind: " + mc::ModelInstanceGroup::Kind_Name(g.kind()) +
+                                       " is not supported (only KIND_CPU)");
+      }
+      if (g.count() < 0 || g.count() > kMaxInstances) {
+        return Status::InvalidArgument(where + ".count: " + std::to_string(g.count()) +
+                                       " is outside 1.." + std::to_string(kMaxInstances));
+      }
+      total += g.count() > 0 ? g.count() : 1;
     }
-    if (g.count() < 0 || g.count() > 64) {
-      return Status::InvalidArgument(
-          origin + ": instance_group[0].count: " + std::to_string(g.count()) + " is outside 1..64");
+    if (total > kMaxInstances) {
+      return Status::InvalidArgument(origin + ": instance_group: " + std::to_string(total) +
+                                     " instances in all, at most " + std::to_string(kMaxInstances));
     }
-    if (g.count() > 0) s.instance_count = g.count();
+    s.instance_count = total;
   }
 
   for (const auto& [key, value] : config.parameters()) {

@@ -40,6 +40,17 @@ TEST(TorchScriptConfigTest, ParsesTheSupportedSubset) {
   EXPECT_EQ(spec.instance_count, 2);
   EXPECT_EQ(spec.intra_op_threads, 3);
   EXPECT_EQ(FullShape(spec, spec.inputs[0]), Shape({-1, 4}));
+
+  // Several CPU groups add up; a group without a count is one instance.
+  std::string groups = kMlpConfig;
+  groups.replace(
+      groups.find("instance_group [ { count: 2 kind: KIND_CPU } ]"),
+      std::string("instance_group [ { count: 2 kind: KIND_CPU } ]").size(),
+      "instance_group [ { count: 2 kind: KIND_CPU }, { kind: KIND_CPU }, { count: 3 } ]");
+  ModelSpec spec2;
+  st = ParseModelConfig(groups, "m/config.pbtxt", "m", &spec2);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(spec2.instance_count, 6);
 }
 
 void ExpectConfigError(const std::string& text, const std::string& field) {
@@ -58,6 +69,9 @@ output [ { name: "O" data_type: TYPE_FP32 dims: [ 4 ] } ])";
   ExpectConfigError("name: \"other\"\n" + io, "name");
   ExpectConfigError("platform: \"tensorflow_savedmodel\"\n" + io, "platform");
   ExpectConfigError(io + "\ninstance_group [ { kind: KIND_GPU } ]", "instance_group[0].kind");
+  ExpectConfigError(io + "\ninstance_group [ { count: 1 }, { count: 65 } ]",
+                    "instance_group[1].count");
+  ExpectConfigError(io + "\ninstance_group [ { count: 40 }, { count: 40 } ]", "80 instances");
   ExpectConfigError(io + "\nparameters: { key: \"INTRA_OP_THREAD_COUNT\" value: { string_value: "
                          "\"x\" } }",
                     "INTRA_OP_THREAD_COUNT");
