@@ -25,12 +25,14 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 
 struct HttpResponse {
   HttpResponse() = default;
-  HttpResponse(unsigned s, std::string b, std::string type = "application/json")
-      : status(s), body(std::move(b)), content_type(std::move(type)) {}
+  HttpResponse(unsigned s, std::string b, std::string_view type = "application/json")
+      : status(s), body(std::move(b)), content_type(type) {}
 
   unsigned status = 200;
   std::string body;
-  std::string content_type = "application/json";
+  // A string literal: a view, because "application/json" is one byte over std::string's inline
+  // capacity and would cost an allocation per response.
+  std::string_view content_type = "application/json";
   // Sent as Inference-Header-Content-Length when binary tensor data follows the JSON.
   std::optional<size_t> inference_header_length;
 };

@@ -157,10 +157,11 @@ void ModelScheduler::InstanceLoop(ModelRunner* runner) {
   std::string name = "m:" + spec_.name;
   pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   runner->InitThread();
+  std::vector<Tensor> scratch;
   for (;;) {
     Batch batch = TakeBatch();
     if (batch.empty()) return;
-    Execute(runner, batch);
+    Execute(runner, batch, &scratch);
   }
 }
 
@@ -172,7 +173,7 @@ void ModelScheduler::Fail(Batch& batch, const Status& status) {
   }
 }
 
-void ModelScheduler::Execute(ModelRunner* runner, Batch& batch) {
+void ModelScheduler::Execute(ModelRunner* runner, Batch& batch, std::vector<Tensor>* scratch) {
   Clock::time_point start = Clock::now();
   for (auto& job : batch) stats_->queue.Add(static_cast<uint64_t>(Nanos(start - job->enqueued)));
 
@@ -227,33 +228,27 @@ void ModelScheduler::Execute(ModelRunner* runner, Batch& batch) {
   }
 
   Clock::time_point split_start = Clock::now();
-  std::vector<std::vector<Tensor>> results(batch.size());
-  int64_t offset = 0;
-  for (size_t j = 0; j < batch.size(); ++j) {
-    const PreparedRequest& req = batch[j]->request;
-    for (int index : req.output_indices) {
-      Tensor& whole = outputs[static_cast<size_t>(index)];
-      if (batch.size() == 1 && req.output_indices.size() == outputs.size()) {
-        // The common case: one request wanting everything takes the tensors as they are.
-        results[j].push_back(std::move(whole));
-        continue;
-      }
-      Tensor part;
-      part.name = whole.name;
+  // Each request's share of the outputs, cut when its turn comes, into tensors that are reused
+  // from request to request (a callback may move them away; they are then rebuilt).
+  std::vector<Tensor>& parts = *scratch;
+  auto cut = [&](const PreparedRequest& req, int64_t offset) {
+    parts.resize(req.output_indices.size());
+    for (size_t k = 0; k < req.output_indices.size(); ++k) {
+      const Tensor& whole = outputs[static_cast<size_t>(req.output_indices[k])];
+      Tensor& part = parts[k];
+      part.name.assign(whole.name);
       part.type = whole.type;
-      part.shape = whole.shape;
+      part.shape.assign(whole.shape.begin(), whole.shape.end());
       if (spec_.max_batch_size > 0) {
         part.shape[0] = req.batch_size;
         size_t row = RowBytes(whole);
-        part.data = whole.data.substr(static_cast<size_t>(offset) * row,
-                                      static_cast<size_t>(req.batch_size) * row);
+        part.data.assign(whole.data, static_cast<size_t>(offset) * row,
+                         static_cast<size_t>(req.batch_size) * row);
       } else {
-        part.data = whole.data;
+        part.data.assign(whole.data);
       }
-      results[j].push_back(std::move(part));
     }
-    offset += req.batch_size;
-  }
+  };
   Clock::time_point end = Clock::now();
   uint64_t input_ns = static_cast<uint64_t>(merge_ns + timings.input_ns);
   uint64_t infer_ns = static_cast<uint64_t>(timings.infer_ns);
@@ -261,12 +256,22 @@ void ModelScheduler::Execute(ModelRunner* runner, Batch& batch) {
   stats_->execution_count.fetch_add(1, std::memory_order_relaxed);
   stats_->inference_count.fetch_add(static_cast<uint64_t>(total), std::memory_order_relaxed);
   stats_->last_inference_ms.store(WallMillis(), std::memory_order_relaxed);
+  int64_t offset = 0;
   for (size_t j = 0; j < batch.size(); ++j) {
+    const PreparedRequest& req = batch[j]->request;
     stats_->compute_input.Add(input_ns);
     stats_->compute_infer.Add(infer_ns);
     stats_->compute_output.Add(output_ns);
     stats_->success.Add(static_cast<uint64_t>(Nanos(end - batch[j]->received)));
-    batch[j]->done(Status::Ok(), std::move(results[j]), batch[j]->request);
+    if (batch.size() == 1 && req.output_indices.size() == outputs.size() &&
+        std::is_sorted(req.output_indices.begin(), req.output_indices.end())) {
+      // The common unbatched case: one request wanting everything takes the tensors as they are.
+      batch[j]->done(Status::Ok(), std::move(outputs), req);
+    } else {
+      cut(req, offset);
+      batch[j]->done(Status::Ok(), std::move(parts), req);
+    }
+    offset += req.batch_size;
   }
 }
 

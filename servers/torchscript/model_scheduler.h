@@ -54,7 +54,9 @@ class ModelScheduler {
   // Blocks until there is work; an empty batch means stop.
   Batch TakeBatch();
   Batch TakeBatchLocked(size_t jobs);
-  void Execute(ModelRunner* runner, Batch& batch);
+  // `scratch` belongs to the calling instance thread: the per-request output tensors, reused
+  // from request to request so that answering costs no allocation for them.
+  void Execute(ModelRunner* runner, Batch& batch, std::vector<Tensor>* scratch);
   void Fail(Batch& batch, const Status& status);
   bool Compatible(const InferJob& a, const InferJob& b) const;
 
