@@ -1,17 +1,21 @@
 #!/bin/sh
 # The TorchScript server's performance bench (docs/performance.md, "TorchScript server").
 #
-# usage: bench/torchscript_server/run_bench.sh BUILD_DIR [SECONDS]
+# usage: bench/torchscript_server/run_bench.sh BUILD_DIR [SECONDS] [ROUNDS]
 #
 # Builds a repository with the 64->256->256->10 FP32 MLP (tests/torchscript_server/
 # make_test_models.py, fixed seed) served two ways: "mlp" (no batching) and "mlp_batched"
 # (dynamic batching up to 64, max_queue_delay 500 us). The server runs pinned to core 1 with one
 # HTTP thread; wrk and the gRPC load generator run pinned to core 0. Prints the in-process
 # forward (Google Benchmark), then REST JSON (HTTP/1.1 keep-alive) and gRPC throughput, each
-# unbatched and batched, measured back to back in this one run.
+# unbatched and batched, measured back to back in this one run. The batching ratio (REST,
+# batched / unbatched at 64 connections) is measured ROUNDS times (default 3), the two models
+# alternating, and the median round is the figure: on a shared machine one slow window should
+# not decide it.
 set -eu
 build=$(cd "$1" && pwd)
 seconds=${2:-10}
+rounds=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work="$build/torchscript-bench"
@@ -69,7 +73,7 @@ per_cpu() {  # completed-inferences ticks-before ticks-after
     cpu, s, (cpu > 0 ? n / cpu : 0)}'
 }
 
-rest() {  # model connections
+rest() {  # model connections; leaves the inferences per second in $rps
   t0=$(ticks)
   BODY="$work/body.json" taskset -c 0 wrk -t1 -c"$2" -d"${seconds}s" -s "$here/post.lua" \
     "http://127.0.0.1:$http/v2/models/$1/infer" > "$work/wrk.out"
@@ -78,6 +82,7 @@ rest() {  # model connections
     END {printf "rest %s concurrency %d: %.0f inferences/s (mean latency %s)\n", m, c, rps, lat}' \
     "$work/wrk.out"
   per_cpu "$(awk '/ requests in / {print $1}' "$work/wrk.out")" "$t0" "$t1"
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
 }
 
 grpc_run() {  # model concurrency
@@ -92,8 +97,19 @@ echo "== REST JSON, HTTP/1.1 keep-alive (server on core 1, wrk on core 0), ${sec
 BODY="$work/body.json" taskset -c 0 wrk -t1 -c8 -d2s -s "$here/post.lua" \
   "http://127.0.0.1:$http/v2/models/mlp/infer" >/dev/null  # warm-up
 rest mlp 1
-rest mlp 64
-rest mlp_batched 64
+: > "$work/ratios"
+r=1
+while [ $r -le "$rounds" ]; do
+  echo "-- round $r of $rounds"
+  rest mlp 64
+  unbatched=$rps
+  rest mlp_batched 64
+  awk -v b="$rps" -v u="$unbatched" 'BEGIN {printf "%.3f\n", (u > 0 ? b / u : 0)}' >> "$work/ratios"
+  r=$((r + 1))
+done
+echo "batching ratio (mlp_batched / mlp at 64 connections) by round: $(tr '\n' ' ' < "$work/ratios")"
+sort -n "$work/ratios" | awk '{v[NR] = $1} END {
+  printf "batching ratio, median of %d rounds: %.2fx\n", NR, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
 echo "== gRPC ModelInfer, raw_input_contents (server on core 1, client on core 0), ${seconds}s each"
 grpc_run mlp 1
 grpc_run mlp 64
