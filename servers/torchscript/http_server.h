@@ -5,10 +5,12 @@
 #define SERVEBENCH_SERVERS_TORCHSCRIPT_HTTP_SERVER_H_
 
 #include <atomic>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -58,11 +60,17 @@ class HttpHandler {
   virtual void Handle(HttpRequest& request, HttpResponder respond) = 0;
 };
 
+// The open connections, for the idle sweep. Shared with the sessions so that a session destroyed
+// after the server (pending handlers die with the io_context) still has a registry to leave.
+struct SessionRegistry;
+
 class HttpServer {
  public:
-  // Binds at once (port 0: an ephemeral port); fails with the reason in *status.
+  // Binds at once (port 0: an ephemeral port); fails with the reason in *status. A connection
+  // idle for `idle_timeout_secs` (waiting for a request, or for the client to take a response;
+  // never while its request runs) is closed; 0 disables that.
   HttpServer(boost::asio::io_context& io, const std::string& address, uint16_t port,
-             HttpHandler* handler, size_t body_limit, Status* status);
+             HttpHandler* handler, size_t body_limit, int idle_timeout_secs, Status* status);
   ~HttpServer();
 
   uint16_t port() const { return port_; }
@@ -74,14 +82,22 @@ class HttpServer {
  private:
   friend class HttpSession;
   void Accept();
+  void Sweep();
 
   boost::asio::io_context& io_;
   boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, boost::asio::io_context::executor_type>
       acceptor_;
   HttpHandler* handler_;
   size_t body_limit_;
+  int idle_timeout_secs_;
   uint16_t port_ = 0;
   std::atomic<int64_t> in_flight_{0};
+  std::shared_ptr<SessionRegistry> sessions_;
+  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                    boost::asio::wait_traits<std::chrono::steady_clock>,
+                                    boost::asio::io_context::executor_type>
+      sweep_timer_, accept_retry_timer_;
+  std::chrono::steady_clock::time_point last_accept_error_log_{};
 };
 
 Status ParseAddress(const std::string& text, boost::asio::ip::address* address);

@@ -101,9 +101,9 @@ int main(int argc, char** argv) {
   ts::GrpcServer grpc(&state);
   if (options.allow_http) {
     ts::Status st;
-    http = std::make_unique<ts::HttpServer>(io, options.http_address,
-                                            static_cast<uint16_t>(options.http_port), &rest,
-                                            options.max_request_bytes, &st);
+    http = std::make_unique<ts::HttpServer>(
+        io, options.http_address, static_cast<uint16_t>(options.http_port), &rest,
+        options.max_request_bytes, options.http_idle_timeout_secs, &st);
     if (!st.ok()) {
       std::fprintf(stderr, "error: HTTP: %s\n", st.message().c_str());
       return 1;
@@ -112,9 +112,9 @@ int main(int argc, char** argv) {
   }
   if (options.allow_metrics) {
     ts::Status st;
-    metrics = std::make_unique<ts::HttpServer>(io, options.metrics_address,
-                                               static_cast<uint16_t>(options.metrics_port),
-                                               &metrics_api, 1 << 16, &st);
+    metrics = std::make_unique<ts::HttpServer>(
+        io, options.metrics_address, static_cast<uint16_t>(options.metrics_port), &metrics_api,
+        1 << 16, options.http_idle_timeout_secs, &st);
     if (!st.ok()) {
       std::fprintf(stderr, "error: metrics: %s\n", st.message().c_str());
       return 1;

@@ -51,6 +51,9 @@ A KServe v2 (REST and gRPC) server for TorchScript models, with dynamic batching
   --load-model NAME            with explicit mode, repeatable; '*' loads all
   --max-request-bytes N        larger bodies get 413, default 67108864
   --exit-timeout-secs N        how long SIGTERM waits for in-flight requests, default 30
+  --http-idle-timeout-secs N   close HTTP connections (REST and metrics) that sit this long
+                               waiting for a request or for the client to take a response;
+                               0: never; default 60. Requests being inferred never time out.
   --port-file FILE             write the bound ports as JSON once serving
 )";
 }
@@ -118,6 +121,10 @@ Status ParseServerOptions(int argc, char** argv, ServerOptions* o, bool* help) {
     } else if (flag == "--exit-timeout-secs") {
       if ((st = ParseInt(flag, value, 0, 3600, &n)).ok())
         o->exit_timeout_secs = static_cast<int>(n);
+    } else if (flag == "--http-idle-timeout-secs") {
+      if ((st = ParseInt(flag, value, 0, 86400, &n)).ok()) {
+        o->http_idle_timeout_secs = static_cast<int>(n);
+      }
     } else if (flag == "--port-file") {
       o->port_file = value;
     } else {

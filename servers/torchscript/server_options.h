@@ -28,6 +28,9 @@ struct ServerOptions {
   std::vector<std::string> load_models;  // --load-model, repeatable; "*" loads all
   size_t max_request_bytes = size_t{64} << 20;
   int exit_timeout_secs = 30;
+  // A connection that has not completed a request, or a response write, for this long is
+  // closed (0: never). Requests running in a model are never timed out.
+  int http_idle_timeout_secs = 60;
   std::string port_file;  // JSON {"http":..,"grpc":..,"metrics":..} written once serving
 };
 

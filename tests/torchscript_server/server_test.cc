@@ -1,15 +1,24 @@
 // End-to-end tests of build/servebench-torchscript on the models make_test_models.py writes:
 // answers equal a direct libtorch forward over REST JSON, REST binary and gRPC; bad input gets
 // its status and the server stays up; dynamic batching batches and still answers each request
-// with its own result; the repository API loads and unloads; SIGTERM drains.
+// with its own result; the repository API loads and unloads; SIGTERM drains; idle connections
+// are closed and running out of descriptors neither spins nor stops the server.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "server_process.h"
@@ -513,6 +522,120 @@ TEST(TorchScriptShutdownTest, SigtermDrainsInFlightRequestsAndExitsZero) {
   EXPECT_EQ(server.Terminate(), 0);
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), kRequests);
+}
+
+// A plain blocking TCP client for the connection-level tests.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    timeval tv{10, 0};  // no test waits longer for the server
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) const {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // The bytes of one read: "" when the server closed the connection, "timeout" when nothing
+  // came within 10 s.
+  std::string Receive() const {
+    char buf[4096];
+    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n < 0) return "timeout";
+    return std::string(buf, static_cast<size_t>(n));
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+TEST(TorchScriptConnectionTest, IdleAndStalledConnectionsAreClosedActiveOnesAreNot) {
+  ServerProcess server({"--http-idle-timeout-secs", "1"});
+  ASSERT_TRUE(server.started());
+  auto t0 = std::chrono::steady_clock::now();
+  RawConnection silent(server.http_port());
+  RawConnection stalled(server.http_port());
+  RawConnection active(server.http_port());
+  ASSERT_TRUE(silent.connected() && stalled.connected() && active.connected());
+  // A header that never ends, and a body that never comes.
+  stalled.Send("POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n");
+  // The active connection makes a request every 300 ms for 3 s: never idle for a second.
+  std::string last;
+  for (int i = 0; i < 10; ++i) {
+    active.Send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    last = active.Receive();
+    ASSERT_EQ(last.rfind("HTTP/1.1 200", 0), 0u) << "request " << i << ": " << last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  // The sweep runs once a second: idle for more than 1 s, closed within 2 s of the last byte.
+  EXPECT_EQ(silent.Receive(), "");
+  EXPECT_EQ(stalled.Receive(), "");
+  EXPECT_LT(Seconds(t0), 6.0);
+  EXPECT_TRUE(server.Running());
+  EXPECT_EQ(server.Http("GET", "/v2/health/live").status, 200);
+}
+
+TEST(TorchScriptConnectionTest, OutOfDescriptorsNeitherSpinsNorStopsTheServer) {
+  ServerProcess server;
+  ASSERT_TRUE(server.started());
+  std::string fd_dir = "/proc/" + std::to_string(server.pid()) + "/fd";
+  int open_fds = 0;
+  for (const auto& e : std::filesystem::directory_iterator(fd_dir)) {
+    (void)e;
+    ++open_fds;
+  }
+  rlimit original{};
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &original), 0);
+  rlimit tight = original;
+  tight.rlim_cur = static_cast<rlim_t>(open_fds + 4);
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &tight, nullptr), 0);
+
+  // More connections than descriptors left: the kernel completes them, accept() fails.
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  for (int i = 0; i < 16; ++i) {
+    connections.push_back(std::make_unique<RawConnection>(server.http_port()));
+    ASSERT_TRUE(connections.back()->connected());
+  }
+  auto cpu_ticks = [&] {
+    std::ifstream stat("/proc/" + std::to_string(server.pid()) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string f;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14) utime = std::stoll(f);
+      if (i == 15) stime = std::stoll(f);
+    }
+    return utime + stime;
+  };
+  long long before = cpu_ticks();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  double cpu_s =
+      static_cast<double>(cpu_ticks() - before) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  // Retrying a failing accept() at once would keep a core busy the whole second.
+  EXPECT_LT(cpu_s, 0.3) << "the server spent " << cpu_s << " s of CPU while out of descriptors";
+
+  connections.clear();
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &original, nullptr), 0);
+  // Once descriptors are free again the server accepts and answers.
+  auto t0 = std::chrono::steady_clock::now();
+  int status = 0;
+  while (status != 200 && Seconds(t0) < 5) status = server.Http("GET", "/v2/health/live").status;
+  EXPECT_EQ(status, 200);
+  EXPECT_TRUE(server.Running());
 }
 
 }  // namespace
