@@ -224,10 +224,18 @@ Status ParseModelConfig(const std::string& text, const std::string& origin,
           !st.ok()) {
         return st;
       }
+    } else if (key == "QUANTIZED_ENGINE") {
+      const std::string& v = value.string_value();
+      if (v != "qnnpack" && v != "onednn" && v != "fbgemm" && v != "x86") {
+        return Status::InvalidArgument(origin + ": parameters[\"" + key + "\"].string_value: '" +
+                                       v + "' is not a quantized engine (qnnpack, onednn, " +
+                                       "fbgemm, x86)");
+      }
+      s.quantized_engine = v;
     } else {
-      return Status::InvalidArgument(
-          origin + ": parameters[\"" + key +
-          "\"]: unknown (supported: INTRA_OP_THREAD_COUNT, INTER_OP_THREAD_COUNT)");
+      return Status::InvalidArgument(origin + ": parameters[\"" + key +
+                                     "\"]: unknown (supported: INTRA_OP_THREAD_COUNT, "
+                                     "INTER_OP_THREAD_COUNT, QUANTIZED_ENGINE)");
     }
   }
   if (!config.default_model_filename().empty()) {

@@ -32,6 +32,9 @@ struct ModelSpec {
   int intra_op_threads = 1;
   int inter_op_threads = 1;
   std::string model_filename = "model.pt";
+  // The QUANTIZED_ENGINE parameter ("qnnpack", "onednn", "fbgemm", "x86"); empty: libtorch's
+  // default. Quantized weights are packed for the engine in effect when the file is loaded.
+  std::string quantized_engine;
 };
 
 // The shape a client sends or receives: [-1] + dims for batching models, dims otherwise.

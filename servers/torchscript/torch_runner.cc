@@ -3,9 +3,14 @@
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <unordered_set>
+#include <utility>
 
 namespace servebench::ts {
 
@@ -54,12 +59,70 @@ void SetInterOpThreadsOnce(int threads) {
   });
 }
 
+// libtorch warns through c10's handler, which by default writes every time: in torch 1.13
+// qnnpack's dynamic Linear warns on every forward, a line per request. Each distinct message is
+// written once (at most kMaxMessages distinct ones).
+class OnceWarningHandler : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation& /*where*/, const std::string& message,
+               bool /*verbatim*/) override {
+    static constexpr size_t kMaxMessages = 1000;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (seen_.size() >= kMaxMessages || !seen_.insert(message).second) return;
+    std::fprintf(stderr, "warning: libtorch (each message shown once): %s\n", message.c_str());
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_set<std::string> seen_;
+};
+
+void InstallWarningHandler() {
+  static OnceWarningHandler handler;
+  c10::Warning::set_warning_handler(&handler);
+}
+
+// libtorch has one quantized engine per process, read when quantized weights are packed (at
+// load) and by some quantized operators when they run. The first model that names an engine
+// sets it; a model naming another one is refused rather than silently run on the wrong one.
+Status SelectQuantizedEngine(const ModelSpec& spec) {
+  if (spec.quantized_engine.empty()) return Status::Ok();
+  static std::mutex mu;
+  static std::string chosen_engine, chosen_by;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!chosen_engine.empty()) {
+    if (chosen_engine == spec.quantized_engine) return Status::Ok();
+    return Status::InvalidArgument("QUANTIZED_ENGINE '" + spec.quantized_engine +
+                                   "' conflicts with '" + chosen_engine + "', set by model '" +
+                                   chosen_by + "': libtorch has one quantized engine per process");
+  }
+  const std::pair<const char*, at::QEngine> kEngines[] = {{"qnnpack", at::QEngine::QNNPACK},
+                                                          {"onednn", at::QEngine::ONEDNN},
+                                                          {"fbgemm", at::QEngine::FBGEMM},
+                                                          {"x86", at::QEngine::X86}};
+  const std::vector<at::QEngine>& supported = at::globalContext().supportedQEngines();
+  std::string names;
+  for (const auto& [name, engine] : kEngines) {
+    bool here = std::find(supported.begin(), supported.end(), engine) != supported.end();
+    if (here) names += names.empty() ? name : std::string(", ") + name;
+    if (spec.quantized_engine != name) continue;
+    if (!here) break;
+    at::globalContext().setQEngine(engine);
+    chosen_engine = spec.quantized_engine;
+    chosen_by = spec.name;
+    return Status::Ok();
+  }
+  return Status::InvalidArgument("QUANTIZED_ENGINE '" + spec.quantized_engine +
+                                 "' is not available in this libtorch (available: " + names + ")");
+}
+
 class TorchRunner : public ModelRunner {
  public:
   TorchRunner(torch::jit::Module module, ModelSpec spec)
       : module_(std::move(module)), spec_(std::move(spec)) {}
 
   void InitThread() override {
+    InstallWarningHandler();  // per thread as well, in case the handler is thread-local
     // OpenMP thread counts are per calling thread, so each instance gets its own setting.
     at::set_num_threads(spec_.intra_op_threads);
   }
@@ -136,6 +199,10 @@ class TorchRunner : public ModelRunner {
 Status LoadTorchScriptRunner(const std::filesystem::path& model_file, const ModelSpec& spec,
                              int /*instance*/, std::unique_ptr<ModelRunner>* runner) {
   SetInterOpThreadsOnce(spec.inter_op_threads);
+  InstallWarningHandler();
+  if (Status st = SelectQuantizedEngine(spec); !st.ok()) {
+    return Status::InvalidArgument(model_file.string() + ": " + st.message());
+  }
   torch::jit::Module module;
   try {
     module = torch::jit::load(model_file.string(), torch::kCPU);

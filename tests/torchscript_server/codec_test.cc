@@ -41,6 +41,15 @@ TEST(TorchScriptConfigTest, ParsesTheSupportedSubset) {
   EXPECT_EQ(spec.intra_op_threads, 3);
   EXPECT_EQ(FullShape(spec, spec.inputs[0]), Shape({-1, 4}));
 
+  EXPECT_EQ(spec.quantized_engine, "");  // libtorch's default
+  ModelSpec qspec;
+  st = ParseModelConfig(std::string(kMlpConfig) +
+                            "parameters: { key: \"QUANTIZED_ENGINE\" value: { string_value: "
+                            "\"qnnpack\" } }\n",
+                        "m/config.pbtxt", "m", &qspec);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(qspec.quantized_engine, "qnnpack");
+
   // Several CPU groups add up; a group without a count is one instance.
   std::string groups = kMlpConfig;
   groups.replace(
@@ -77,6 +86,9 @@ output [ { name: "O" data_type: TYPE_FP32 dims: [ 4 ] } ])";
                     "INTRA_OP_THREAD_COUNT");
   ExpectConfigError(io + "\nparameters: { key: \"WHATEVER\" value: { string_value: \"1\" } }",
                     "WHATEVER");
+  ExpectConfigError(
+      io + "\nparameters: { key: \"QUANTIZED_ENGINE\" value: { string_value: \"fast\" } }",
+      "QUANTIZED_ENGINE");
   ExpectConfigError(
       "max_batch_size: 4\n" + io + "\ndynamic_batching { preferred_batch_size: [ 9 ] }",
       "preferred_batch_size");

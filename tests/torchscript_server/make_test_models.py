@@ -7,11 +7,14 @@ OUT_DIR/repository/  Triton-layout repository:
   mlp          64->256->256->10 FP32 MLP, max_batch_size 64, unbatched
   mlp_batched  the same weights with dynamic batching
   slow_batched the same weights, batches held up to 300 ms (for the drain-on-SIGTERM test)
+  mlp_int8     the same MLP, dynamic int8 quantization packed for qnnpack, with the
+               QUANTIZED_ENGINE parameter (torch's default engine here is another one)
   adder        INT32 [-1,4] -> a + version; versions 1 and 2
   pair         no batch dimension; two inputs, two outputs (x+y, x-y)
   thrower      raises on any negative input (the server must answer 500 and keep serving)
   broken       config.pbtxt with an unknown field (must not load; the others must)
-OUT_DIR/reference.json  inputs for mlp and the outputs of a direct forward, one sample each.
+OUT_DIR/reference.json  inputs for mlp and the outputs of a direct forward, one sample each,
+  for mlp ("outputs") and for mlp_int8 under qnnpack ("int8_outputs").
 """
 import json
 import os
@@ -97,6 +100,13 @@ output [ { name: "Y" data_type: TYPE_FP32 dims: [ 4 ] } ]
 """
 
 
+def Mlp_with_weights_of(scripted):
+    """An eager Mlp with the scripted one's weights (quantize_dynamic works on eager modules)."""
+    eager = Mlp().eval()
+    eager.load_state_dict(scripted.state_dict())
+    return eager
+
+
 def write_model(repo, name, config, versions):
     """versions: {version number: scripted module}."""
     os.makedirs(os.path.join(repo, name), exist_ok=True)
@@ -123,6 +133,13 @@ def main():
     slow = "dynamic_batching {\n  max_queue_delay_microseconds: 300000\n}\n"
     write_model(repo, "slow_batched", MLP_CONFIG.format(name="slow_batched", extra=slow),
                 {1: mlp})
+    # Quantized with the engine its config names, as models/ does for a non-default engine.
+    torch.backends.quantized.engine = "qnnpack"
+    int8 = torch.ao.quantization.quantize_dynamic(Mlp_with_weights_of(mlp), {torch.nn.Linear},
+                                                  dtype=torch.qint8)
+    int8_engine = 'parameters: { key: "QUANTIZED_ENGINE" value: { string_value: "qnnpack" } }\n'
+    write_model(repo, "mlp_int8", MLP_CONFIG.format(name="mlp_int8", extra=int8_engine),
+                {1: torch.jit.script(int8)})
     write_model(repo, "adder", ADDER_CONFIG,
                 {1: torch.jit.script(Adder(1)), 2: torch.jit.script(Adder(2))})
     write_model(repo, "pair", PAIR_CONFIG, {1: torch.jit.script(Pair())})
@@ -135,9 +152,13 @@ def main():
     loaded = torch.jit.load(os.path.join(repo, "mlp", "1", "model.pt"))
     with torch.inference_mode():
         outputs = [loaded(inputs[i:i + 1])[0] for i in range(inputs.shape[0])]
+    loaded_int8 = torch.jit.load(os.path.join(repo, "mlp_int8", "1", "model.pt"))
+    with torch.inference_mode():
+        int8_outputs = [loaded_int8(inputs[i:i + 1])[0] for i in range(inputs.shape[0])]
     reference = {
         "inputs": [row.tolist() for row in inputs],
         "outputs": [row.tolist() for row in outputs],
+        "int8_outputs": [row.tolist() for row in int8_outputs],
     }
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump(reference, f)

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -31,6 +32,7 @@ using nlohmann::json;
 struct Reference {
   std::vector<std::vector<float>> inputs;
   std::vector<std::vector<float>> outputs;
+  std::vector<std::vector<float>> int8_outputs;  // mlp_int8 under qnnpack
 };
 
 const Reference& Ref() {
@@ -40,6 +42,7 @@ const Reference& Ref() {
     Reference r;
     r.inputs = j["inputs"].get<std::vector<std::vector<float>>>();
     r.outputs = j["outputs"].get<std::vector<std::vector<float>>>();
+    r.int8_outputs = j["int8_outputs"].get<std::vector<std::vector<float>>>();
     return r;
   }();
   return ref;
@@ -146,6 +149,56 @@ TEST_F(TorchScriptServerTest, RestJsonEqualsDirectForward) {
     ExpectClose(std::vector<float>(all.begin() + i * 10, all.begin() + i * 10 + 10),
                 Ref().outputs[rows[i]]);
   }
+}
+
+TEST_F(TorchScriptServerTest, QuantizedModelRunsOnTheEngineItsConfigNames) {
+  // mlp_int8 was packed for qnnpack (QUANTIZED_ENGINE), which is not torch's default here:
+  // its answers equal Python's forward under qnnpack.
+  for (int row = 0; row < 8; ++row) {
+    HttpResult r = server_->Http("POST", "/v2/models/mlp_int8/infer", MlpBody({row}, false));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ExpectClose(json::parse(r.body)["outputs"][0]["data"].get<std::vector<float>>(),
+                Ref().int8_outputs[row]);
+  }
+}
+
+TEST(TorchScriptQuantizedEngineTest, ASecondEngineIsRefusedNamingTheFirst) {
+  namespace fs = std::filesystem;
+  fs::path repo = fs::temp_directory_path() / ("ts-engines-" + std::to_string(::getpid()));
+  fs::remove_all(repo);
+  std::string config;
+  {
+    std::ifstream in(ModelsDir() + "/repository/mlp_int8/config.pbtxt");
+    config.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto write = [&](const std::string& name, const std::string& engine) {
+    fs::create_directories(repo / name / "1");
+    fs::copy_file(ModelsDir() + "/repository/mlp_int8/1/model.pt", repo / name / "1" / "model.pt");
+    std::string c = config;
+    c.replace(c.find("name: \"mlp_int8\""), 16, "name: \"" + name + "\"");
+    c.replace(c.find("\"qnnpack\""), 9, "\"" + engine + "\"");
+    std::ofstream(repo / name / "config.pbtxt") << c;
+  };
+  write("a_int8", "qnnpack");  // loaded first (the repository loads in name order)
+  write("b_int8", "onednn");
+  {
+    ServerProcess server({"--model-repository", repo.string()});
+    ASSERT_TRUE(server.started());
+    EXPECT_EQ(server.Http("GET", "/v2/models/a_int8/ready").status, 200);
+    EXPECT_EQ(server.Http("GET", "/v2/models/b_int8/ready").status, 400);
+    json index = json::parse(server.Http("POST", "/v2/repository/index").body);
+    std::string reason;
+    for (const auto& e : index) {
+      if (e["name"] == "b_int8") reason = e.value("reason", "");
+    }
+    EXPECT_NE(reason.find("conflicts with 'qnnpack'"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("a_int8"), std::string::npos) << reason;
+    HttpResult r = server.Http("POST", "/v2/models/a_int8/infer", MlpBody({0}, false));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ExpectClose(json::parse(r.body)["outputs"][0]["data"].get<std::vector<float>>(),
+                Ref().int8_outputs[0]);
+  }
+  fs::remove_all(repo);
 }
 
 TEST_F(TorchScriptServerTest, RestBinaryEqualsDirectForward) {
