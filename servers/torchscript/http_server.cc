@@ -57,8 +57,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Called by the sweep with the registry locked: shuts the socket down if this session has
-  // been waiting `limit` ticks or more. The pending read or write then fails and the session
-  // closes itself on its own thread; no Asio object is touched from here.
+  // been waiting for more than `limit` ticks (seconds), so it goes between `limit` and
+  // `limit` + 1 seconds after its last request or response. The pending read or write then
+  // fails and the session closes itself on its own thread; no Asio object is touched here. A
+  // request that arrives in the same instant is lost with the connection, as with any idle
+  // timeout; clients reconnect.
   void ShutdownIfIdle(uint32_t now, uint32_t limit) {
     if (in_handler_.load(std::memory_order_relaxed)) return;
     if (now - waiting_since_.load(std::memory_order_relaxed) <= limit) return;
