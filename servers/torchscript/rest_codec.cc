@@ -133,24 +133,34 @@ Status AppendScalar(element e, DataType type, std::string* out) {
   return Status::Ok();
 }
 
+// simdjson's element count of an array saturates here.
+constexpr size_t kSaturatedCount = 0xFFFFFF;
+
 // Flattens nested or flat "data" into `out`, counting elements; stops at `max_count` so a
 // small shape cannot be paired with a huge array.
 Status FlattenData(element e, DataType type, int64_t max_count, int64_t* count, std::string* out) {
   if (e.type() == element_type::ARRAY) {
     simdjson::dom::array arr = e.get_array().value_unsafe();
-    if (type == DataType::kFp32) {
+    // simdjson's count saturates at 0xFFFFFF ("that many or more"): such arrays take the
+    // general path, which appends, so the fast path never writes past what it sized.
+    size_t n = arr.size();
+    if (type == DataType::kFp32 && n < kSaturatedCount) {
       // The common case, a flat run of FP32 numbers, is written straight into place: the
       // general path below costs a call, a Status and an append per element, which was a
       // visible share of a small request's cost.
       size_t start = out->size();
-      size_t n = arr.size();
       if (static_cast<int64_t>(n) > max_count - *count) {
         return Status::InvalidArgument("more elements than the shape holds");
       }
       out->resize(start + n * sizeof(float));
       char* p = out->data() + start;
+      char* end = p + n * sizeof(float);
       bool flat = true;
       for (element child : arr) {
+        if (p == end) {  // more children than counted: cannot happen below the saturation
+          flat = false;
+          break;
+        }
         double d;
         element_type t = child.type();
         if (t == element_type::DOUBLE) {

@@ -148,6 +148,24 @@ TEST(TorchScriptCodecTest, ParsesNestedFlatAndBinaryData) {
     EXPECT_EQ(std::vector<float>(v, v + 4), std::vector<float>({1, 2, 3, 4})) << data;
   }
 
+  // simdjson counts array elements only up to 0xFFFFFF: a flat array longer than that (it
+  // fits in the default 64 MiB body as "0,0,...") must still be read whole and exactly.
+  {
+    constexpr size_t kCount = 0xFFFFFF + 3;
+    std::string json = R"({"inputs":[{"name":"A","datatype":"FP32","shape":[)" +
+                       std::to_string(kCount) + R"(],"data":[)";
+    json.reserve(json.size() + 2 * kCount + 8);
+    for (size_t i = 0; i + 1 < kCount; ++i) json += "0,";
+    json += "7]}]}";
+    InferRequest big;
+    Status s = ParseRestInferRequest(json, json.size(), &big);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_EQ(big.inputs[0].data.size(), kCount * sizeof(float));
+    float last;
+    std::memcpy(&last, big.inputs[0].data.data() + (kCount - 1) * sizeof(float), sizeof(last));
+    EXPECT_EQ(last, 7.0f);
+  }
+
   PreparedRequest prepared;
   st = PrepareRequest(TwoInputSpec(), &req, &prepared);
   ASSERT_TRUE(st.ok()) << st.message();
