@@ -4,6 +4,7 @@
 #include <torch/script.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -96,24 +97,24 @@ Status SelectQuantizedEngine(const ModelSpec& spec) {
                                    "' conflicts with '" + chosen_engine + "', set by model '" +
                                    chosen_by + "': libtorch has one quantized engine per process");
   }
-  const std::pair<const char*, at::QEngine> kEngines[] = {{"qnnpack", at::QEngine::QNNPACK},
-                                                          {"onednn", at::QEngine::ONEDNN},
-                                                          {"fbgemm", at::QEngine::FBGEMM},
-                                                          {"x86", at::QEngine::X86}};
-  const std::vector<at::QEngine>& supported = at::globalContext().supportedQEngines();
-  std::string names;
-  for (const auto& [name, engine] : kEngines) {
-    bool here = std::find(supported.begin(), supported.end(), engine) != supported.end();
-    if (here) names += names.empty() ? name : std::string(", ") + name;
-    if (spec.quantized_engine != name) continue;
-    if (!here) break;
-    at::globalContext().setQEngine(engine);
-    chosen_engine = spec.quantized_engine;
-    chosen_by = spec.name;
-    return Status::Ok();
+  // libtorch names its engines itself ("QNNPACK", ...); the config uses Python's lower case.
+  std::string available;
+  for (at::QEngine engine : at::globalContext().supportedQEngines()) {
+    if (engine == at::QEngine::NoQEngine) continue;
+    std::string name = c10::toString(engine);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name == spec.quantized_engine) {
+      at::globalContext().setQEngine(engine);
+      chosen_engine = spec.quantized_engine;
+      chosen_by = spec.name;
+      return Status::Ok();
+    }
+    available += (available.empty() ? "" : ", ") + name;
   }
   return Status::InvalidArgument("QUANTIZED_ENGINE '" + spec.quantized_engine +
-                                 "' is not available in this libtorch (available: " + names + ")");
+                                 "' is not available in this libtorch (available: " + available +
+                                 ")");
 }
 
 class TorchRunner : public ModelRunner {
