@@ -15,7 +15,7 @@
 
 #include "servebench/core/arrival_schedule.h"
 #include "servebench/core/clock.h"
-#include "servebench/load/url.h"
+#include "servebench/core/url.h"
 
 namespace servebench {
 

@@ -56,7 +56,21 @@ bool MakeData(const std::string& datatype, int64_t count, std::mt19937* gen, jso
 
 class KServeV2RestAdapter : public ProtocolAdapter {
  public:
-  std::string name() const override { return "kserve-v2-rest"; }
+  std::string name() const override { return kKServeV2Rest; }
+
+  std::string ServerReadyPath() const override { return "/v2/health/ready"; }
+
+  // Triton's model repository extension, which the C++ server implements too.
+  bool ModelControlCalls(const std::string& model, HttpCall* unload,
+                         HttpCall* load) const override {
+    for (auto [call, action] : {std::pair{unload, "unload"}, std::pair{load, "load"}}) {
+      call->method = "POST";
+      call->path = "/v2/repository/models/" + model + "/" + action;
+      call->headers = {{"Content-Type", "application/json"}};
+      call->body = "{}";
+    }
+    return true;
+  }
 
   std::string ModelReadyPath(const std::string& model) const override {
     return "/v2/models/" + model + "/ready";
@@ -202,10 +216,9 @@ class KServeV2RestAdapter : public ProtocolAdapter {
   }
 };
 
-}  // namespace
+const ProtocolRegistration kRegistration(kKServeV2Rest,
+                                         [] { return std::make_unique<KServeV2RestAdapter>(); });
 
-std::unique_ptr<ProtocolAdapter> NewKServeV2RestAdapter() {
-  return std::make_unique<KServeV2RestAdapter>();
-}
+}  // namespace
 
 }  // namespace servebench
