@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "servebench/core/clock.h"
-#include "servebench/yaml/yaml_fields.h"
 
 namespace servebench {
 namespace {
@@ -415,14 +414,6 @@ TEST(ConfigTest, DefaultModelRepositoryFollowsXdg) {
   unsetenv("XDG_CACHE_HOME");
   EXPECT_EQ(DefaultModelRepository(), Home() + "/.cache/servebench/models");
   if (saved) setenv("XDG_CACHE_HOME", saved_value.c_str(), 1);
-}
-
-TEST(ConfigTest, DidYouMean) {
-  const std::vector<std::string> keys = {"levels", "rates", "repeats"};
-  EXPECT_EQ(DidYouMean("levles", keys), "levels");  // a transposition is one edit
-  EXPECT_EQ(DidYouMean("rate", keys), "rates");
-  EXPECT_EQ(DidYouMean("speed", keys), "");
-  EXPECT_EQ(DidYouMean("x", {"y"}), "");
 }
 
 }  // namespace
