@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -272,6 +273,36 @@ TEST(ServerProcessTest, EnvironmentAndLogAppend) {
   const std::vector<std::string> expected = {"earlier run", "value=42", "oops"};
   EXPECT_EQ(server->LogTail(10), expected);
   EXPECT_EQ(server->LogTail(1), std::vector<std::string>{"oops"});
+}
+
+// A plan's cwd is where the server starts; a cwd that cannot be entered fails the start and
+// says which folder, as an exec failure does.
+TEST(ServerProcessTest, StartsInThePlansFolder) {
+  TempDir dir;
+  const std::string log = dir.file("server.log");
+  const std::string folder = dir.file("work");
+  std::filesystem::create_directories(folder);
+  LaunchPlan plan;
+  plan.argv = {"/bin/sh", "-c", "pwd; echo here > written-here"};
+  plan.cwd = folder;
+  std::string error;
+  auto server = ServerProcess::Start(plan, {}, log, &error);
+  ASSERT_NE(server, nullptr) << error;
+  const int64_t deadline = MonotonicNanos() + 5 * kNanosPerSecond;
+  while (server->Alive() && MonotonicNanos() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(server->ExitDescription(), "exited with status 0");
+  EXPECT_EQ(server->LogTail(1),
+            std::vector<std::string>{std::filesystem::canonical(folder).string()});
+  EXPECT_TRUE(std::filesystem::exists(folder + "/written-here"));
+  EXPECT_FALSE(std::filesystem::exists("written-here"));
+
+  plan.cwd = dir.file("no-such-folder");
+  EXPECT_EQ(ServerProcess::Start(plan, {}, log, &error), nullptr);
+  EXPECT_NE(error.find("cannot start /bin/sh: chdir " + plan.cwd + ": No such file or directory"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace

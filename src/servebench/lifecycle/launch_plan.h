@@ -16,7 +16,11 @@ namespace servebench {
 struct LaunchPlan {
   std::vector<std::string> argv;  // program and arguments; empty: an external server
   std::vector<std::string> env;   // extra KEY=VALUE entries
-  std::string base_url;           // "http://127.0.0.1:PORT": where the protocol's paths start
+  // The folder the server starts in; empty: servebench's own. Some servers write beside
+  // themselves (TorchServe its logs and unpacked archives), so a plan keeps them in its work
+  // folder. argv's paths should be absolute when this is set.
+  std::string cwd;
+  std::string base_url;  // "http://127.0.0.1:PORT": where the protocol's paths start
   // The wire protocol requests use, by its registered name (protocols/protocol_adapter.h); its
   // adapter says how to check readiness and model readiness and how to build inferences.
   std::string protocol;
