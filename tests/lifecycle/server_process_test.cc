@@ -109,6 +109,33 @@ TEST(ColdStartTest, MeasuresAKnownStartupTimeWithinFivePercent) {
   }
 }
 
+// A server that takes repository calls on a port of its own (TorchServe's management API): the
+// unload and the load go to the plan's control_url, the model readiness poll to base_url.
+TEST(ColdStartTest, RepositoryCallsGoToTheControlUrl) {
+  TempDir dir;
+  testing::TestHttpServer control({});
+  LaunchPlan plan = FakePlan({});
+  plan.has_repository_api = true;
+  plan.control_url = control.url("");
+  ColdStartSample sample;
+  std::string error;
+  ASSERT_TRUE(MeasureColdStart(plan, *Protocol(), {}, FakeInfer(), Timeouts(),
+                               dir.file("server.log"), &sample, &error))
+      << error;
+  ASSERT_TRUE(sample.model_load_s.has_value());
+  EXPECT_GT(*sample.model_load_s, 0);
+  EXPECT_EQ(control.requests(), 2);  // unload, load
+
+  plan = FakePlan({});
+  plan.has_repository_api = true;
+  plan.control_url = "http://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
+  EXPECT_FALSE(MeasureColdStart(plan, *Protocol(), {}, FakeInfer(), Timeouts(),
+                                dir.file("server.log"), &sample, &error));
+  EXPECT_NE(error.find("POST " + plan.control_url + "/v2/repository/models/fake/unload"),
+            std::string::npos)
+      << error;
+}
+
 TEST(ColdStartTest, JsonHasEveryStepAndNoModelLoadWhenAbsent) {
   ColdStartSample sample;
   sample.spawn_to_ready_s = 1.5;

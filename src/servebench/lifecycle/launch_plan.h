@@ -26,7 +26,10 @@ struct LaunchPlan {
   std::string protocol;
   std::string metrics_url;          // Prometheus text endpoint; empty when the server has none
   bool has_repository_api = false;  // the protocol's model load/unload calls work on this server
-  std::string model;                // the model name requests address
+  // Where those calls go when the server takes them on a port of their own (TorchServe's
+  // management API); empty: base_url.
+  std::string control_url;
+  std::string model;  // the model name requests address
 };
 
 // How long servebench waits for a server, and how long it lets one stop.
