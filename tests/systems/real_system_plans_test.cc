@@ -401,6 +401,42 @@ TEST(RealSystemPlansTest, TorchServePlanArchivesTheModelAndWritesItsConfiguratio
   EXPECT_NE(error.find("no space left"), std::string::npos) << error;
 }
 
+// TorchServe's workers listen on Unix sockets in its temp folder, whose paths hold at most 107
+// bytes: a deep work folder gets a short temp folder of its own instead.
+TEST(RealSystemPlansTest, TorchServeWorkerSocketsFitWhateverTheWorkFolder) {
+  TempDir dir;
+  FakeInstall install(dir);
+  JavaOnPath java(dir);
+  install.Program("torchserve", "torchserve");
+  install.Program("torchserve", "torch-model-archiver", kArchiverScript);
+  const ModelVariant variant = MakeModel(dir);
+  auto temp_folder = [&](const std::string& work) {
+    LaunchPlan plan;
+    std::string error;
+    EXPECT_TRUE(
+        FindServingSystem("torchserve")
+            ->Plan(ReadServer("torchserve", "{}"), variant, install.context(), work, &plan, &error))
+        << error;
+    for (const std::string& entry : plan.env) {
+      if (entry.rfind("TMPDIR=", 0) == 0) return entry.substr(7);
+    }
+    return std::string();
+  };
+  const std::string shallow = dir.file("work");
+  EXPECT_EQ(temp_folder(shallow), shallow + "/torchserve/tmp");
+
+  const std::string deep =
+      dir.file("runs/20261201-191311-7d41/work/digits-mlp-structured50_torchserve-batching_cold");
+  const std::string tmp = temp_folder(deep);
+  EXPECT_LE(tmp.size() + std::string("/.ts.sock.65535").size(), 107u) << tmp;
+  EXPECT_NE(tmp.find("servebench-torchserve-"), std::string::npos) << tmp;
+  EXPECT_TRUE(fs::is_directory(tmp)) << tmp;
+  EXPECT_EQ(temp_folder(deep), tmp);  // the same plan, the same folder, replaced
+  EXPECT_NE(temp_folder(deep + "-other"), tmp);
+  fs::remove_all(tmp);
+  fs::remove_all(temp_folder(deep + "-other"));
+}
+
 TEST(RealSystemPlansTest, MlServerPlanWritesItsSettingsAndTheModelsMetadata) {
   TempDir dir;
   FakeInstall install(dir);

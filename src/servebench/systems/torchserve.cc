@@ -21,8 +21,11 @@
 //   config.properties   the three APIs on 127.0.0.1, the model store, the model loaded at start,
 //                       no token authorization, the management API's model calls allowed,
 //                       Prometheus metrics
-//   tmp/ logs/          TorchServe's temp folder (its pid file and unpacked archives) and logs
+//   tmp/ logs/          TorchServe's temp folder (its pid file, unpacked archives and worker
+//                       sockets; see TempFolder for a deep work folder) and its logs
 
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 
 #include "servebench/lifecycle/loopback_ports.h"
@@ -57,6 +60,33 @@ struct TorchServeSettings : SystemSettings {
     return out;
   }
 };
+
+// TorchServe's workers listen on Unix sockets in its temp folder, <tmp>/.ts.sock.<port>, and a
+// socket's path may hold at most 107 bytes; a worker whose path is longer cannot bind and is
+// retried forever. So the temp folder is the plan's own when it is short enough, and otherwise
+// a folder named after the plan's in the system's temp folder.
+constexpr size_t kMaxSocketPath = 107;
+constexpr size_t kSocketSuffix = sizeof("/.ts.sock.65535") - 1;
+
+bool TempFolder(const fs::path& work, fs::path* tmp, std::string* error) {
+  *tmp = work / "tmp";
+  if (tmp->string().size() + kSocketSuffix <= kMaxSocketPath) return true;
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a: the same folder for the same plan
+  for (unsigned char c : work.string()) hash = (hash ^ c) * 1099511628211ull;
+  char name[64];
+  std::snprintf(name, sizeof(name), "servebench-torchserve-%016llx",
+                static_cast<unsigned long long>(hash));
+  std::error_code ec;
+  fs::path system_tmp = fs::temp_directory_path(ec);
+  for (const fs::path& base : {system_tmp, fs::path("/tmp")}) {
+    if (base.empty()) continue;
+    *tmp = base / name;
+    if (tmp->string().size() + kSocketSuffix <= kMaxSocketPath) return true;
+  }
+  *error = "no temp folder for TorchServe whose worker socket paths fit in " +
+           std::to_string(kMaxSocketPath) + " bytes (" + (work / "tmp").string() + " is too long)";
+  return false;
+}
 
 // TorchServe's batch delay, in its whole milliseconds.
 int64_t BatchDelayMs(int64_t max_queue_delay_us) { return (max_queue_delay_us + 999) / 1000; }
@@ -122,8 +152,9 @@ class TorchServeSystem : public ServingSystem {
 
     const fs::path work = fs::absolute(fs::path(work_dir) / "torchserve", ec);
     const fs::path store = work / "store";
-    if (!FreshFolder(work.string(), error) || !FreshFolder(store.string(), error) ||
-        !FreshFolder((work / "tmp").string(), error) ||
+    fs::path tmp;
+    if (!TempFolder(work, &tmp, error) || !FreshFolder(work.string(), error) ||
+        !FreshFolder(store.string(), error) || !FreshFolder(tmp.string(), error) ||
         !FreshFolder((work / "logs").string(), error)) {
       return false;
     }
@@ -183,10 +214,10 @@ class TorchServeSystem : public ServingSystem {
         torchserve,           "--foreground", "--start",  "--ncs",         "--disable-token-auth",
         "--enable-model-api", "--ts-config",  properties, "--model-store", store.string()};
     // TorchServe refuses a second start while its pid file (in the temp folder) exists: one
-    // temp folder per start.
-    const std::string tmp = (work / "tmp").string();
+    // temp folder per plan. TEMP is the frontend's, TMPDIR the launcher's and the workers'.
     const std::string logs = (work / "logs").string();
-    p.env = {"TMPDIR=" + tmp, "TEMP=" + tmp, "LOG_LOCATION=" + logs, "METRICS_LOCATION=" + logs};
+    p.env = {"TMPDIR=" + tmp.string(), "TEMP=" + tmp.string(), "LOG_LOCATION=" + logs,
+             "METRICS_LOCATION=" + logs};
     p.cwd = work.string();
     p.base_url = inference;
     p.protocol = kTorchServeRest;
