@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "servebench/bench/cell_summary.h"
+#include "servebench/bench/measurement_records.h"
 #include "servebench/bench/rate_ladder.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
@@ -53,11 +54,12 @@ const char* ScenarioKindName(ScenarioKind kind) {
   return "?";
 }
 
+// The model's card.json, or null: a model without a card has nothing to show beside its numbers.
 json ReadCard(const ModelVariant& variant) {
   std::string text, ignored;
   if (!ReadWholeFile((fs::path(variant.repository) / variant.name / "card.json").string(), &text,
                      &ignored)) {
-    return nullptr;  // a model without a card: nothing to show beside its numbers
+    return nullptr;
   }
   json card = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return card.is_discarded() ? json(nullptr) : card;
@@ -110,9 +112,17 @@ class CellRun {
   // start on a server still busy with the abandoned requests. Returns the seconds waited.
   double WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call);
   void RunColdStart(const ServerLauncher& launcher);
+  // A load scenario: starts the server, checks its answer, and measures the scenario's levels.
   void RunSweep(const ServerLauncher& launcher);
+  void RunConcurrencySweep(RunningServer* server, const LoadSettings& base);
+  void RunRateList(RunningServer* server, const LoadSettings& base);
+  void RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base);
+  // One open-loop level at `rate`, the index-th of `planned`.
+  bool RunRate(RunningServer* server, const LoadSettings& base, double rate, int index, int planned,
+               LevelRecord* measured);
   // Measures one level; false when the cell cannot go on (failed or interrupted).
-  bool RunLevel(RunningServer* server, const json& level, LoadSettings settings, json* measured);
+  bool RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,
+                LevelRecord* measured);
 
   const Cell& cell_;
   const CellEnvironment& env_;
@@ -122,7 +132,7 @@ class CellRun {
   const std::string work_dir_;
   const std::vector<int> cpus_;
   std::unique_ptr<ProtocolAdapter> adapter_;
-  json record_;
+  CellRecord record_;
   bool interrupted_ = false;
   HttpCall call_;  // the checked inference request
   int64_t idle_inference_ns_ = 0;
@@ -130,22 +140,18 @@ class CellRun {
 
 CellOutcome CellRun::Run() {
   const int64_t start_ns = MonotonicNanos();
-  record_ = {{"record", "cell"},
-             {"run_id", env_.run_id},
-             {"cell_id", cell_.id},
-             {"variant", cell_.variant.name},
-             {"server", cell_.server.name},
-             {"server_kind", cell_.server.kind},
-             {"scenario", cell_.scenario.name},
-             {"scenario_kind", ScenarioKindName(cell_.scenario.kind)},
-             {"status", "ok"},
-             {"failure", nullptr},
-             {"started_at", UtcNowIso8601()},
-             {"model_card", ReadCard(cell_.variant)},
-             {"server_cpus", cpus_},
-             {"log", log_path_},
-             {"cold_start", nullptr},
-             {"levels", json::array()}};
+  record_ = CellRecord();
+  record_.run_id = env_.run_id;
+  record_.cell_id = cell_.id;
+  record_.variant = cell_.variant.name;
+  record_.server = cell_.server.name;
+  record_.server_kind = cell_.server.kind;
+  record_.scenario = cell_.scenario.name;
+  record_.scenario_kind = ScenarioKindName(cell_.scenario.kind);
+  record_.started_at = UtcNowIso8601();
+  record_.model_card = ReadCard(cell_.variant);
+  record_.server_cpus = cpus_;
+  record_.log = log_path_;
   std::error_code ec;
   fs::create_directories(work_dir_, ec);
 
@@ -162,21 +168,22 @@ CellOutcome CellRun::Run() {
     RunSweep(*launcher);
   }
 
-  record_["finished_at"] = UtcNowIso8601();
-  record_["duration_s"] = (MonotonicNanos() - start_ns) / 1e9;
+  record_.finished_at = UtcNowIso8601();
+  record_.duration_s = (MonotonicNanos() - start_ns) / 1e9;
   const int cores = static_cast<int>(std::max<size_t>(1, cpus_.size()));
-  record_["summary"] = SummarizeCell(record_, HourlyPrice(config_.cost, cores));
+  record_.summary = SummarizeCell(record_, HourlyPrice(config_.cost, cores));
   return {record_, interrupted_};
 }
 
 bool CellRun::Failed(const std::string& message, ServerProcess* process) {
-  json failure = {{"message", message}, {"exit", nullptr}, {"log_tail", json::array()}};
+  CellFailure failure;
+  failure.message = message;
   if (process != nullptr) {
-    if (!process->Alive()) failure["exit"] = process->ExitDescription();
-    failure["log_tail"] = process->LogTail(kLogTailLines);
+    if (!process->Alive()) failure.exit = process->ExitDescription();
+    failure.log_tail = process->LogTail(kLogTailLines);
   }
-  record_["status"] = "failed";
-  record_["failure"] = failure;
+  record_.status = CellStatus::kFailed;
+  record_.failure = failure;
   return false;
 }
 
@@ -286,11 +293,11 @@ void CellRun::RunColdStart(const ServerLauncher& launcher) {
       return;
     }
     if (!PrepareInferCall(server->plan(), &call)) {
-      record_["failure"]["log_tail"] = server->process()->LogTail(kLogTailLines);
+      record_.failure->log_tail = server->process()->LogTail(kLogTailLines);
       return;
     }
   }
-  json repeats = json::array();
+  ColdStartRecord cold_start;
   std::vector<ColdStartSample> samples;
   for (int r = 0; r < cell_.scenario.repeats; ++r) {
     if (env_.interrupt != nullptr && env_.interrupt->load()) {
@@ -310,7 +317,7 @@ void CellRun::RunColdStart(const ServerLauncher& launcher) {
       break;
     }
     samples.push_back(sample);
-    repeats.push_back(ToJson(sample));
+    cold_start.repeats.push_back(ToRecord(sample));
   }
   if (samples.empty()) return;
   ColdStartSample mean;
@@ -326,7 +333,8 @@ void CellRun::RunColdStart(const ServerLauncher& launcher) {
     }
   }
   if (loads > 0) mean.model_load_s = load_sum / loads;
-  record_["cold_start"] = {{"repeats", repeats}, {"mean", ToJson(mean)}};
+  cold_start.mean = ToRecord(mean);
+  record_.cold_start = cold_start;
 }
 
 void CellRun::RunSweep(const ServerLauncher& launcher) {
@@ -335,7 +343,7 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
   HttpCall call;
   if (!PrepareInferCall(server->plan(), &call)) {
     if (server->process() != nullptr) {
-      record_["failure"]["log_tail"] = server->process()->LogTail(kLogTailLines);
+      record_.failure->log_tail = server->process()->LogTail(kLogTailLines);
     }
     return;
   }
@@ -358,65 +366,79 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
 
   const Scenario& sc = cell_.scenario;
   if (sc.kind == ScenarioKind::kConcurrencySweep) {
-    for (size_t i = 0; i < sc.concurrency.size(); ++i) {
-      const int n = sc.concurrency[i];
-      Status("concurrency " + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
-             std::to_string(sc.concurrency.size()) + ")");
-      LoadSettings s = base;
-      s.mode = LoopMode::kClosed;
-      s.concurrency = n;
-      s.connections = n;
-      s.threads = std::min(s.threads, n);
-      json measured;
-      if (!RunLevel(server.get(), {{"concurrency", n}}, s, &measured)) return;
-    }
-    return;
+    RunConcurrencySweep(server.get(), base);
+  } else if (!sc.saturate) {
+    RunRateList(server.get(), base);
+  } else {
+    RunSaturatingRateSweep(server.get(), base);
   }
-
-  // Rate sweep: the listed rates, or (saturate) rates growing from start_rate until the server
-  // no longer keeps up; when the first level already fails, rates shrinking from it until one
-  // keeps up, so that a heavy model also gets a rate within its capacity.
-  auto run_rate = [&](double rate, int index, int planned, json* measured) {
-    char label[64];
-    std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", sc.arrival.c_str(), rate, index + 1,
-                  planned);
-    Status(label);
-    LoadSettings s = base;
-    s.mode = LoopMode::kOpen;
-    s.arrival = sc.arrival == "constant" ? Arrival::kConstant : Arrival::kPoisson;
-    s.rate = rate;
-    s.seed = 1 + index;
-    s.connections = std::max(kOpenLoopConnections, s.threads);
-    return RunLevel(server.get(), {{"rate", rate}, {"arrival", sc.arrival}}, s, measured);
-  };
-  if (!sc.saturate) {
-    for (size_t i = 0; i < sc.rates.size(); ++i) {
-      json measured;
-      if (!run_rate(sc.rates[i], static_cast<int>(i), static_cast<int>(sc.rates.size()),
-                    &measured)) {
-        return;
-      }
-    }
-    return;
-  }
-  RateLadder ladder(sc.start_rate, sc.growth, sc.max_levels);
-  for (int k = 0;; ++k) {
-    json measured;
-    if (!run_rate(ladder.rate(), k, sc.max_levels, &measured)) return;
-    // Whether the server kept up is judged against the arrivals this level really had (a
-    // Poisson count varies around rate x window), not against the nominal rate.
-    const json& load = measured["load"];
-    const double delivered =
-        load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
-    const double offered = load["requests"].value("scheduled", 0.0);
-    const bool kept_up = measured["slo_met"].get<bool>() && delivered >= kSaturationShare * offered;
-    if (!ladder.Next(kept_up)) break;
-  }
-  if (ladder.saturated_at()) record_["saturated_at_rps"] = *ladder.saturated_at();
 }
 
-bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings settings,
-                       json* measured) {
+void CellRun::RunConcurrencySweep(RunningServer* server, const LoadSettings& base) {
+  const std::vector<int>& levels = cell_.scenario.concurrency;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const int n = levels[i];
+    Status("concurrency " + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
+           std::to_string(levels.size()) + ")");
+    LoadSettings s = base;
+    s.mode = LoopMode::kClosed;
+    s.concurrency = n;
+    s.connections = n;
+    s.threads = std::min(s.threads, n);
+    LevelRecord measured;
+    if (!RunLevel(server, LevelPoint::Concurrency(n), s, &measured)) return;
+  }
+}
+
+void CellRun::RunRateList(RunningServer* server, const LoadSettings& base) {
+  const std::vector<double>& rates = cell_.scenario.rates;
+  for (size_t i = 0; i < rates.size(); ++i) {
+    LevelRecord measured;
+    if (!RunRate(server, base, rates[i], static_cast<int>(i), static_cast<int>(rates.size()),
+                 &measured)) {
+      return;
+    }
+  }
+}
+
+// Rates growing from start_rate until the server no longer keeps up; when the first level
+// already fails, rates shrinking from it until one keeps up, so that a heavy model also gets a
+// rate within its capacity (RateLadder).
+void CellRun::RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base) {
+  const Scenario& sc = cell_.scenario;
+  RateLadder ladder(sc.start_rate, sc.growth, sc.max_levels);
+  for (int k = 0;; ++k) {
+    LevelRecord measured;
+    if (!RunRate(server, base, ladder.rate(), k, sc.max_levels, &measured)) return;
+    // Whether the server kept up is judged against the arrivals this level really had (a
+    // Poisson count varies around rate x window), not against the nominal rate.
+    const LoadRecord& load = measured.load;
+    const double delivered = load.throughput_rps * load.duration_s;
+    const double offered = static_cast<double>(load.requests.scheduled.value_or(0));
+    const bool kept_up = measured.slo_met && delivered >= kSaturationShare * offered;
+    if (!ladder.Next(kept_up)) break;
+  }
+  if (ladder.saturated_at()) record_.saturated_at_rps = *ladder.saturated_at();
+}
+
+bool CellRun::RunRate(RunningServer* server, const LoadSettings& base, double rate, int index,
+                      int planned, LevelRecord* measured) {
+  const Scenario& sc = cell_.scenario;
+  char label[64];
+  std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", sc.arrival.c_str(), rate, index + 1,
+                planned);
+  Status(label);
+  LoadSettings s = base;
+  s.mode = LoopMode::kOpen;
+  s.arrival = sc.arrival == "constant" ? Arrival::kConstant : Arrival::kPoisson;
+  s.rate = rate;
+  s.seed = 1 + index;
+  s.connections = std::max(kOpenLoopConnections, s.threads);
+  return RunLevel(server, LevelPoint::Rate(rate, sc.arrival), s, measured);
+}
+
+bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,
+                       LevelRecord* measured) {
   const LaunchPlan& plan = server->plan();
   ServerProcess* process = server->process();
   const MeasurementSettings& m = config_.measurement;
@@ -445,16 +467,16 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
   std::string error;
   const bool ran = RunLoad(settings, hooks, &result, &error);
 
-  json resources = nullptr, server_side = nullptr, energy_j = nullptr;
-  if (sampler) resources = sampler->Stop().ToJson();
-  if (energy) {
-    if (std::optional<double> joules = energy->Joules()) energy_j = *joules;
-  }
+  *measured = LevelRecord();
+  if (sampler) measured->resources = ToRecord(sampler->Stop());
+  if (energy) measured->energy_j = energy->Joules();
   if (before) {
     MetricSamples after;
     std::string ignored;
     if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &after, &ignored)) {
-      if (auto split = SplitBetween(*before, after, plan.model)) server_side = split->ToJson();
+      if (auto split = SplitBetween(*before, after, plan.model)) {
+        measured->server_side = ToRecord(*split);
+      }
     }
   }
   if (!ran) return Failed("load failed: " + error, process);
@@ -463,28 +485,24 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
     return false;
   }
   const LevelVerdict verdict = JudgeLevel(result, config_.slo);
-  *measured = {
-      {"level", level},
-      {"windows", result.windows.size()},
-      {"stable", rule.stable()},
-      {"max_duration_reached", !rule.stable() && !rule.server_died() && !rule.overloaded()},
-      {"overloaded", rule.overloaded()},
-      {"slo_met", verdict.slo_met},
-      {"slo_latency_us", verdict.slo_latency_us},
-      {"goodput_rps", verdict.goodput_rps},
-      {"load", result.ToJson()},
-      {"resources", resources},
-      {"server_side", server_side},
-      {"energy_j", energy_j}};
+  measured->level = level;
+  measured->windows = static_cast<int>(result.windows.size());
+  measured->stable = rule.stable();
+  measured->max_duration_reached = !rule.stable() && !rule.server_died() && !rule.overloaded();
+  measured->overloaded = rule.overloaded();
+  measured->slo_met = verdict.slo_met;
+  measured->slo_latency_us = verdict.slo_latency_us;
+  measured->goodput_rps = verdict.goodput_rps;
+  measured->load = LoadRecord::Of(result);
   if (!server->Alive()) {
-    record_["levels"].push_back(*measured);
-    return Failed("the server died during the level " + level.dump(), process);
+    record_.levels.push_back(*measured);
+    return Failed("the server died during the level " + level.ToJson().dump(), process);
   }
   if (rule.overloaded() || result.counters.errors.timeout > 0) {
     Status("waiting for the server to work off abandoned requests");
-    (*measured)["recovery_s"] = WaitUntilIdle(plan, call_);
+    measured->recovery_s = WaitUntilIdle(plan, call_);
   }
-  record_["levels"].push_back(*measured);
+  record_.levels.push_back(*measured);
   return true;
 }
 
