@@ -31,6 +31,10 @@ class TestHttpServer {
     // Bodies for particular request targets (path and query, matched exactly), answered with
     // `status`; every other target gets `body`.
     std::map<std::string, std::string> path_bodies;
+    // When set, the body for every target not in path_bodies instead of `body`: called on the
+    // server's thread with n = 0, 1, 2, ... in the order those requests arrived, so that a test
+    // can vary or corrupt chosen responses.
+    std::function<std::string(int64_t n)> body_for;
   };
 
   explicit TestHttpServer(Options options);

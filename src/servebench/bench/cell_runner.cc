@@ -125,6 +125,8 @@ class CellRun {
   json record_;
   bool interrupted_ = false;
   HttpCall call_;  // the checked inference request
+  // Built from the first response to it: every response of the load is checked against it.
+  std::shared_ptr<const ResponseCheck> response_check_;
   int64_t idle_inference_ns_ = 0;
 };
 
@@ -235,6 +237,10 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
   if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
     return Failed("the first inference's response is wrong: " + error, nullptr);
   }
+  // Every response of the load must have this one's outputs, or it is a validation error.
+  response_check_ =
+      adapter_->NewResponseCheck(reply.body, "the first inference's response", &error);
+  if (!response_check_) return Failed("cannot check responses: " + error, nullptr);
   call_ = *call;
   idle_inference_ns_ = ProbeNs(plan, *call, 3);
   return true;
@@ -349,6 +355,7 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
   base.method = call.method;
   base.headers = call.headers;
   base.body = call.body;
+  base.response_check = response_check_;
   const MeasurementSettings& m = config_.measurement;
   base.warmup_ns = m.warmup_ns;
   base.duration_ns = m.max_duration_ns;

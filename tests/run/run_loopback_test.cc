@@ -1,0 +1,157 @@
+// Copyright servebench authors.
+//
+// `servebench run` as a separate process against a KServe v2 server in this test process on
+// 127.0.0.1 (an external server, kind: external) whose behaviour is known (tests/support). What
+// the run records, and how it ends, must follow from that behaviour.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fake_kserve.h"
+#include "servebench/core/clock.h"
+#include "test_http_server.h"
+
+namespace servebench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::FakeKServe;
+using testing::FakeKServeOptions;
+using testing::TestHttpServer;
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    path_ =
+        fs::path(base ? base : "/tmp") /
+        ("servebench_loopback_test_" + std::to_string(getpid()) + "_" + std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out, err;
+  double seconds = 0;
+};
+
+// Runs `servebench run CONFIG --out DIR/runs` with stdin closed, output to files in `dir`.
+Outcome RunServebench(const fs::path& dir, const fs::path& config) {
+  const fs::path out = dir / "stdout", err = dir / "stderr";
+  const std::string command = std::string(SERVEBENCH_BINARY) + " run " + config.string() +
+                              " --out " + (dir / "runs").string() + " </dev/null >" + out.string() +
+                              " 2>" + err.string();
+  const int64_t start = MonotonicNanos();
+  const int status = std::system(command.c_str());
+  Outcome o;
+  o.seconds = (MonotonicNanos() - start) / 1e9;
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = Slurp(out);
+  o.err = Slurp(err);
+  return o;
+}
+
+// A model repository that passes the config check; the external server never reads it.
+fs::path MakeRepository(const fs::path& dir) {
+  const fs::path repository = dir / "repository";
+  fs::create_directories(repository / "mlp" / "1");
+  std::ofstream(repository / "mlp" / "config.pbtxt") << "name: \"mlp\"\n";
+  std::ofstream(repository / "mlp" / "1" / "model.pt") << "";
+  return repository;
+}
+
+fs::path WriteConfig(const fs::path& dir, const TestHttpServer& server,
+                     const std::string& scenarios, const std::string& max_duration) {
+  const fs::path path = dir / "experiment.yaml";
+  std::ofstream(path) << "name: loopback\n"
+                         "models:\n"
+                         "  repository: "
+                      << MakeRepository(dir).string()
+                      << "\n"
+                         "  variants: [mlp]\n"
+                         "servers:\n"
+                         "  - {name: fake, kind: external, url: \"http://127.0.0.1:"
+                      << server.port()
+                      << "\"}\n"
+                         "scenarios:\n"
+                      << scenarios
+                      << "measurement:\n"
+                         "  warmup: 200ms\n  window: 200ms\n  min_duration: 600ms\n"
+                         "  min_requests: 20\n  request_timeout: 2s\n"
+                         "  max_duration: "
+                      << max_duration << "\nslo:\n  percentile: 99\n  bound: 500ms\n";
+  return path;
+}
+
+fs::path OnlyRunDir(const fs::path& runs) {
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(runs)) dirs.push_back(e.path());
+  EXPECT_EQ(dirs.size(), 1u);
+  return dirs.empty() ? fs::path() : dirs[0];
+}
+
+// A server that answers every tenth inference with a wrong body (status 200): about 10% of the
+// level's requests are validation errors, 90% successes, and only the successes are timed and
+// in the throughput.
+TEST(RunLoopbackTest, WrongResponsesAreValidationErrors) {
+  TempDir dir;
+  FakeKServeOptions fake;
+  fake.corrupt_every = 10;
+  TestHttpServer server(FakeKServe(fake));
+  const fs::path config = WriteConfig(
+      dir.path(), server, "  - {name: conc, kind: concurrency_sweep, levels: [4]}\n", "3s");
+  const Outcome run = RunServebench(dir.path(), config);
+  // 10% errors exceed the SLO's error budget, which fails the level, not the cell.
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const fs::path run_dir = OnlyRunDir(dir.path() / "runs");
+  const json results = json::parse(Slurp(run_dir / "results.json"));
+  const json& cell = results["cells"][0];
+  ASSERT_EQ(cell["status"], "ok") << cell.dump(2);
+  const json& load = cell["levels"][0]["load"];
+  const json& requests = load["requests"];
+  const double completed = requests["completed"];
+  const double ok = requests["ok"];
+  const double validation = requests["errors"]["validation"];
+  ASSERT_GT(completed, 500) << requests.dump();
+  EXPECT_NEAR(validation / completed, 0.10, 0.01) << requests.dump();
+  EXPECT_NEAR(ok / completed, 0.90, 0.01) << requests.dump();
+  EXPECT_EQ(ok + validation, completed);
+  EXPECT_EQ(requests["errors"]["http_status"], 0);
+  EXPECT_EQ(requests["status_codes"]["200"], completed);
+  EXPECT_FALSE(requests["first_validation_error"].get<std::string>().empty());
+  // Not in the latency histograms, not in the throughput.
+  EXPECT_EQ(load["latency_us"]["count"], ok);
+  const double delivered = load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
+  EXPECT_NEAR(delivered, ok, 0.02 * ok + 8) << load.dump();
+  EXPECT_FALSE(cell["levels"][0]["slo_met"].get<bool>());
+}
+
+}  // namespace
+}  // namespace servebench
