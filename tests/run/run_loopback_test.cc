@@ -117,6 +117,42 @@ fs::path OnlyRunDir(const fs::path& runs) {
   return dirs.empty() ? fs::path() : dirs[0];
 }
 
+// One worker taking 20 ms a request serves 50 req/s; 1,000 req/s is 20 times that. The level
+// must end as overloaded once three windows have shown it, not run on until max_duration (20 s)
+// or until its windows happen to agree (its latency grows ever more slowly relative to itself).
+TEST(RunLoopbackTest, OverloadedOpenLoopLevelEndsEarly) {
+  TempDir dir;
+  FakeKServeOptions fake;
+  fake.delay_ns = TestHttpServer::OneWorker(20 * kNanosPerMilli);
+  TestHttpServer server(FakeKServe(fake));
+  const fs::path config =
+      WriteConfig(dir.path(), server,
+                  "  - {name: flood, kind: rate_sweep, rates: [1000], arrival: constant}\n", "20s");
+  const Outcome run = RunServebench(dir.path(), config);
+  // The level misses the SLO and the cell is still ok: overload is a result, not a failure.
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json results = json::parse(Slurp(OnlyRunDir(dir.path() / "runs") / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 1u);
+  const json& cell = results["cells"][0];
+  ASSERT_EQ(cell["status"], "ok") << cell.dump(2);
+  ASSERT_EQ(cell["levels"].size(), 1u);
+  const json& level = cell["levels"][0];
+  EXPECT_TRUE(level["overloaded"].get<bool>()) << level.dump(2);
+  EXPECT_FALSE(level["max_duration_reached"].get<bool>());
+  EXPECT_FALSE(level["stable"].get<bool>());
+  // Three windows show it, the one in progress is the last: 4 windows of 200 ms.
+  const double window_s = level["load"]["duration_s"];
+  EXPECT_LE(window_s, 1.0 + 1e-9) << level["windows"];
+  EXPECT_LE(level["windows"].get<int>(), 5);
+  // What the server delivered is its capacity, far below the offered rate.
+  const double throughput = level["load"]["throughput_rps"];
+  EXPECT_NEAR(throughput, 50, 15);
+  EXPECT_FALSE(level["slo_met"].get<bool>());
+  // The whole cell, recovery included, took a fraction of max_duration.
+  EXPECT_LT(cell["duration_s"].get<double>(), 12) << cell["duration_s"];
+  EXPECT_LT(run.seconds, 15);
+}
+
 // A server that answers every tenth inference with a wrong body (status 200): about 10% of the
 // level's requests are validation errors, 90% successes, and only the successes are timed and
 // in the throughput.

@@ -2,6 +2,7 @@
 
 #include "test_http_server.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -133,6 +134,14 @@ TestHttpServer::~TestHttpServer() {
 
 std::string TestHttpServer::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::function<int64_t(int64_t)> TestHttpServer::OneWorker(int64_t service_ns) {
+  auto busy_until = std::make_shared<int64_t>(0);
+  return [busy_until, service_ns](int64_t arrival_ns) {
+    *busy_until = std::max(*busy_until, arrival_ns) + service_ns;
+    return *busy_until - arrival_ns;
+  };
 }
 
 uint16_t UnusedLoopbackPort() {

@@ -37,6 +37,11 @@ class TestHttpServer {
     std::function<std::string(int64_t n)> body_for;
   };
 
+  // A delay_ns for a server with one worker and a fixed service time: requests are served one
+  // at a time in arrival order, each taking `service_ns`, so its capacity is 1e9 / service_ns
+  // requests per second and a request waits for every one that arrived before it.
+  static std::function<int64_t(int64_t arrival_ns)> OneWorker(int64_t service_ns);
+
   explicit TestHttpServer(Options options);
   ~TestHttpServer();  // stops the server and joins its thread
 

@@ -443,8 +443,11 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
       sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
     energy = std::make_unique<EnergyMeter>();
   };
+  // An open-loop level is offered its arrival rate: one that delivers far less ends early as
+  // overloaded instead of running to the maximum duration.
+  const double offered_rps = settings.mode == LoopMode::kOpen ? settings.rate : 0;
   StabilityRule rule(
-      m, [server] { return server->Alive(); }, on_start);
+      m, [server] { return server->Alive(); }, on_start, offered_rps);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;
