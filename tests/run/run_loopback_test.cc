@@ -117,6 +117,17 @@ fs::path OnlyRunDir(const fs::path& runs) {
   return dirs.empty() ? fs::path() : dirs[0];
 }
 
+std::vector<json> JournalCells(const fs::path& run_dir) {
+  std::vector<json> cells;
+  std::istringstream lines(Slurp(run_dir / "journal.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    json record = json::parse(line);
+    if (record["record"] == "cell") cells.push_back(record);
+  }
+  return cells;
+}
+
 // One worker taking 20 ms a request serves 50 req/s; 1,000 req/s is 20 times that. The level
 // must end as overloaded once three windows have shown it, not run on until max_duration (20 s)
 // or until its windows happen to agree (its latency grows ever more slowly relative to itself).
@@ -187,6 +198,49 @@ TEST(RunLoopbackTest, WrongResponsesAreValidationErrors) {
   const double delivered = load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
   EXPECT_NEAR(delivered, ok, 0.02 * ok + 8) << load.dump();
   EXPECT_FALSE(cell["levels"][0]["slo_met"].get<bool>());
+}
+
+// results.csv cannot be written (a directory stands where it goes): the run exits non-zero,
+// names the file, keeps every finished cell in the journal and still writes the other files.
+TEST(RunLoopbackTest, FailedOutputWriteExitsNonZeroAndNamesTheFile) {
+  TempDir dir;
+  const fs::path runs = dir.path() / "runs";
+  std::atomic<bool> planted{false};
+  FakeKServeOptions fake;
+  // At the cell's first inference the run folder exists: put a directory in results.csv's place.
+  fake.on_infer = [&](int64_t n) {
+    if (n != 0) return;
+    for (const auto& e : fs::directory_iterator(runs)) {
+      fs::create_directories(e.path() / "results.csv" / "occupied");
+      planted = true;
+    }
+  };
+  TestHttpServer server(FakeKServe(fake));
+  const fs::path config = WriteConfig(dir.path(), server,
+                                      "  - {name: conc, kind: concurrency_sweep, levels: [1]}\n"
+                                      "  - {name: conc2, kind: concurrency_sweep, levels: [2]}\n",
+                                      "2s");
+  const Outcome run = RunServebench(dir.path(), config);
+  ASSERT_TRUE(planted.load());
+  const fs::path run_dir = OnlyRunDir(runs);
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("cannot write results.csv"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find((run_dir / "results.csv").string()), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("servebench report " + run_dir.string()), std::string::npos) << run.err;
+  // The journal keeps both finished cells; the writers that could write did.
+  const std::vector<json> cells = JournalCells(run_dir);
+  ASSERT_EQ(cells.size(), 2u);
+  for (const json& cell : cells) EXPECT_EQ(cell["status"], "ok") << cell.dump(2);
+  EXPECT_EQ(json::parse(Slurp(run_dir / "results.json"))["cells"].size(), 2u);
+  EXPECT_TRUE(fs::exists(run_dir / "summary.md"));
+  EXPECT_TRUE(fs::is_directory(run_dir / "results.csv"));
+  // Once the obstacle is gone, `servebench report` writes the results from the journal.
+  fs::remove_all(run_dir / "results.csv");
+  const std::string report = std::string(SERVEBENCH_BINARY) + " report " + run_dir.string() +
+                             " >/dev/null 2>&1 </dev/null";
+  const int status = std::system(report.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "results.csv"));
 }
 
 }  // namespace
