@@ -129,6 +129,8 @@ class CellRun {
   json record_;
   bool interrupted_ = false;
   HttpCall call_;  // the checked inference request
+  // Built from the first response to it: every response of the load is checked against it.
+  std::shared_ptr<const ResponseCheck> response_check_;
   int64_t idle_inference_ns_ = 0;
 };
 
@@ -251,6 +253,10 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
   if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
     return Failed("the first inference's response is wrong: " + error, nullptr);
   }
+  // Every response of the load must have this one's outputs, or it is a validation error.
+  response_check_ =
+      adapter_->NewResponseCheck(reply.body, "the first inference's response", &error);
+  if (!response_check_) return Failed("cannot check responses: " + error, nullptr);
   call_ = *call;
   idle_inference_ns_ = ProbeNs(plan, *call, 3);
   return true;
@@ -350,6 +356,7 @@ void CellRun::RunSweep(const ServingSystem& system) {
   base.method = call.method;
   base.headers = call.headers;
   base.body = call.body;
+  base.response_check = response_check_;
   const MeasurementSettings& m = config_.measurement;
   base.warmup_ns = m.warmup_ns;
   base.duration_ns = m.max_duration_ns;
@@ -437,8 +444,11 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
       sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
     energy = std::make_unique<EnergyMeter>();
   };
+  // An open-loop level is offered its arrival rate: one that delivers far less ends early as
+  // overloaded instead of running to the maximum duration.
+  const double offered_rps = settings.mode == LoopMode::kOpen ? settings.rate : 0;
   StabilityRule rule(
-      m, [server] { return server->Alive(); }, on_start);
+      m, [server] { return server->Alive(); }, on_start, offered_rps);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;

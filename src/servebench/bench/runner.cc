@@ -265,7 +265,7 @@ int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) 
     cell["summary"] =
         SummarizeCell(cell, HourlyPrice(cost, static_cast<int>(std::max<size_t>(1, cores))));
   }
-  if (!WriteOutputs(state, err)) return kRunCellsFailed;
+  if (!WriteOutputs(state, err)) return kRunOutputFailed;
   out << FormatTerminalSummary(state.run, state.cells) << "\n";
   out << "results: " << run_dir << "/summary.md, results.json, results.csv\n";
   return kRunOk;
@@ -462,20 +462,31 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
   }
   progress.Clear();
 
+  bool written = true;
   if (!interrupted) {
     state.run["finished_at"] = UtcNowIso8601();
-    if (!store->PutRun(state.run, environment, &error)) err << "servebench run: " << error << "\n";
+    if (!store->PutRun(state.run, environment, &error)) {
+      err << "servebench run: results.db: " << error << "\n";
+      written = false;
+    }
   }
-  WriteOutputs(state, err);
+  written = WriteOutputs(state, err) && written;
 
   out << "\n" << FormatTerminalSummary(state.run, state.cells) << "\n";
   int failed = 0;
   for (const json& c : state.cells) failed += c.value("status", "") != "ok";
-  out << "results: " << state.run_dir << "/summary.md, results.json, results.csv, results.db\n";
+  if (written) {
+    out << "results: " << state.run_dir << "/summary.md, results.json, results.csv, results.db\n";
+  }
   if (interrupted) {
     err << "servebench run: interrupted; the finished cells are kept. Go on with:\n"
         << "  servebench run --resume " << state.run_dir << "\n";
     return kRunInterrupted;
+  }
+  if (!written) {
+    err << "servebench run: the results are incomplete; the journal keeps every finished cell. "
+        << "Write them again with:\n  servebench report " << state.run_dir << "\n";
+    return kRunOutputFailed;
   }
   if (failed > 0) {
     err << "servebench run: " << failed << " cell" << (failed == 1 ? "" : "s")

@@ -96,6 +96,7 @@ nlohmann::json LoadResult::ToJson() const {
                         {"http_status", c.errors.http_status},
                         {"protocol", c.errors.protocol},
                         {"validation", c.errors.validation}};
+  if (!first_validation_error.empty()) requests["first_validation_error"] = first_validation_error;
   json codes = json::object();
   for (size_t code = 0; code < c.status_codes.size(); ++code) {
     if (c.status_codes[code] != 0) {
