@@ -23,6 +23,12 @@ struct LaunchPlan {
   std::string metrics_url;          // Prometheus text endpoint; empty when the server has none
   bool has_repository_api = false;  // the protocol's model load/unload calls work on this server
   std::string model;                // the model name requests address
+
+  // Appends "--name value" to argv.
+  void AddFlag(const std::string& name, const std::string& value) {
+    argv.push_back(name);
+    argv.push_back(value);
+  }
 };
 
 // How long servebench waits for a server, and how long it lets one stop.
