@@ -9,7 +9,7 @@
 namespace servebench::ts {
 
 inline constexpr char kServerName[] = "servebench-torchscript";
-inline constexpr char kServerVersion[] = "0.1.0";
+inline constexpr char kServerVersion[] = SERVEBENCH_VERSION;  // from CMake
 
 struct ServerState {
   ModelRepository* repository = nullptr;

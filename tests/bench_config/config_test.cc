@@ -13,6 +13,11 @@
 namespace servebench {
 namespace {
 
+// A server's kind-specific setting under its YAML key (the kind's settings as JSON).
+nlohmann::json Setting(const ServerConfig& server, const std::string& key) {
+  return server.settings->ToJson().value(key, nlohmann::json());
+}
+
 // The tests run with HOME set, as servebench does (it falls back to the password database).
 std::string Home() {
   const char* home = std::getenv("HOME");
@@ -62,10 +67,10 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
                                       "digits-mlp-distilled", "resnet18", "resnet18-int8"}));
   ASSERT_EQ(config.servers.size(), 3u);
   EXPECT_EQ(config.servers[0].name, "torchscript");
-  EXPECT_FALSE(config.servers[0].dynamic_batching);
+  EXPECT_EQ(Setting(config.servers[0], "dynamic_batching"), false);
   EXPECT_EQ(config.servers[1].name, "torchscript-batching");
-  EXPECT_TRUE(config.servers[1].dynamic_batching);
-  EXPECT_EQ(config.servers[1].max_queue_delay_us, 500);
+  EXPECT_EQ(Setting(config.servers[1], "dynamic_batching"), true);
+  EXPECT_EQ(Setting(config.servers[1], "max_queue_delay_us"), 500);
   EXPECT_EQ(config.servers[2].kind, "fastapi");
   ASSERT_EQ(config.scenarios.size(), 3u);
   EXPECT_EQ(config.scenarios[0].kind, ScenarioKind::kColdStart);
@@ -167,18 +172,18 @@ generator:
   ASSERT_EQ(c.servers.size(), 3u);
   const ServerConfig& ts = c.servers[0];
   EXPECT_EQ(ts.name, "ts-batch");
-  EXPECT_TRUE(ts.dynamic_batching);
-  EXPECT_EQ(ts.max_queue_delay_us, 250);
-  EXPECT_EQ(ts.preferred_batch_sizes, (std::vector<int>{4, 8}));
-  EXPECT_EQ(ts.max_batch_size, 16);
-  EXPECT_EQ(ts.instances, 2);
-  EXPECT_EQ(ts.intra_op_threads, 3);
+  EXPECT_EQ(Setting(ts, "dynamic_batching"), true);
+  EXPECT_EQ(Setting(ts, "max_queue_delay_us"), 250);
+  EXPECT_EQ(Setting(ts, "preferred_batch_sizes"), (std::vector<int>{4, 8}));
+  EXPECT_EQ(Setting(ts, "max_batch_size"), 16);
+  EXPECT_EQ(Setting(ts, "instances"), 2);
+  EXPECT_EQ(Setting(ts, "intra_op_threads"), 3);
   EXPECT_EQ(ts.cpus, (std::vector<int>{0, 1, 2, 5}));
-  EXPECT_EQ(ts.binary, "/srv/bin/servebench-torchscript");
+  EXPECT_EQ(Setting(ts, "binary"), "/srv/bin/servebench-torchscript");
   EXPECT_EQ(c.servers[1].name, "fastapi");
-  EXPECT_EQ(c.servers[1].workers, 4);
+  EXPECT_EQ(Setting(c.servers[1], "workers"), 4);
   EXPECT_EQ(c.servers[1].cpus, (std::vector<int>{1, 3}));
-  EXPECT_EQ(c.servers[2].url, "http://10.0.0.2:8000");
+  EXPECT_EQ(Setting(c.servers[2], "url"), "http://10.0.0.2:8000");
 
   ASSERT_EQ(c.scenarios.size(), 4u);
   EXPECT_EQ(c.scenarios[0].repeats, 5);
@@ -307,14 +312,14 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:3:11: servers[0].kind: unknown server kind 'torchscrpt' (known kinds: "
-            "torchscript, fastapi, external; did you mean 'torchscript'?)");
+            "external, fastapi, torchscript; did you mean 'torchscript'?)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
   - kind: triton
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:3:11: servers[0].kind: unknown server kind 'triton' (known kinds: "
-            "torchscript, fastapi, external)");
+            "external, fastapi, torchscript)");
 }
 
 TEST(ConfigErrorTest, KeysOfAnotherKind) {
@@ -409,14 +414,6 @@ TEST(ConfigTest, DefaultModelRepositoryFollowsXdg) {
   unsetenv("XDG_CACHE_HOME");
   EXPECT_EQ(DefaultModelRepository(), Home() + "/.cache/servebench/models");
   if (saved) setenv("XDG_CACHE_HOME", saved_value.c_str(), 1);
-}
-
-TEST(ConfigTest, DidYouMean) {
-  const std::vector<std::string> keys = {"levels", "rates", "repeats"};
-  EXPECT_EQ(DidYouMean("levles", keys), "levels");  // a transposition is one edit
-  EXPECT_EQ(DidYouMean("rate", keys), "rates");
-  EXPECT_EQ(DidYouMean("speed", keys), "");
-  EXPECT_EQ(DidYouMean("x", {"y"}), "");
 }
 
 }  // namespace

@@ -94,12 +94,12 @@ TEST_F(EnvironmentTest, MissingServerBinaryIsNamed) {
   Touch(root_ / "bin" / "servebench-torchscript");  // not executable
   std::string error;
   EXPECT_FALSE(Validate(Config("  - kind: torchscript\n  - kind: fastapi\n"), &error));
-  EXPECT_EQ(error, "bench.yaml: server 'torchscript' (torchscript): missing program " +
+  EXPECT_EQ(error, "bench.yaml: server 'torchscript' (torchscript): cannot run here: " +
                        (root_ / "bin" / "servebench-torchscript").string() +
-                       " (not an executable file)\n"
-                       "bench.yaml: server 'fastapi' (fastapi): missing program " +
+                       ": not an executable file\n"
+                       "bench.yaml: server 'fastapi' (fastapi): cannot run here: " +
                        (root_ / "src" / "servers" / "fastapi" / "launch").string() +
-                       " (not an executable file)");
+                       ": No such file or directory");
 }
 
 TEST_F(EnvironmentTest, BinaryOverride) {
@@ -110,8 +110,8 @@ TEST_F(EnvironmentTest, BinaryOverride) {
   EXPECT_TRUE(Validate(Config("  - kind: torchscript\n    binary: tools/my-server\n"), &error))
       << error;
   EXPECT_FALSE(Validate(Config("  - kind: torchscript\n    binary: tools/missing\n"), &error));
-  EXPECT_EQ(error, "bench.yaml: server 'torchscript' (torchscript): missing program " +
-                       (root_ / "tools" / "missing").string() + " (not an executable file)");
+  EXPECT_EQ(error, "bench.yaml: server 'torchscript' (torchscript): cannot run here: " +
+                       (root_ / "tools" / "missing").string() + ": No such file or directory");
 }
 
 TEST_F(EnvironmentTest, ExternalServersNeedNoProgram) {

@@ -69,7 +69,7 @@ TEST(KServeV2RestAdapterTest, BuildsAnInferCallFromMetadata) {
   TestHttpServer::Options options;
   options.path_bodies["/v2/models/mlp"] = kMetadata;
   TestHttpServer server(options);
-  auto adapter = NewKServeV2RestAdapter();
+  auto adapter = NewProtocolAdapter(kKServeV2Rest);
   EXPECT_EQ(adapter->ModelReadyPath("mlp"), "/v2/models/mlp/ready");
 
   HttpCall call;
@@ -105,7 +105,7 @@ TEST(KServeV2RestAdapterTest, BuildsAnInferCallFromMetadata) {
 }
 
 TEST(KServeV2RestAdapterTest, MetadataFailuresAreExplained) {
-  auto adapter = NewKServeV2RestAdapter();
+  auto adapter = NewProtocolAdapter(kKServeV2Rest);
   HttpCall call;
   std::string error;
 
@@ -138,7 +138,7 @@ TEST(KServeV2RestAdapterTest, MetadataFailuresAreExplained) {
 }
 
 TEST(KServeV2RestAdapterTest, ChecksInferResponses) {
-  auto adapter = NewKServeV2RestAdapter();
+  auto adapter = NewProtocolAdapter(kKServeV2Rest);
   std::string error;
   const std::string good = R"({"model_name":"mlp","outputs":[
       {"name":"OUTPUT__0","datatype":"FP32","shape":[2,3],"data":[1,2,3,4,5,6]},

@@ -34,7 +34,7 @@ std::unique_ptr<ServerProcess> StartFake(const TempDir& dir, std::vector<std::st
   auto server = ServerProcess::Start(plan, {}, dir.file("server.log"), &error);
   EXPECT_NE(server, nullptr) << error;
   int64_t ready_ns = 0;
-  if (server && !server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error)) {
+  if (server && !server->WaitReady("/v2/health/ready", 10 * kNanosPerSecond, &ready_ns, &error)) {
     ADD_FAILURE() << error;
   }
   return server;

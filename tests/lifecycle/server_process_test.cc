@@ -36,6 +36,11 @@ LaunchPlan FakePlan(std::vector<std::string> flags) {
   return plan;
 }
 
+// The fake server answers every path, so the KServe adapter's readiness paths do.
+std::unique_ptr<ProtocolAdapter> Protocol() { return NewProtocolAdapter(kKServeV2Rest); }
+
+ServerTimeouts Timeouts() { return {10 * kNanosPerSecond, 5 * kNanosPerSecond, kNanosPerSecond}; }
+
 HttpCall FakeInfer() {
   HttpCall call;
   call.method = "POST";
@@ -78,10 +83,8 @@ bool BecomesGone(pid_t pid, int64_t timeout_ns) {
 double ColdStartReady(int sleep_ms, const TempDir& dir) {
   ColdStartSample sample;
   std::string error;
-  MeasurementSettings measurement;
-  measurement.ready_timeout_ns = 10 * kNanosPerSecond;
-  EXPECT_TRUE(MeasureColdStart(FakePlan({"--sleep-ms", std::to_string(sleep_ms)}), {}, FakeInfer(),
-                               measurement, dir.file("server.log"), &sample, &error))
+  EXPECT_TRUE(MeasureColdStart(FakePlan({"--sleep-ms", std::to_string(sleep_ms)}), *Protocol(), {},
+                               FakeInfer(), Timeouts(), dir.file("server.log"), &sample, &error))
       << error;
   EXPECT_FALSE(sample.model_load_s.has_value());
   EXPECT_GE(sample.ready_to_first_inference_s, 0);
@@ -126,7 +129,7 @@ TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
                                      dir.file("logs/server.log"), &error);
   ASSERT_NE(server, nullptr) << error;
   int64_t ready_ns = 0;
-  EXPECT_FALSE(server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error));
+  EXPECT_FALSE(server->WaitReady("/v2/health/ready", 10 * kNanosPerSecond, &ready_ns, &error));
   EXPECT_NE(error.find("exited with status 3"), std::string::npos) << error;
   EXPECT_NE(error.find("fake server: giving up with status 3"), std::string::npos) << error;
   EXPECT_FALSE(server->Alive());
@@ -138,8 +141,8 @@ TEST(ServerProcessTest, ColdStartOfADyingServerFailsWithItsExit) {
   TempDir dir;
   ColdStartSample sample;
   std::string error;
-  EXPECT_FALSE(MeasureColdStart(FakePlan({"--exit-status", "7"}), {}, FakeInfer(),
-                                MeasurementSettings(), dir.file("server.log"), &sample, &error));
+  EXPECT_FALSE(MeasureColdStart(FakePlan({"--exit-status", "7"}), *Protocol(), {}, FakeInfer(),
+                                Timeouts(), dir.file("server.log"), &sample, &error));
   EXPECT_NE(error.find("exited with status 7"), std::string::npos) << error;
 }
 
@@ -160,8 +163,8 @@ TEST(ServerProcessTest, NotReadyInTimeSaysSo) {
       ServerProcess::Start(FakePlan({"--sleep-ms", "5000"}), {}, dir.file("server.log"), &error);
   ASSERT_NE(server, nullptr) << error;
   int64_t ready_ns = 0;
-  EXPECT_FALSE(server->WaitReady(200 * kNanosPerMilli, &ready_ns, &error));
-  EXPECT_NE(error.find("not ready after"), std::string::npos) << error;
+  EXPECT_FALSE(server->WaitReady("/v2/health/ready", 200 * kNanosPerMilli, &ready_ns, &error));
+  EXPECT_NE(error.find("readiness: no success after"), std::string::npos) << error;
   EXPECT_NE(error.find("running"), std::string::npos) << error;
   server->Stop(kNanosPerSecond);
   EXPECT_EQ(server->ExitDescription(), "killed by signal 15 (SIGTERM)");
@@ -174,7 +177,8 @@ TEST(ServerProcessTest, StopEscalatesToSigkillAfterTheGrace) {
       ServerProcess::Start(FakePlan({"--ignore-term"}), {}, dir.file("server.log"), &error);
   ASSERT_NE(server, nullptr) << error;
   int64_t ready_ns = 0;
-  ASSERT_TRUE(server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error)) << error;
+  ASSERT_TRUE(server->WaitReady("/v2/health/ready", 10 * kNanosPerSecond, &ready_ns, &error))
+      << error;
   const int64_t grace = 300 * kNanosPerMilli;
   const int64_t start = MonotonicNanos();
   server->Stop(grace);
@@ -234,7 +238,8 @@ TEST(ServerProcessTest, PinsTheServerToItsCpus) {
   auto server = ServerProcess::Start(FakePlan({}), {last}, dir.file("server.log"), &error);
   ASSERT_NE(server, nullptr) << error;
   int64_t ready_ns = 0;
-  ASSERT_TRUE(server->WaitReady(10 * kNanosPerSecond, &ready_ns, &error)) << error;
+  ASSERT_TRUE(server->WaitReady("/v2/health/ready", 10 * kNanosPerSecond, &ready_ns, &error))
+      << error;
   cpu_set_t theirs;
   ASSERT_EQ(sched_getaffinity(server->pid(), sizeof(theirs), &theirs), 0);
   EXPECT_EQ(CPU_COUNT(&theirs), 1);

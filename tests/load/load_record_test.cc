@@ -82,6 +82,7 @@ TEST(LoadRecordTest, OpenLoopWritesTheStableNamesAndDerivedValues) {
       (json{
           {"connect", 0}, {"timeout", 1}, {"http_status", 1}, {"protocol", 0}, {"validation", 0}}));
   EXPECT_EQ(j["requests"]["status_codes"], (json{{"200", 100}, {"503", 1}, {"other", 3}}));
+  EXPECT_FALSE(j["requests"].contains("first_validation_error"));  // none was rejected
   EXPECT_NEAR(j["latency_us"]["p50"].get<double>(), 1000, 1);
   EXPECT_NEAR(j["latency_us"]["p99"].get<double>(), 9000, 9);
   EXPECT_EQ(j["latency_us"]["count"], 100);
@@ -125,6 +126,20 @@ TEST(LoadRecordTest, ClosedLoopHasNoRateScheduleOrQueue) {
 TEST(LoadRecordTest, LoadResultToJsonIsTheRecordsForm) {
   const LoadResult r = Known(LoopMode::kOpen);
   EXPECT_EQ(r.ToJson().dump(), LoadRecord::Of(r).ToJson().dump());
+}
+
+TEST(LoadRecordTest, TheFirstValidationErrorIsKeptWhenThereIsOne) {
+  LoadResult r = Known(LoopMode::kOpen);
+  r.counters.errors.validation = 2;
+  r.first_validation_error = "outputs[0]: 9 elements, expected 10";
+  const json j = LoadRecord::Of(r).ToJson();
+  EXPECT_EQ(j["requests"]["errors"]["validation"], 2);
+  EXPECT_EQ(j["requests"]["first_validation_error"], "outputs[0]: 9 elements, expected 10");
+  LoadRecord back;
+  std::string error;
+  ASSERT_TRUE(FromJson(json::parse(j.dump()), &back, &error)) << error;
+  EXPECT_EQ(back.requests.first_validation_error, r.first_validation_error);
+  EXPECT_EQ(back.ToJson().dump(), j.dump());
 }
 
 TEST(LoadRecordTest, ReadsBackWhatItWrites) {

@@ -266,6 +266,8 @@ TEST(RunEndToEndTest, QuickRunWritesAgreeingJsonCsvAndSqlite) {
       const double p99 = level["load"]["latency_us"]["p99"];
       EXPECT_GT(throughput, 0) << id;
       EXPECT_EQ(level["load"]["requests"]["errors"]["connect"], 0) << id;
+      // Every response of the real server passed the response check.
+      EXPECT_EQ(level["load"]["requests"]["errors"]["validation"], 0) << id;
       EXPECT_GT(level["resources"]["samples"].get<int>(), 0) << id;
       EXPECT_FALSE(level["server_side"].is_null()) << id;  // servebench-torchscript has metrics
       // The CSV row of this cell and level carries the same numbers.
@@ -407,6 +409,29 @@ TEST(RunEndToEndTest, KilledRunResumesWithoutRerunningFinishedCells) {
     }
   }
   EXPECT_EQ(Query(run_dir / "results.db", "SELECT cell_id FROM cells").size(), 3u);
+}
+
+// A bare `binary:` name is found on PATH by the config check and by the cell alike: the cell
+// runs (it used to pass the check and then fail in every cell, resolved against the working
+// folder).
+TEST(RunEndToEndTest, BareBinaryNameOnPathRunsTheCell) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "tools");
+  fs::create_symlink(SERVEBENCH_TS_SERVER_BINARY, dir.path() / "tools" / "my-kserve-server");
+  std::ofstream(dir.path() / "bare.yaml")
+      << Config("  - {name: bare, kind: torchscript, binary: my-kserve-server}\n",
+                "  - {name: conc, kind: concurrency_sweep, levels: [1]}\n", kShortMeasurement);
+  const std::string old_path = std::getenv("PATH");
+  setenv("PATH", ((dir.path() / "tools").string() + ":" + old_path).c_str(), 1);
+  Servebench run(
+      {"run", (dir.path() / "bare.yaml").string(), "--out", (dir.path() / "runs").string()},
+      dir.path());
+  setenv("PATH", old_path.c_str(), 1);
+  ASSERT_EQ(run.Wait(), 0) << run.err();
+  const json results = json::parse(Slurp(OnlyRunDir(dir.path() / "runs") / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 1u);
+  EXPECT_EQ(results["cells"][0]["status"], "ok") << results["cells"][0]["failure"].dump(2);
+  EXPECT_GT(results["cells"][0]["levels"][0]["load"]["throughput_rps"].get<double>(), 0);
 }
 
 }  // namespace

@@ -20,11 +20,11 @@
 #include "servebench/lifecycle/cold_start.h"
 #include "servebench/lifecycle/prometheus.h"
 #include "servebench/lifecycle/resource_sampler.h"
-#include "servebench/lifecycle/server_launcher.h"
 #include "servebench/lifecycle/server_process.h"
 #include "servebench/load/load_engine.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/protocol_adapter.h"
+#include "servebench/systems/serving_system.h"
 
 namespace servebench {
 
@@ -40,7 +40,8 @@ constexpr int kOpenLoopConnections = 64;
 // A saturating rate sweep stops once the server completes, within the window, less than this
 // share of the requests the window's arrivals offered it.
 constexpr double kSaturationShare = 0.95;
-constexpr int kLogTailLines = 20;
+// How often a started server is asked whether its model is ready.
+constexpr int64_t kModelReadyPollNs = 5 * kNanosPerMilli;
 
 const char* ScenarioKindName(ScenarioKind kind) {
   switch (kind) {
@@ -93,7 +94,7 @@ class CellRun {
         log_path_((fs::path(env.log_dir) / (slug_ + ".log")).string()),
         work_dir_((fs::path(env.work_dir) / slug_).string()),
         cpus_(cell.server.cpus.empty() ? env.server_cpus : cell.server.cpus),
-        adapter_(NewKServeV2RestAdapter()) {}
+        context_{env.binary_dir, env.source_dir} {}
 
   CellOutcome Run();
 
@@ -103,7 +104,9 @@ class CellRun {
     if (env_.status) env_.status(text);
   }
 
-  std::unique_ptr<RunningServer> StartServer(const ServerLauncher& launcher);
+  // Plans a start of the cell's server and makes the adapter of the protocol the plan speaks.
+  bool PlanServer(const ServingSystem& system, LaunchPlan* plan);
+  std::unique_ptr<RunningServer> StartServer(const ServingSystem& system);
   bool PrepareInferCall(const LaunchPlan& plan, HttpCall* call);
   // The time of one inference on an idle server, from a few probes; 0 when none succeeded.
   int64_t ProbeNs(const LaunchPlan& plan, const HttpCall& call, int probes);
@@ -111,9 +114,9 @@ class CellRun {
   // probe inference is as fast as on the idle server again, so that the next level does not
   // start on a server still busy with the abandoned requests. Returns the seconds waited.
   double WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call);
-  void RunColdStart(const ServerLauncher& launcher);
+  void RunColdStart(const ServingSystem& system);
   // A load scenario: starts the server, checks its answer, and measures the scenario's levels.
-  void RunSweep(const ServerLauncher& launcher);
+  void RunSweep(const ServingSystem& system);
   void RunConcurrencySweep(RunningServer* server, const LoadSettings& base);
   void RunRateList(RunningServer* server, const LoadSettings& base);
   void RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base);
@@ -131,10 +134,13 @@ class CellRun {
   const std::string log_path_;
   const std::string work_dir_;
   const std::vector<int> cpus_;
-  std::unique_ptr<ProtocolAdapter> adapter_;
+  const SystemContext context_;
+  std::unique_ptr<ProtocolAdapter> adapter_;  // the protocol of the last plan
   CellRecord record_;
   bool interrupted_ = false;
   HttpCall call_;  // the checked inference request
+  // Built from the first response to it: every response of the load is checked against it.
+  std::shared_ptr<const ResponseCheck> response_check_;
   int64_t idle_inference_ns_ = 0;
 };
 
@@ -155,17 +161,16 @@ CellOutcome CellRun::Run() {
   std::error_code ec;
   fs::create_directories(work_dir_, ec);
 
-  std::unique_ptr<ServerLauncher> launcher =
-      NewLauncher(cell_.server.kind, env_.binary_dir, env_.source_dir);
+  const ServingSystem* system = FindServingSystem(cell_.server.kind);
   std::string error;
-  if (!launcher) {
-    Failed("no launcher for server kind '" + cell_.server.kind + "'", nullptr);
-  } else if (!launcher->Available(cell_.server, &error)) {
+  if (system == nullptr) {
+    Failed("no serving system of kind '" + cell_.server.kind + "'", nullptr);
+  } else if (!system->Available(cell_.server, context_, &error)) {
     Failed(error, nullptr);
   } else if (cell_.scenario.kind == ScenarioKind::kColdStart) {
-    RunColdStart(*launcher);
+    RunColdStart(*system);
   } else {
-    RunSweep(*launcher);
+    RunSweep(*system);
   }
 
   record_.finished_at = UtcNowIso8601();
@@ -187,22 +192,33 @@ bool CellRun::Failed(const std::string& message, ServerProcess* process) {
   return false;
 }
 
-std::unique_ptr<RunningServer> CellRun::StartServer(const ServerLauncher& launcher) {
-  LaunchPlan plan;
+bool CellRun::PlanServer(const ServingSystem& system, LaunchPlan* plan) {
   std::string error;
-  if (!launcher.Plan(cell_.server, cell_.variant, work_dir_, &plan, &error)) {
-    Failed("cannot plan the server: " + error, nullptr);
-    return nullptr;
+  if (!system.Plan(cell_.server, cell_.variant, context_, work_dir_, plan, &error)) {
+    return Failed("cannot plan the server: " + error, nullptr);
   }
+  adapter_ = NewProtocolAdapter(plan->protocol);
+  if (!adapter_) {
+    return Failed("the plan's protocol '" + plan->protocol + "' is not a registered protocol",
+                  nullptr);
+  }
+  return true;
+}
+
+std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system) {
+  LaunchPlan plan;
+  if (!PlanServer(system, &plan)) return nullptr;
   Status("starting " + cell_.server.name);
-  if (plan.argv.empty()) {  // an external server: someone else runs it
-    HttpReply reply;
-    if (!HttpFetch("GET", plan.base_url + plan.health_path, {}, "",
-                   config_.measurement.request_timeout_ns, &reply, &error) ||
-        reply.status != 200) {
-      Failed("external server " + plan.base_url + " is not ready: " +
-                 (error.empty() ? "status " + std::to_string(reply.status) : error),
-             nullptr);
+  const ServerTimeouts timeouts = config_.measurement.server_timeouts();
+  HttpCall model_ready;
+  model_ready.path = adapter_->ModelReadyPath(plan.model);
+  std::string error;
+  int64_t ready_ns = 0;
+  if (plan.argv.empty()) {  // an external server: someone else runs it, so it must be ready now
+    if (!PollUntilOk(nullptr, "external server " + plan.base_url + " model ready", plan.base_url,
+                     model_ready, timeouts.request_ns, timeouts.request_ns, kModelReadyPollNs,
+                     &ready_ns, &error)) {
+      Failed(error, nullptr);
       return nullptr;
     }
     return std::make_unique<RunningServer>(plan, nullptr, 0);
@@ -212,14 +228,16 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServerLauncher& launch
     Failed("cannot start the server: " + error, nullptr);
     return nullptr;
   }
-  int64_t ready_ns = 0;
-  if (!process->WaitReady(config_.measurement.ready_timeout_ns, &ready_ns, &error)) {
+  const int64_t start_ns = process->spawn_ns();
+  if (!process->WaitReady(adapter_->ServerReadyPath(), timeouts.ready_ns, &ready_ns, &error) ||
+      !PollUntilOk(process.get(), "model ready", plan.base_url, model_ready, timeouts.request_ns,
+                   timeouts.ready_ns - (MonotonicNanos() - start_ns), kModelReadyPollNs, &ready_ns,
+                   &error)) {
     Failed("the server did not become ready: " + error, process.get());
-    process->Stop(config_.measurement.stop_grace_ns);
+    process->Stop(timeouts.stop_grace_ns);
     return nullptr;
   }
-  return std::make_unique<RunningServer>(plan, std::move(process),
-                                         config_.measurement.stop_grace_ns);
+  return std::make_unique<RunningServer>(plan, std::move(process), timeouts.stop_grace_ns);
 }
 
 // Builds the inference request from the model's metadata and checks that the server answers it
@@ -242,6 +260,10 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
   if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
     return Failed("the first inference's response is wrong: " + error, nullptr);
   }
+  // Every response of the load must have this one's outputs, or it is a validation error.
+  response_check_ =
+      adapter_->NewResponseCheck(reply.body, "the first inference's response", &error);
+  if (!response_check_) return Failed("cannot check responses: " + error, nullptr);
   call_ = *call;
   idle_inference_ns_ = ProbeNs(plan, *call, 3);
   return true;
@@ -278,12 +300,12 @@ double CellRun::WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call) {
   return (MonotonicNanos() - start) / 1e9;
 }
 
-void CellRun::RunColdStart(const ServerLauncher& launcher) {
+void CellRun::RunColdStart(const ServingSystem& system) {
   // One start first, to learn the request from the model's metadata; it also brings the model
   // files into the page cache, so every measured start finds them as a restarted server would.
   HttpCall call;
   {
-    std::unique_ptr<RunningServer> server = StartServer(launcher);
+    std::unique_ptr<RunningServer> server = StartServer(system);
     if (!server) return;
     if (server->process() == nullptr) {
       Failed(
@@ -306,13 +328,11 @@ void CellRun::RunColdStart(const ServerLauncher& launcher) {
     }
     Status("cold start " + std::to_string(r + 1) + "/" + std::to_string(cell_.scenario.repeats));
     LaunchPlan plan;
-    std::string error;
-    if (!launcher.Plan(cell_.server, cell_.variant, work_dir_, &plan, &error)) {
-      Failed("cannot plan the server: " + error, nullptr);
-      return;
-    }
+    if (!PlanServer(system, &plan)) return;
     ColdStartSample sample;
-    if (!MeasureColdStart(plan, cpus_, call, config_.measurement, log_path_, &sample, &error)) {
+    std::string error;
+    if (!MeasureColdStart(plan, *adapter_, cpus_, call, config_.measurement.server_timeouts(),
+                          log_path_, &sample, &error)) {
       Failed("cold start " + std::to_string(r + 1) + " failed: " + error, nullptr);
       break;
     }
@@ -320,25 +340,12 @@ void CellRun::RunColdStart(const ServerLauncher& launcher) {
     cold_start.repeats.push_back(ToRecord(sample));
   }
   if (samples.empty()) return;
-  ColdStartSample mean;
-  int loads = 0;
-  double load_sum = 0;
-  for (const ColdStartSample& s : samples) {
-    mean.spawn_to_ready_s += s.spawn_to_ready_s / samples.size();
-    mean.ready_to_first_inference_s += s.ready_to_first_inference_s / samples.size();
-    mean.spawn_to_first_inference_s += s.spawn_to_first_inference_s / samples.size();
-    if (s.model_load_s) {
-      ++loads;
-      load_sum += *s.model_load_s;
-    }
-  }
-  if (loads > 0) mean.model_load_s = load_sum / loads;
-  cold_start.mean = ToRecord(mean);
+  cold_start.mean = ToRecord(MeanColdStart(samples));
   record_.cold_start = cold_start;
 }
 
-void CellRun::RunSweep(const ServerLauncher& launcher) {
-  std::unique_ptr<RunningServer> server = StartServer(launcher);
+void CellRun::RunSweep(const ServingSystem& system) {
+  std::unique_ptr<RunningServer> server = StartServer(system);
   if (!server) return;
   HttpCall call;
   if (!PrepareInferCall(server->plan(), &call)) {
@@ -357,6 +364,7 @@ void CellRun::RunSweep(const ServerLauncher& launcher) {
   base.method = call.method;
   base.headers = call.headers;
   base.body = call.body;
+  base.response_check = response_check_;
   const MeasurementSettings& m = config_.measurement;
   base.warmup_ns = m.warmup_ns;
   base.duration_ns = m.max_duration_ns;
@@ -458,8 +466,11 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
       sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
     energy = std::make_unique<EnergyMeter>();
   };
+  // An open-loop level is offered its arrival rate: one that delivers far less ends early as
+  // overloaded instead of running to the maximum duration.
+  const double offered_rps = settings.mode == LoopMode::kOpen ? settings.rate : 0;
   StabilityRule rule(
-      m, [server] { return server->Alive(); }, on_start);
+      m, [server] { return server->Alive(); }, on_start, offered_rps);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;

@@ -42,10 +42,6 @@ bool ValidateEnvironment(const ExperimentConfig& config, const std::string& serv
 // instead of "models" for `--quick`).
 std::string DefaultModelRepository(bool quick = false);
 
-// The candidate closest to `word` by edit distance (a transposition counts as one edit), when it
-// is close enough to be a likely typo; empty otherwise. For "did you mean" hints.
-std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
-
 }  // namespace servebench
 
 #endif  // SERVEBENCH_BENCH_CONFIG_H_

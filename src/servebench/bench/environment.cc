@@ -15,11 +15,11 @@
 #include <string>
 #include <thread>
 
+#include "servebench/core/version.h"
+
 namespace servebench {
 
 namespace {
-
-constexpr const char* kServebenchVersion = "0.1.0";
 
 std::string Trim(const std::string& s) {
   const size_t begin = s.find_first_not_of(" \t\r\n\"");

@@ -16,38 +16,14 @@
 #include <vector>
 
 #include "servebench/core/clock.h"
+#include "servebench/lifecycle/model_variant.h"
+#include "servebench/systems/serving_system.h"
 
 namespace servebench {
-
-// One model of a Triton-style repository (<repository>/<name>/config.pbtxt, versions as
-// folders, card.json beside config.pbtxt when the model zoo made it).
-struct ModelVariant {
-  std::string name;  // the model's folder name in the repository, e.g. "digits-mlp-int8"
-  // Absolute or config-relative path, resolved when the config is read; the default repository
-  // (DefaultModelRepository() in config.h) when models.repository is empty.
-  std::string repository;
-};
 
 struct ModelsSection {
   std::string repository;  // empty: the model zoo's default repository (prepared when missing)
   std::vector<ModelVariant> variants;
-};
-
-// One configuration of one serving system. `kind` picks the launcher ("torchscript", "fastapi";
-// later "triton", "tfserving", "torchserve", "external").
-struct ServerConfig {
-  std::string name;  // unique label in reports, e.g. "torchscript-batching"
-  std::string kind;
-  bool dynamic_batching = false;
-  int64_t max_queue_delay_us = 500;        // with dynamic batching
-  std::vector<int> preferred_batch_sizes;  // with dynamic batching; empty: none preferred
-  int max_batch_size = 64;                 // with dynamic batching
-  int instances = 1;                       // model instances (executors)
-  int intra_op_threads = 1;                // torch intra-op threads per instance / worker
-  int workers = 1;                         // worker processes (fastapi)
-  std::vector<int> cpus;                   // CPU set the server is pinned to; empty: default
-  std::string binary;                      // override of the launcher's program; empty: default
-  std::string url;                         // kind "external": the server's base URL
 };
 
 enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep };
@@ -78,6 +54,10 @@ struct MeasurementSettings {
   int64_t ready_timeout_ns = 120 * kNanosPerSecond;
   int64_t stop_grace_ns = 10 * kNanosPerSecond;
   int64_t sample_period_ns = 100 * kNanosPerMilli;  // resource sampling
+
+  ServerTimeouts server_timeouts() const {
+    return {ready_timeout_ns, request_timeout_ns, stop_grace_ns};
+  }
 };
 
 struct Slo {

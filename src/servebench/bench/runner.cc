@@ -271,22 +271,31 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
 int FinishRun(bool interrupted, OpenRun* run, std::ostream& out, std::ostream& err) {
   RunState& state = run->state;
   std::string error;
+  bool written = true;
   if (!interrupted) {
     state.run.finished_at = UtcNowIso8601();
     if (!run->store->PutRun(state.run, state.environment, &error)) {
-      err << "servebench run: " << error << "\n";
+      err << "servebench run: results.db: " << error << "\n";
+      written = false;
     }
   }
-  WriteOutputs(state, err);
+  written = WriteOutputs(state, err) && written;
 
   out << "\n" << FormatTerminalSummary(state.run, state.cells) << "\n";
   int failed = 0;
   for (const CellRecord& c : state.cells) failed += c.ok() ? 0 : 1;
-  out << "results: " << state.run_dir << "/summary.md, results.json, results.csv, results.db\n";
+  if (written) {
+    out << "results: " << state.run_dir << "/summary.md, results.json, results.csv, results.db\n";
+  }
   if (interrupted) {
     err << "servebench run: interrupted; the finished cells are kept. Go on with:\n"
         << "  servebench run --resume " << state.run_dir << "\n";
     return kRunInterrupted;
+  }
+  if (!written) {
+    err << "servebench run: the results are incomplete; the journal keeps every finished cell. "
+        << "Write them again with:\n  servebench report " << state.run_dir << "\n";
+    return kRunOutputFailed;
   }
   if (failed > 0) {
     err << "servebench run: " << failed << " cell" << (failed == 1 ? "" : "s")
@@ -313,7 +322,7 @@ int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) 
     const int cores = static_cast<int>(std::max<size_t>(1, cell.server_cpus.size()));
     cell.summary = SummarizeCell(cell, HourlyPrice(cost, cores));
   }
-  if (!WriteOutputs(state, err)) return kRunCellsFailed;
+  if (!WriteOutputs(state, err)) return kRunOutputFailed;
   out << FormatTerminalSummary(state.run, state.cells) << "\n";
   out << "results: " << run_dir << "/summary.md, results.json, results.csv\n";
   return kRunOk;

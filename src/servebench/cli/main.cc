@@ -7,13 +7,14 @@
 
 #include "servebench/cli/load_command.h"
 #include "servebench/cli/run_command.h"
+#include "servebench/core/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "servebench: benchmarks deep-learning inference serving systems side by side: latency "
       "percentiles to the tail, throughput, errors and the load generator's own health."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "servebench 0.1.0");
+  app.set_version_flag("--version", std::string("servebench ") + servebench::kServebenchVersion);
   int exit_code = 0;
   servebench::AddLoadCommand(&app, &exit_code);
   servebench::AddRunCommand(&app, &exit_code);

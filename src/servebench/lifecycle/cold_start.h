@@ -7,14 +7,12 @@
 #ifndef SERVEBENCH_LIFECYCLE_COLD_START_H_
 #define SERVEBENCH_LIFECYCLE_COLD_START_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "servebench/bench/experiment.h"
-#include "servebench/lifecycle/server_launcher.h"
+#include "servebench/lifecycle/launch_plan.h"
 #include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
@@ -28,14 +26,19 @@ struct ColdStartSample {
 
 nlohmann::json ToJson(const ColdStartSample& sample);
 
+// The mean of each step over `samples` (not empty); the model load's mean over the samples that
+// have one.
+ColdStartSample MeanColdStart(const std::vector<ColdStartSample>& samples);
+
 // Starts a fresh server from `plan` (pinned to `cpus`, log appended to `log_path`), waits for
-// readiness, sends `infer` until the first 2xx answer (polling every 1 ms), measures a model
-// load through the repository API when plan.has_repository_api, then stops the server.
-// Fails with *error (including the server's exit description and log tail) when any step fails
-// or exceeds measurement.ready_timeout_ns.
-bool MeasureColdStart(const LaunchPlan& plan, const std::vector<int>& cpus,
-                      const HttpCall& infer, const MeasurementSettings& measurement,
-                      const std::string& log_path, ColdStartSample* sample, std::string* error);
+// the protocol's server readiness, sends `infer` until the first 2xx answer (polling every
+// 1 ms), measures a model load through the protocol's repository calls when
+// plan.has_repository_api, then stops the server. Fails with *error (including the server's exit
+// description and log tail) when any step fails or exceeds timeouts.ready_ns.
+bool MeasureColdStart(const LaunchPlan& plan, const ProtocolAdapter& protocol,
+                      const std::vector<int>& cpus, const HttpCall& infer,
+                      const ServerTimeouts& timeouts, const std::string& log_path,
+                      ColdStartSample* sample, std::string* error);
 
 }  // namespace servebench
 

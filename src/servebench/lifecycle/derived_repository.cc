@@ -46,18 +46,18 @@ bool ParseInt(const std::string& token, int64_t* out) {
 }  // namespace
 
 bool RewriteModelConfig(const std::string& text, const std::string& origin,
-                        const ServerConfig& config, std::string* out, std::string* error) {
+                        const RepositoryOverrides& config, std::string* out, std::string* error) {
   PbtxtMessage model;
   if (!ParsePbtxt(text, &model, error)) {
     *error = origin + ": " + *error;
     return false;
   }
   if (config.instances < 1) {
-    *error = "server '" + config.name + "': instances must be at least 1";
+    *error = "server '" + config.server_name + "': instances must be at least 1";
     return false;
   }
   if (config.intra_op_threads < 1) {
-    *error = "server '" + config.name + "': intra_op_threads must be at least 1";
+    *error = "server '" + config.server_name + "': intra_op_threads must be at least 1";
     return false;
   }
 
@@ -71,27 +71,28 @@ bool RewriteModelConfig(const std::string& text, const std::string& origin,
   model.Remove("dynamic_batching");
   if (config.dynamic_batching) {
     if (original_max_batch <= 0) {
-      *error = origin + ": server '" + config.name +
+      *error = origin + ": server '" + config.server_name +
                "' asks for dynamic batching, but the model has no batch dimension "
                "(max_batch_size 0)";
       return false;
     }
     if (config.max_batch_size < 1) {
-      *error = "server '" + config.name + "': max_batch_size must be at least 1";
+      *error = "server '" + config.server_name + "': max_batch_size must be at least 1";
       return false;
     }
     Set(&model, Scalar("max_batch_size", std::to_string(config.max_batch_size)));
     std::vector<PbtxtField> batching;
     for (int size : config.preferred_batch_sizes) {
       if (size < 1 || size > config.max_batch_size) {
-        *error = "server '" + config.name + "': preferred batch size " + std::to_string(size) +
-                 " is outside 1..max_batch_size (" + std::to_string(config.max_batch_size) + ")";
+        *error = "server '" + config.server_name + "': preferred batch size " +
+                 std::to_string(size) + " is outside 1..max_batch_size (" +
+                 std::to_string(config.max_batch_size) + ")";
         return false;
       }
       batching.push_back(Scalar("preferred_batch_size", std::to_string(size)));
     }
     if (config.max_queue_delay_us < 0) {
-      *error = "server '" + config.name + "': max_queue_delay_us must not be negative";
+      *error = "server '" + config.server_name + "': max_queue_delay_us must not be negative";
       return false;
     }
     batching.push_back(
@@ -133,12 +134,12 @@ bool RewriteModelConfig(const std::string& text, const std::string& origin,
                Message("value", {Scalar("string_value",
                                         PbtxtQuote(std::to_string(config.intra_op_threads)))})}));
 
-  *out = "# Derived by servebench from " + origin + " for server '" + config.name + "'.\n" +
+  *out = "# Derived by servebench from " + origin + " for server '" + config.server_name + "'.\n" +
          WritePbtxt(model);
   return true;
 }
 
-bool WriteDerivedRepository(const ServerConfig& config, const ModelVariant& variant,
+bool WriteDerivedRepository(const RepositoryOverrides& config, const ModelVariant& variant,
                             const std::string& work_dir, std::string* repository,
                             std::string* error) {
   std::error_code ec;

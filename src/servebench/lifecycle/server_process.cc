@@ -34,7 +34,6 @@ constexpr int64_t kHealthRequestTimeoutNs = kNanosPerSecond;
 constexpr int64_t kStopPollNs = 5 * kNanosPerMilli;
 // How long the group's other members may take to die after SIGKILL.
 constexpr int64_t kGroupGoneTimeoutNs = kNanosPerSecond;
-constexpr int kLogTailLines = 20;
 constexpr int64_t kLogTailMaxBytes = 64 * 1024;
 
 void SleepNanos(int64_t ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); }
@@ -190,44 +189,60 @@ pid_t ServerProcess::pid() const { return pid_; }
 
 int64_t ServerProcess::spawn_ns() const { return spawn_ns_; }
 
-bool ServerProcess::WaitReady(int64_t timeout_ns, int64_t* ready_ns, std::string* error) {
-  const std::string url = plan_.base_url + plan_.health_path;
+bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
+                              std::string* error) {
+  HttpCall health;
+  health.path = ready_path;
+  if (PollUntilOk(this, "readiness", plan_.base_url, health, kHealthRequestTimeoutNs, timeout_ns,
+                  kReadyPollNs, ready_ns, error)) {
+    return true;
+  }
+  AppendLogTail(error);
+  return false;
+}
+
+void ServerProcess::AppendLogTail(std::string* error) const {
+  const std::vector<std::string> tail = LogTail(kLogTailLines);
+  if (tail.empty()) return;
+  *error += "; last lines of " + log_path_ + ":";
+  for (const std::string& line : tail) *error += "\n  " + line;
+}
+
+bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
+                 const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
+                 int64_t poll_ns, int64_t* done_ns, std::string* error) {
+  const std::string url = base_url + call.path;
   const int64_t start = MonotonicNanos();
   const int64_t deadline = start + timeout_ns;
   std::string last = "no answer yet";
   while (true) {
-    if (!Alive()) {
-      *error = "the server " + ExitDescription() + " before it was ready (" +
-               std::to_string((MonotonicNanos() - spawn_ns_) / kNanosPerMilli) +
-               " ms after spawn; last health check: " + last + ")";
-      break;
+    if (server != nullptr && !server->Alive()) {
+      *error = what + ": the server " + server->ExitDescription() + " (" +
+               std::to_string((MonotonicNanos() - server->spawn_ns()) / kNanosPerMilli) +
+               " ms after spawn; last answer to " + call.method + " " + url + ": " + last + ")";
+      return false;
     }
     const int64_t now = MonotonicNanos();
     if (now >= deadline) {
-      *error = "the server was not ready after " + std::to_string((now - start) / kNanosPerMilli) +
-               " ms (GET " + url + ": " + last + "); it is " + ExitDescription();
-      break;
+      *error = what + ": no success after " + std::to_string((now - start) / kNanosPerMilli) +
+               " ms (last answer to " + call.method + " " + url + ": " + last + ")";
+      if (server != nullptr) *error += "; the server is " + server->ExitDescription();
+      return false;
     }
     HttpReply reply;
     std::string fetch_error;
-    if (HttpFetch("GET", url, {}, "", std::min(kHealthRequestTimeoutNs, deadline - now), &reply,
-                  &fetch_error)) {
-      if (reply.status == 200) {
-        *ready_ns = MonotonicNanos();
+    if (HttpFetch(call.method, url, call.headers, call.body,
+                  std::min(request_timeout_ns, deadline - now), &reply, &fetch_error)) {
+      if (reply.status >= 200 && reply.status < 300) {
+        *done_ns = MonotonicNanos();
         return true;
       }
-      last = "HTTP " + std::to_string(reply.status);
+      last = "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
     } else {
       last = fetch_error;
     }
-    SleepNanos(kReadyPollNs);
+    SleepNanos(poll_ns);
   }
-  const std::vector<std::string> tail = LogTail(kLogTailLines);
-  if (!tail.empty()) {
-    *error += "; last lines of " + log_path_ + ":";
-    for (const std::string& line : tail) *error += "\n  " + line;
-  }
-  return false;
 }
 
 bool ServerProcess::Alive() {

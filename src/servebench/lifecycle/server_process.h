@@ -14,9 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "servebench/lifecycle/server_launcher.h"
+#include "servebench/lifecycle/launch_plan.h"
+#include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
+
+// How many of the server log's last lines an error or a failed cell quotes.
+inline constexpr int kLogTailLines = 20;
 
 class ServerProcess {
  public:
@@ -32,10 +36,11 @@ class ServerProcess {
   pid_t pid() const;
   int64_t spawn_ns() const;  // MonotonicNanos() just before fork
 
-  // Polls plan.base_url + plan.health_path (every 5 ms) until it answers 200. On success stores
+  // Polls GET plan.base_url + `ready_path` (every 5 ms) until it answers 2xx. On success stores
   // the time of that answer in *ready_ns. Fails when the timeout passes or the process exits,
   // with *error saying which, the exit description and the last log lines.
-  bool WaitReady(int64_t timeout_ns, int64_t* ready_ns, std::string* error);
+  bool WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
+                 std::string* error);
 
   // False once the process has exited (reaps it).
   bool Alive();
@@ -47,9 +52,12 @@ class ServerProcess {
 
   // The last `lines` lines of the log file.
   std::vector<std::string> LogTail(int lines) const;
+  // Appends "; last lines of <log>:" and the last kLogTailLines lines to *error.
+  void AppendLogTail(std::string* error) const;
 
  private:
   ServerProcess() = default;
+
   LaunchPlan plan_;
   std::string log_path_;
   pid_t pid_ = -1;
@@ -57,6 +65,14 @@ class ServerProcess {
   bool exited_ = false;
   int wait_status_ = 0;
 };
+
+// Sends `call` to `base_url` until it answers 2xx, `timeout_ns` passes, or `server` (when not
+// null) exits; waits `poll_ns` between tries, and lets no single try take longer than
+// `request_timeout_ns`. On success stores the time of the answer in *done_ns. *error names
+// `what`, the call, and its last answer.
+bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
+                 const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
+                 int64_t poll_ns, int64_t* done_ns, std::string* error);
 
 }  // namespace servebench
 

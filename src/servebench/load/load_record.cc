@@ -71,6 +71,7 @@ json RequestCounts::ToJson() const {
                  {"http_status", errors.http_status},
                  {"protocol", errors.protocol},
                  {"validation", errors.validation}};
+  if (first_validation_error) j["first_validation_error"] = *first_validation_error;
   json codes = json::object();
   for (const auto& [code, count] : status_codes) {
     codes[code == 0 ? "other" : std::to_string(code)] = count;
@@ -85,6 +86,7 @@ void RequestCounts::Read(JsonReader* in) {
   in->Field("ok", &ok);
   in->Field("scheduled", &scheduled);
   in->Field("errors", &errors);
+  in->Field("first_validation_error", &first_validation_error);
   std::map<std::string, int64_t> codes;
   in->Field("status_codes", &codes);
   status_codes.clear();
@@ -171,6 +173,9 @@ LoadRecord LoadRecord::Of(const LoadResult& r) {
   record.requests.ok = c.ok;
   if (open) record.requests.scheduled = c.scheduled;
   record.requests.errors = c.errors;
+  if (!r.first_validation_error.empty()) {
+    record.requests.first_validation_error = r.first_validation_error;
+  }
   for (size_t code = 0; code < c.status_codes.size(); ++code) {
     if (c.status_codes[code] != 0)
       record.requests.status_codes[static_cast<int>(code)] = c.status_codes[code];

@@ -24,7 +24,7 @@ struct ErrorCounts {
   int64_t timeout = 0;      // no complete response within the timeout
   int64_t http_status = 0;  // a complete response whose status was not 2xx
   int64_t protocol = 0;     // a response that is not valid HTTP/1.1
-  int64_t validation = 0;   // a 2xx response whose content was wrong (set by callers that check)
+  int64_t validation = 0;   // a 2xx response that the response check rejected (LoadSettings)
 
   int64_t total() const { return connect + timeout + http_status + protocol + validation; }
   void Add(const ErrorCounts& o);
@@ -47,9 +47,9 @@ struct LoadCounters {
   int64_t scheduled = 0;  // open loop: intended send times inside the window
   int64_t sent = 0;       // requests written to a connection
   int64_t completed = 0;  // complete HTTP responses received (any status)
-  int64_t ok = 0;         // 2xx responses
+  int64_t ok = 0;         // 2xx responses (that passed the response check, when there is one)
   ErrorCounts errors;
-  int64_t ok_in_window = 0;  // 2xx responses whose completion fell inside the window (any request)
+  int64_t ok_in_window = 0;  // ok responses whose completion fell inside the window (any request)
   int64_t late = 0;          // sends the generator itself made late (late_threshold)
   int64_t queued = 0;        // open loop: requests that found no free connection at their time
   int64_t reconnects = 0;    // attempts to re-open a connection during the run (any request)
@@ -84,6 +84,8 @@ struct LoadResult {
   double cpu_seconds = 0;      // generator process user + system CPU over the run
   double wall_seconds = 0;     // the run's elapsed time: connect, warm-up, window and drain
   double cpu_utilization = 0;  // cpu_seconds / (wall_seconds * threads)
+  // What the response check found wrong in the first response it rejected; empty: none.
+  std::string first_validation_error;
 
   double throughput_rps() const;
   double late_fraction() const;

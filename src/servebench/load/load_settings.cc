@@ -67,6 +67,10 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
     *error = "window must be at least 50 ms, and the duration at most 100,000 windows long";
     return false;
   }
+  if (s.response_check && s.method == "HEAD") {
+    *error = "a response check needs response bodies, and HEAD responses have none";
+    return false;
+  }
   if (s.timeout_ns <= 0) {
     *error = "timeout must be positive";
     return false;

@@ -15,7 +15,8 @@
 
 #include "servebench/core/arrival_schedule.h"
 #include "servebench/core/clock.h"
-#include "servebench/load/url.h"
+#include "servebench/core/url.h"
+#include "servebench/load/response_check.h"
 
 namespace servebench {
 
@@ -34,6 +35,9 @@ struct LoadSettings {
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Checks the body of every 2xx response (null: any 2xx response is a success). A response it
+  // rejects counts as errors.validation instead of ok (docs/metrics.md).
+  std::shared_ptr<const ResponseCheck> response_check;
 
   LoopMode mode = LoopMode::kClosed;
   // Closed loop: outstanding requests (one per connection: HTTP/1.1 without pipelining).

@@ -16,7 +16,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 
-#include "servebench/load/url.h"
+#include "servebench/core/url.h"
 
 namespace servebench {
 

@@ -10,6 +10,7 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/protocols/http_client.h"
+#include "servebench/protocols/kserve_v2_response_check.h"
 #include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
@@ -56,7 +57,21 @@ bool MakeData(const std::string& datatype, int64_t count, std::mt19937* gen, jso
 
 class KServeV2RestAdapter : public ProtocolAdapter {
  public:
-  std::string name() const override { return "kserve-v2-rest"; }
+  std::string name() const override { return kKServeV2Rest; }
+
+  std::string ServerReadyPath() const override { return "/v2/health/ready"; }
+
+  // Triton's model repository extension, which the C++ server implements too.
+  bool ModelControlCalls(const std::string& model, HttpCall* unload,
+                         HttpCall* load) const override {
+    for (auto [call, action] : {std::pair{unload, "unload"}, std::pair{load, "load"}}) {
+      call->method = "POST";
+      call->path = "/v2/repository/models/" + model + "/" + action;
+      call->headers = {{"Content-Type", "application/json"}};
+      call->body = "{}";
+    }
+    return true;
+  }
 
   std::string ModelReadyPath(const std::string& model) const override {
     return "/v2/models/" + model + "/ready";
@@ -192,6 +207,12 @@ class KServeV2RestAdapter : public ProtocolAdapter {
     return true;
   }
 
+  std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
+                                                        const std::string& origin,
+                                                        std::string* error) const override {
+    return NewKServeV2ResponseCheck(reference, origin, error);
+  }
+
  private:
   static void CountLeaves(const json& value, int64_t* leaves) {
     if (!value.is_array()) {
@@ -202,10 +223,9 @@ class KServeV2RestAdapter : public ProtocolAdapter {
   }
 };
 
-}  // namespace
+const ProtocolRegistration kRegistration(kKServeV2Rest,
+                                         [] { return std::make_unique<KServeV2RestAdapter>(); });
 
-std::unique_ptr<ProtocolAdapter> NewKServeV2RestAdapter() {
-  return std::make_unique<KServeV2RestAdapter>();
-}
+}  // namespace
 
 }  // namespace servebench

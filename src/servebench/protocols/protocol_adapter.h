@@ -1,16 +1,24 @@
 // Copyright servebench authors.
 //
-// One adapter per wire protocol: how to ask a server whether a model is ready, how to build an
-// inference request for a model, and how to tell a good inference response from a bad one. The
-// runner and the load engine only see HttpCall values, never a protocol's details.
+// One adapter per wire protocol: how to ask a server whether it and a model are ready, how to
+// load and unload a model where the protocol can, how to build an inference request for a
+// model, and how to tell a good inference response from a bad one. The runner, cold start and
+// the load engine only see HttpCall values, never a protocol's details.
+//
+// Adapters register themselves by name from their own file (a ProtocolRegistration at namespace
+// scope); a serving system's plan names the protocol it speaks, and NewProtocolAdapter makes it.
+// Adding a protocol is adding its adapter file.
 
 #ifndef SERVEBENCH_PROTOCOLS_PROTOCOL_ADAPTER_H_
 #define SERVEBENCH_PROTOCOLS_PROTOCOL_ADAPTER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "servebench/load/response_check.h"
 
 namespace servebench {
 
@@ -28,8 +36,15 @@ class ProtocolAdapter {
 
   virtual std::string name() const = 0;
 
-  // Path that answers 200 once `model` can serve.
+  // Path that answers 2xx once the server is up and ready (it may still be loading models).
+  virtual std::string ServerReadyPath() const = 0;
+
+  // Path that answers 2xx once `model` can serve.
   virtual std::string ModelReadyPath(const std::string& model) const = 0;
+
+  // The calls that unload and load `model` through the server's repository API. False when the
+  // protocol has none (then LaunchPlan::has_repository_api must be false).
+  virtual bool ModelControlCalls(const std::string& model, HttpCall* unload, HttpCall* load) const;
 
   // Builds an inference request for `model` holding `batch` samples of deterministic data
   // (seeded, the same on every call), shaped and typed from the model's metadata, which it
@@ -39,12 +54,33 @@ class ProtocolAdapter {
 
   // Checks that `body` is a well-formed successful inference response to such a call (outputs
   // present, shapes consistent with `batch`, element counts match); explains a failure.
-  virtual bool CheckInferResponse(const std::string& body, int batch,
-                                  std::string* error) const = 0;
+  virtual bool CheckInferResponse(const std::string& body, int batch, std::string* error) const = 0;
+
+  // The check a load run applies to every response of such a call (load/response_check.h),
+  // built from `reference`, one response that CheckInferResponse accepted; `origin` names it in
+  // messages. Null with the reason in *error when `reference` cannot serve.
+  virtual std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
+                                                                const std::string& origin,
+                                                                std::string* error) const = 0;
 };
 
-// KServe v2 / Open Inference Protocol over REST with JSON tensors.
-std::unique_ptr<ProtocolAdapter> NewKServeV2RestAdapter();
+using ProtocolFactory = std::function<std::unique_ptr<ProtocolAdapter>()>;
+
+// Registers `factory` under `name` when constructed; one object per adapter file, at namespace
+// scope. Registering a name twice aborts at start-up (a programming error).
+class ProtocolRegistration {
+ public:
+  ProtocolRegistration(const std::string& name, ProtocolFactory factory);
+};
+
+// The adapter registered as `name`, or null.
+std::unique_ptr<ProtocolAdapter> NewProtocolAdapter(const std::string& name);
+
+// Every registered name, sorted: for error messages and docs.
+std::vector<std::string> ProtocolNames();
+
+// The name of the KServe v2 / Open Inference Protocol REST adapter with JSON tensors.
+inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";
 
 }  // namespace servebench
 

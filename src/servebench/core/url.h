@@ -1,9 +1,10 @@
 // Copyright servebench authors.
 //
-// The target of a load run: an http:// URL split into what the engine needs.
+// An http:// URL split into what a client needs: the load engine, the protocol adapters and the
+// launchers of servers that run elsewhere all read URLs the same way.
 
-#ifndef SERVEBENCH_LOAD_URL_H_
-#define SERVEBENCH_LOAD_URL_H_
+#ifndef SERVEBENCH_CORE_URL_H_
+#define SERVEBENCH_CORE_URL_H_
 
 #include <cstdint>
 #include <string>
@@ -23,4 +24,4 @@ bool ParseUrl(const std::string& text, Url* out, std::string* error);
 
 }  // namespace servebench
 
-#endif  // SERVEBENCH_LOAD_URL_H_
+#endif  // SERVEBENCH_CORE_URL_H_

@@ -1,11 +1,12 @@
 // Copyright servebench authors.
 //
-// The real servers started through their launchers on a model from a small generated
+// The real servers started through their serving systems on a model from a small generated
 // repository (tests/torchscript_server/make_test_models.py): readiness, an inference built
 // from the model's metadata, process sampling, the Prometheus split and a measured cold start.
 
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "servebench/lifecycle/resource_sampler.h"
 #include "servebench/lifecycle/server_process.h"
 #include "servebench/protocols/http_client.h"
+#include "servebench/systems/serving_system.h"
 #include "temp_dir.h"
 
 namespace servebench {
@@ -30,11 +32,15 @@ constexpr int kRequests = 20;
 
 ModelVariant Mlp() { return {"mlp", std::string(SERVEBENCH_LIFECYCLE_MODELS) + "/repository"}; }
 
-MeasurementSettings Measurement() {
-  MeasurementSettings m;
-  m.ready_timeout_ns = 60 * kNanosPerSecond;
-  m.stop_grace_ns = 10 * kNanosPerSecond;
-  return m;
+ServerTimeouts Timeouts() {
+  return {60 * kNanosPerSecond, 5 * kNanosPerSecond, 10 * kNanosPerSecond};
+}
+
+// A server of `kind` with the settings of the YAML map `keys`, as a config would give it.
+ServerConfig ReadServer(const std::string& name, const std::string& kind, const std::string& keys) {
+  const ServingSystem* system = FindServingSystem(kind);
+  const Fields fields(YAML::Load(keys), "servers[0]", system->keys());
+  return {name, kind, {}, system->ReadSettings(fields, "")};
 }
 
 void PrintColdStart(const std::string& server, const ColdStartSample& sample) {
@@ -44,19 +50,22 @@ void PrintColdStart(const std::string& server, const ColdStartSample& sample) {
 // Starts `config` on the mlp model, checks it serves and samples it, and measures a cold start.
 void ExerciseServer(const ServerConfig& config, const std::string& binary_dir) {
   TempDir dir;
-  auto launcher = NewLauncher(config.kind, binary_dir, SERVEBENCH_SOURCE_DIR);
-  ASSERT_NE(launcher, nullptr);
+  const ServingSystem* system = FindServingSystem(config.kind);
+  ASSERT_NE(system, nullptr);
+  const SystemContext context{binary_dir, SERVEBENCH_SOURCE_DIR};
   std::string error;
-  ASSERT_TRUE(launcher->Available(config, &error)) << error;
+  ASSERT_TRUE(system->Available(config, context, &error)) << error;
   LaunchPlan plan;
-  ASSERT_TRUE(launcher->Plan(config, Mlp(), dir.file("work"), &plan, &error)) << error;
+  ASSERT_TRUE(system->Plan(config, Mlp(), context, dir.file("work"), &plan, &error)) << error;
+  auto adapter = NewProtocolAdapter(plan.protocol);
+  ASSERT_NE(adapter, nullptr) << plan.protocol;
 
   auto server = ServerProcess::Start(plan, {}, dir.file("logs/server.log"), &error);
   ASSERT_NE(server, nullptr) << error;
   int64_t ready_ns = 0;
-  ASSERT_TRUE(server->WaitReady(Measurement().ready_timeout_ns, &ready_ns, &error)) << error;
+  ASSERT_TRUE(server->WaitReady(adapter->ServerReadyPath(), Timeouts().ready_ns, &ready_ns, &error))
+      << error;
 
-  auto adapter = NewKServeV2RestAdapter();
   HttpReply reply;
   ASSERT_TRUE(HttpFetch("GET", plan.base_url + adapter->ModelReadyPath(plan.model), {}, "",
                         kNanosPerSecond, &reply, &error))
@@ -101,17 +110,17 @@ void ExerciseServer(const ServerConfig& config, const std::string& binary_dir) {
               split->queue_us_per_request + split->compute_us_per_request);
     std::cout << config.name << " server-side split: " << split->ToJson().dump() << std::endl;
   }
-  server->Stop(Measurement().stop_grace_ns);
+  server->Stop(Timeouts().stop_grace_ns);
   EXPECT_FALSE(server->Alive());
 
   // A cold start from a fresh plan (fresh ports), pinned to this process's first CPU.
-  ASSERT_TRUE(launcher->Plan(config, Mlp(), dir.file("work"), &plan, &error)) << error;
+  ASSERT_TRUE(system->Plan(config, Mlp(), context, dir.file("work"), &plan, &error)) << error;
   cpu_set_t mine;
   ASSERT_EQ(sched_getaffinity(0, sizeof(mine), &mine), 0);
   int cpu = 0;
   while (!CPU_ISSET(cpu, &mine)) ++cpu;
   ColdStartSample sample;
-  ASSERT_TRUE(MeasureColdStart(plan, {cpu}, infer, Measurement(), dir.file("logs/cold.log"),
+  ASSERT_TRUE(MeasureColdStart(plan, *adapter, {cpu}, infer, Timeouts(), dir.file("logs/cold.log"),
                                &sample, &error))
       << error;
   PrintColdStart(config.name, sample);
@@ -124,15 +133,10 @@ void ExerciseServer(const ServerConfig& config, const std::string& binary_dir) {
 }
 
 TEST(LifecycleIntegrationTest, TorchScriptServer) {
-  ServerConfig config;
-  config.name = "torchscript-batching";
-  config.kind = "torchscript";
-  config.dynamic_batching = true;
-  config.max_batch_size = 8;
-  config.preferred_batch_sizes = {4};
-  config.max_queue_delay_us = 200;
-  config.instances = 1;
-  config.intra_op_threads = 1;
+  const ServerConfig config =
+      ReadServer("torchscript-batching", "torchscript",
+                 "{dynamic_batching: true, max_batch_size: 8, preferred_batch_sizes: [4], "
+                 "max_queue_delay_us: 200, instances: 1, intra_op_threads: 1}");
   ExerciseServer(config, std::filesystem::path(SERVEBENCH_TS_SERVER_BINARY).parent_path());
 }
 
@@ -140,11 +144,7 @@ TEST(LifecycleIntegrationTest, FastApiServer) {
   if (std::system("/usr/bin/python3 -c 'import fastapi, uvicorn, torch' >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "/usr/bin/python3 lacks fastapi, uvicorn or torch";
   }
-  ServerConfig config;
-  config.name = "fastapi";
-  config.kind = "fastapi";
-  config.workers = 1;
-  config.intra_op_threads = 1;
+  const ServerConfig config = ReadServer("fastapi", "fastapi", "{workers: 1, intra_op_threads: 1}");
   ExerciseServer(config, "");
 }
 

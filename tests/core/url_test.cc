@@ -1,6 +1,6 @@
 // Copyright servebench authors.
 
-#include "servebench/load/url.h"
+#include "servebench/core/url.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,46 @@
+// Copyright servebench authors.
+//
+// The table behind ProtocolRegistration. A function-local static, so that registrations from
+// other files' static initialisers find it constructed whatever the order.
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "servebench/protocols/protocol_adapter.h"
+
+namespace servebench {
+
+namespace {
+
+std::map<std::string, ProtocolFactory>& Table() {
+  static auto* table = new std::map<std::string, ProtocolFactory>();
+  return *table;
+}
+
+}  // namespace
+
+bool ProtocolAdapter::ModelControlCalls(const std::string&, HttpCall*, HttpCall*) const {
+  return false;
+}
+
+ProtocolRegistration::ProtocolRegistration(const std::string& name, ProtocolFactory factory) {
+  if (!Table().emplace(name, std::move(factory)).second) {
+    std::fprintf(stderr, "servebench: protocol '%s' registered twice\n", name.c_str());
+    std::abort();
+  }
+}
+
+std::unique_ptr<ProtocolAdapter> NewProtocolAdapter(const std::string& name) {
+  auto it = Table().find(name);
+  return it == Table().end() ? nullptr : it->second();
+}
+
+std::vector<std::string> ProtocolNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : Table()) names.push_back(name);
+  return names;
+}
+
+}  // namespace servebench
