@@ -7,19 +7,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <thread>
 
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/measurement_records.h"
 #include "servebench/bench/rate_ladder.h"
+#include "servebench/bench/server_observation.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
 #include "servebench/core/wall_time.h"
 #include "servebench/lifecycle/cold_start.h"
-#include "servebench/lifecycle/prometheus.h"
-#include "servebench/lifecycle/resource_sampler.h"
 #include "servebench/lifecycle/server_process.h"
 #include "servebench/load/load_engine.h"
 #include "servebench/protocols/http_client.h"
@@ -451,26 +449,13 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   ServerProcess* process = server->process();
   const MeasurementSettings& m = config_.measurement;
 
-  std::optional<MetricSamples> before;
-  std::unique_ptr<ResourceSampler> sampler;
-  std::unique_ptr<EnergyMeter> energy;
-  auto on_start = [&] {
-    std::string ignored;
-    if (!plan.metrics_url.empty()) {
-      MetricSamples samples;
-      if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &samples, &ignored)) {
-        before = samples;
-      }
-    }
-    if (process != nullptr)
-      sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
-    energy = std::make_unique<EnergyMeter>();
-  };
+  ServerObservation observation(plan, process, m);
   // An open-loop level is offered its arrival rate: one that delivers far less ends early as
   // overloaded instead of running to the maximum duration.
   const double offered_rps = settings.mode == LoopMode::kOpen ? settings.rate : 0;
   StabilityRule rule(
-      m, [server] { return server->Alive(); }, on_start, offered_rps);
+      m, [server] { return server->Alive(); }, [&observation] { observation.Start(); },
+      offered_rps);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;
@@ -479,17 +464,7 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   const bool ran = RunLoad(settings, hooks, &result, &error);
 
   *measured = LevelRecord();
-  if (sampler) measured->resources = ToRecord(sampler->Stop());
-  if (energy) measured->energy_j = energy->Joules();
-  if (before) {
-    MetricSamples after;
-    std::string ignored;
-    if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &after, &ignored)) {
-      if (auto split = SplitBetween(*before, after, plan.model)) {
-        measured->server_side = ToRecord(*split);
-      }
-    }
-  }
+  observation.Finish(measured);
   if (!ran) return Failed("load failed: " + error, process);
   if (result.interrupted) {
     interrupted_ = true;
