@@ -431,16 +431,16 @@ bool CellRun::RunRate(RunningServer* server, const LoadSettings& base, double ra
                       int planned, LevelRecord* measured) {
   const Scenario& sc = cell_.scenario;
   char label[64];
-  std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", sc.arrival.c_str(), rate, index + 1,
-                planned);
+  std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", ArrivalName(sc.arrival), rate,
+                index + 1, planned);
   Status(label);
   LoadSettings s = base;
   s.mode = LoopMode::kOpen;
-  s.arrival = sc.arrival == "constant" ? Arrival::kConstant : Arrival::kPoisson;
+  s.arrival = sc.arrival;
   s.rate = rate;
   s.seed = 1 + index;
   s.connections = std::max(kOpenLoopConnections, s.threads);
-  return RunLevel(server, LevelPoint::Rate(rate, sc.arrival), s, measured);
+  return RunLevel(server, LevelPoint::Rate(rate, ArrivalName(sc.arrival)), s, measured);
 }
 
 bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,

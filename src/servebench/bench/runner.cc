@@ -22,6 +22,7 @@
 #include "servebench/bench/run_journal.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
+#include "servebench/core/version.h"
 #include "servebench/core/wall_time.h"
 #include "servebench/report/result_writer.h"
 
@@ -150,7 +151,7 @@ bool NewRunRecord(const RunOptions& o, const Experiment& e, RunRecord* run, std:
   run->config_base_dir = o.config_path.empty() ? fs::current_path().string()
                                                : fs::absolute(o.config_path).parent_path().string();
   run->started_at = UtcNowIso8601();
-  run->servebench_version = "0.1.0";
+  run->servebench_version = kServebenchVersion;
   run->quick = e.quick;
   run->filter = e.filter;
   run->slo = {config.slo.percentile, config.slo.bound_ns / 1e3};
