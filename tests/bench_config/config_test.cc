@@ -189,11 +189,11 @@ generator:
   EXPECT_EQ(c.scenarios[0].repeats, 5);
   EXPECT_EQ(c.scenarios[1].kind, ScenarioKind::kConcurrencySweep);
   EXPECT_EQ(c.scenarios[1].concurrency, (std::vector<int>{1, 8}));
-  EXPECT_EQ(c.scenarios[2].arrival, "constant");
+  EXPECT_EQ(c.scenarios[2].arrival, Arrival::kConstant);
   EXPECT_EQ(c.scenarios[2].rates, (std::vector<double>{10, 20.5}));
   EXPECT_FALSE(c.scenarios[2].saturate);
   EXPECT_TRUE(c.scenarios[3].saturate);
-  EXPECT_EQ(c.scenarios[3].arrival, "poisson");
+  EXPECT_EQ(c.scenarios[3].arrival, Arrival::kPoisson);
   EXPECT_DOUBLE_EQ(c.scenarios[3].start_rate, 40);
   EXPECT_DOUBLE_EQ(c.scenarios[3].growth, 1.5);
   EXPECT_EQ(c.scenarios[3].max_levels, 4);

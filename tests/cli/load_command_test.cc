@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "fake_kserve.h"
 #include "test_http_server.h"
 
 namespace servebench {
@@ -64,9 +65,9 @@ bool Contains(const std::string& text, const std::string& part) {
 TEST(LoadCommandTest, HelpDescribesEveryOption) {
   Outcome o = RunServebench("load --help");
   EXPECT_EQ(o.exit_code, 0);
-  for (const char* flag :
-       {"--concurrency", "--rate", "--arrival", "--trace", "--duration", "--warmup",
-        "--connections", "--threads", "--method", "--header", "--body", "--timeout", "--json"}) {
+  for (const char* flag : {"--concurrency", "--rate", "--arrival", "--trace", "--duration",
+                           "--warmup", "--connections", "--threads", "--method", "--header",
+                           "--body", "--timeout", "--json", "--expect-kserve-response"}) {
     EXPECT_TRUE(Contains(o.out, flag)) << flag << " missing from:\n" << o.out;
   }
   Outcome top = RunServebench("--help");
@@ -98,6 +99,8 @@ TEST(LoadCommandTest, BadInputIsNamed) {
       {"load http://127.0.0.1:1/ --trace /nonexistent/trace.txt", "/nonexistent/trace.txt"},
       {"load http://127.0.0.1:1/ --threads 4 --connections 2 --rate 5", "threads"},
       {"load http://127.0.0.1:1/ --concurrency 2 --rate 5", "excludes"},
+      {"load http://127.0.0.1:1/ --expect-kserve-response /nonexistent/ref.json",
+       "--expect-kserve-response: cannot read '/nonexistent/ref.json'"},
   };
   for (const Case& c : cases) {
     Outcome o = RunServebench(c.args);
@@ -148,6 +151,62 @@ TEST(LoadCommandTest, PostsTheBodyFromAFile) {
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_TRUE(Contains(o.out, "POST /v2/models/m/infer")) << o.out;
   EXPECT_TRUE(Contains(o.out, "Errors      none")) << o.out;
+}
+
+// A KServe v2 server that answers every tenth inference with a wrong body (status 200):
+// checked against a correct response saved to a file, about 10% of the requests are validation
+// errors and 90% successes; without the check, all are successes.
+TEST(LoadCommandTest, ExpectKServeResponseCountsWrongBodiesAsValidationErrors) {
+  testing::FakeKServeOptions fake;
+  fake.corrupt_every = 10;
+  TestHttpServer server(testing::FakeKServe(fake));
+  const std::string reference = TempPath("reference.json");
+  std::ofstream(reference) << testing::FakeKServeInferResponse("mlp");
+  const std::string load = "load " + server.url("/v2/models/mlp/infer") +
+                           " -c 4 -w 0.1s -m POST --body '{\"inputs\":[]}'";
+
+  Outcome checked =
+      RunServebench(load + " -d 1s --expect-kserve-response " + reference + " --json -");
+  ASSERT_EQ(checked.exit_code, 0) << checked.err;
+  nlohmann::json j = nlohmann::json::parse(checked.out);
+  const nlohmann::json& requests = j["requests"];
+  const double completed = requests["completed"];
+  const double ok = requests["ok"];
+  const double validation = requests["errors"]["validation"];
+  ASSERT_GT(completed, 500) << requests.dump();
+  EXPECT_NEAR(validation / completed, 0.10, 0.01) << requests.dump();
+  EXPECT_NEAR(ok / completed, 0.90, 0.01) << requests.dump();
+  EXPECT_EQ(ok + validation, completed);
+  EXPECT_EQ(j["latency_us"]["count"], ok);
+  EXPECT_TRUE(Contains(requests["first_validation_error"].get<std::string>(), "OUTPUT__0"))
+      << requests.dump();
+
+  // The summary says what was checked and what was wrong.
+  Outcome summary = RunServebench(load + " -d 0.3s --expect-kserve-response " + reference);
+  ASSERT_EQ(summary.exit_code, 0) << summary.err;
+  EXPECT_TRUE(Contains(
+      summary.out, "checking    KServe v2 outputs as in " + reference + ": OUTPUT__0 FP32 [1,10]"))
+      << summary.out;
+  EXPECT_TRUE(Contains(summary.out, "first validation error: output 'OUTPUT__0'")) << summary.out;
+
+  Outcome unchecked = RunServebench(load + " -d 1s --json -");
+  ASSERT_EQ(unchecked.exit_code, 0) << unchecked.err;
+  nlohmann::json u = nlohmann::json::parse(unchecked.out);
+  EXPECT_EQ(u["requests"]["errors"]["validation"], 0);
+  EXPECT_EQ(u["requests"]["ok"], u["requests"]["completed"]);
+  std::remove(reference.c_str());
+}
+
+TEST(LoadCommandTest, ExpectKServeResponseRefusesAReferenceThatIsNotOne) {
+  const std::string reference = TempPath("not_a_response.json");
+  std::ofstream(reference) << R"({"error": "model not found"})";
+  Outcome o = RunServebench("load http://127.0.0.1:1/ --expect-kserve-response " + reference);
+  std::remove(reference.c_str());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(Contains(o.err, "--expect-kserve-response " + reference +
+                                  " is not a correct KServe v2 inference response: an error "
+                                  "response"))
+      << o.err;
 }
 
 }  // namespace

@@ -266,6 +266,8 @@ TEST(RunEndToEndTest, QuickRunWritesAgreeingJsonCsvAndSqlite) {
       const double p99 = level["load"]["latency_us"]["p99"];
       EXPECT_GT(throughput, 0) << id;
       EXPECT_EQ(level["load"]["requests"]["errors"]["connect"], 0) << id;
+      // Every response of the real server passed the response check.
+      EXPECT_EQ(level["load"]["requests"]["errors"]["validation"], 0) << id;
       EXPECT_GT(level["resources"]["samples"].get<int>(), 0) << id;
       EXPECT_FALSE(level["server_side"].is_null()) << id;  // servebench-torchscript has metrics
       // The CSV row of this cell and level carries the same numbers.

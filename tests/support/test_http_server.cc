@@ -2,6 +2,7 @@
 
 #include "test_http_server.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,11 +23,12 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const TestHttpServer::Options& options,
-          std::atomic<int64_t>* requests)
+          std::atomic<int64_t>* requests, int64_t* next_body_index)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         options_(options),
-        requests_(requests) {}
+        requests_(requests),
+        next_body_index_(next_body_index) {}
 
   void Start() { Read(); }
 
@@ -42,6 +44,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRequest() {
     const int64_t arrival_ns = MonotonicNanos();
     requests_->fetch_add(1);
+    if (options_.body_for && !options_.path_bodies.count(std::string(request_.target()))) {
+      body_index_ = (*next_body_index_)++;
+    }
     const int64_t delay = options_.delay_ns ? options_.delay_ns(arrival_ns) : 0;
     if (delay <= 0) {
       Respond();
@@ -59,7 +64,11 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.result(static_cast<http::status>(options_.status));
     response_.set(http::field::content_type, "text/plain");
     const auto by_path = options_.path_bodies.find(std::string(request_.target()));
-    response_.body() = by_path != options_.path_bodies.end() ? by_path->second : options_.body;
+    if (by_path != options_.path_bodies.end()) {
+      response_.body() = by_path->second;
+    } else {
+      response_.body() = options_.body_for ? options_.body_for(body_index_) : options_.body;
+    }
     response_.keep_alive(!options_.close_after_response && request_.keep_alive());
     response_.prepare_payload();
     http::async_write(socket_, response_,
@@ -78,6 +87,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   const TestHttpServer::Options& options_;
   std::atomic<int64_t>* requests_;
+  int64_t* next_body_index_;  // shared by the sessions, touched by the server's thread only
+  int64_t body_index_ = 0;
   boost::beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
@@ -92,12 +103,13 @@ struct TestHttpServer::Impl {
     acceptor.async_accept([this, requests](boost::system::error_code ec, tcp::socket socket) {
       if (ec) return;
       socket.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(socket), options, requests)->Start();
+      std::make_shared<Session>(std::move(socket), options, requests, &next_body_index)->Start();
       Accept(requests);
     });
   }
 
   Options options;
+  int64_t next_body_index = 0;
   asio::io_context io;
   tcp::acceptor acceptor;
   std::thread thread;
@@ -122,6 +134,14 @@ TestHttpServer::~TestHttpServer() {
 
 std::string TestHttpServer::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::function<int64_t(int64_t)> TestHttpServer::OneWorker(int64_t service_ns) {
+  auto busy_until = std::make_shared<int64_t>(0);
+  return [busy_until, service_ns](int64_t arrival_ns) {
+    *busy_until = std::max(*busy_until, arrival_ns) + service_ns;
+    return *busy_until - arrival_ns;
+  };
 }
 
 uint16_t UnusedLoopbackPort() {

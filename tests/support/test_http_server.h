@@ -31,7 +31,16 @@ class TestHttpServer {
     // Bodies for particular request targets (path and query, matched exactly), answered with
     // `status`; every other target gets `body`.
     std::map<std::string, std::string> path_bodies;
+    // When set, the body for every target not in path_bodies instead of `body`: called on the
+    // server's thread with n = 0, 1, 2, ... in the order those requests arrived, so that a test
+    // can vary or corrupt chosen responses.
+    std::function<std::string(int64_t n)> body_for;
   };
+
+  // A delay_ns for a server with one worker and a fixed service time: requests are served one
+  // at a time in arrival order, each taking `service_ns`, so its capacity is 1e9 / service_ns
+  // requests per second and a request waits for every one that arrived before it.
+  static std::function<int64_t(int64_t arrival_ns)> OneWorker(int64_t service_ns);
 
   explicit TestHttpServer(Options options);
   ~TestHttpServer();  // stops the server and joins its thread

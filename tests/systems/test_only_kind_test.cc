@@ -26,6 +26,23 @@ namespace fs = std::filesystem;
 using testing::MakeModel;
 using testing::TempDir;
 
+// Every response of the load must mention outputs.
+class HasOutputsCheck : public ResponseCheck {
+ public:
+  class Checker : public ResponseChecker {
+   public:
+    bool Check(std::string_view body, std::string* why) override {
+      if (body.find("outputs") != std::string_view::npos) return true;
+      if (why != nullptr) *why = "no outputs";
+      return false;
+    }
+  };
+  std::unique_ptr<ResponseChecker> NewChecker() const override {
+    return std::make_unique<Checker>();
+  }
+  std::string Describe() const override { return "mentions outputs"; }
+};
+
 class PlainHttpAdapter : public ProtocolAdapter {
  public:
   std::string name() const override { return "test-plain-http"; }
@@ -45,6 +62,10 @@ class PlainHttpAdapter : public ProtocolAdapter {
     if (body.find("outputs") != std::string::npos) return true;
     *error = "no outputs in " + body.substr(0, 100);
     return false;
+  }
+  std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string&, const std::string&,
+                                                        std::string*) const override {
+    return std::make_shared<HasOutputsCheck>();
   }
 };
 
@@ -128,11 +149,12 @@ TEST(TestOnlyKindTest, RunsASweepCellThroughTheRegistries) {
   sweep.kind = ScenarioKind::kConcurrencySweep;
   sweep.concurrency = {1};
   const CellOutcome outcome = RunCell(FakeCell(MakeModel(dir), sweep), Environment(config, dir));
-  const nlohmann::json& record = outcome.record;
+  const nlohmann::json record = outcome.record.ToJson();
   ASSERT_EQ(record["status"], "ok") << record.dump(2);
   EXPECT_EQ(record["server_kind"], "test-fake");
   ASSERT_EQ(record["levels"].size(), 1u);
   EXPECT_GT(record["levels"][0]["load"]["requests"]["ok"].get<int64_t>(), 10);
+  EXPECT_EQ(record["levels"][0]["load"]["requests"]["errors"]["validation"], 0);
 }
 
 TEST(TestOnlyKindTest, ColdStartWaitsForTheTestProtocolsReadiness) {
@@ -143,7 +165,7 @@ TEST(TestOnlyKindTest, ColdStartWaitsForTheTestProtocolsReadiness) {
   cold.kind = ScenarioKind::kColdStart;
   cold.repeats = 2;
   const CellOutcome outcome = RunCell(FakeCell(MakeModel(dir), cold), Environment(config, dir));
-  const nlohmann::json& record = outcome.record;
+  const nlohmann::json record = outcome.record.ToJson();
   ASSERT_EQ(record["status"], "ok") << record.dump(2);
   ASSERT_EQ(record["cold_start"]["repeats"].size(), 2u);
   // The fake server sleeps 100 ms before it listens: the truth spawn-to-ready is checked against.

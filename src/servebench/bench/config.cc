@@ -200,9 +200,9 @@ class Parser {
   // Explicit rates, or a geometric search up to saturation; not both.
   void ReadRateSweep(const Fields& fields, Scenario* scenario) {
     IfPresent(fields, "arrival", [&](const YAML::Node& n, const std::string& p) {
-      scenario->arrival = ReadNonEmptyString(n, p);
-      if (scenario->arrival != "poisson" && scenario->arrival != "constant") {
-        Fail(n, p, "expected 'poisson' or 'constant', got " + Quote(scenario->arrival));
+      const std::string name = ReadNonEmptyString(n, p);
+      if (!ParseRateArrival(name, &scenario->arrival)) {
+        Fail(n, p, "expected 'poisson' or 'constant', got " + Quote(name));
       }
     });
     IfPresent(fields, "saturate", [&](const YAML::Node& n, const std::string& p) {

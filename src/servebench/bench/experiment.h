@@ -17,6 +17,7 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/lifecycle/model_variant.h"
+#include "servebench/load/load_settings.h"
 #include "servebench/systems/serving_system.h"
 
 namespace servebench {
@@ -31,10 +32,10 @@ enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep };
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
   ScenarioKind kind = ScenarioKind::kConcurrencySweep;
-  int repeats = 3;                  // cold start: fresh processes
-  std::vector<int> concurrency;     // concurrency sweep: levels (YAML key `levels`)
-  std::vector<double> rates;        // rate sweep: explicit levels (req/s); empty with saturate
-  std::string arrival = "poisson";  // rate sweep: "poisson" | "constant"
+  int repeats = 3;                      // cold start: fresh processes
+  std::vector<int> concurrency;         // concurrency sweep: levels (YAML key `levels`)
+  std::vector<double> rates;            // rate sweep: explicit levels (req/s); empty with saturate
+  Arrival arrival = Arrival::kPoisson;  // rate sweep: Poisson or constant
   // Rate sweep up to saturation: start at `start_rate`, multiply by `growth` until the SLO or
   // the offered rate fails (throughput below 95% of offered), at most `max_levels` levels.
   bool saturate = false;

@@ -192,10 +192,11 @@ std::string ScenarioDetail(const Scenario& s) {
              JoinNumbers(std::vector<double>(s.concurrency.begin(), s.concurrency.end()));
     case ScenarioKind::kRateSweep:
       if (s.saturate) {
-        return s.arrival + " from " + FormatRate(s.start_rate) + " req/s x" + FormatRate(s.growth) +
-               ", up to " + std::to_string(s.max_levels) + " levels";
+        return ArrivalName(s.arrival) + std::string(" from ") + FormatRate(s.start_rate) +
+               " req/s x" + FormatRate(s.growth) + ", up to " + std::to_string(s.max_levels) +
+               " levels";
       }
-      return s.arrival + " " + JoinNumbers(s.rates) + " req/s";
+      return ArrivalName(s.arrival) + std::string(" ") + JoinNumbers(s.rates) + " req/s";
   }
   return "";
 }

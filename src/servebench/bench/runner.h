@@ -34,6 +34,9 @@ inline constexpr int kRunOk = 0;             // every cell ran and measured
 inline constexpr int kRunCellsFailed = 1;    // the run finished, but some cells failed
 inline constexpr int kRunBadInput = 2;       // config, filter or environment errors: nothing ran
 inline constexpr int kRunInterrupted = 130;  // the user stopped it; --resume goes on
+// The cells ran and are journaled, but results.json, results.csv, summary.md or the run's row
+// in results.db could not be written; `servebench report RUN_DIR` writes the files again.
+inline constexpr int kRunOutputFailed = 3;
 
 int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err);
 

@@ -18,6 +18,7 @@
 #include "servebench/core/file.h"
 #include "servebench/load/http_request.h"
 #include "servebench/load/load_engine.h"
+#include "servebench/protocols/kserve_v2_response_check.h"
 
 namespace servebench {
 namespace {
@@ -37,6 +38,7 @@ struct LoadOptions {
   std::string body;
   std::string timeout = "2s";
   std::string json_path;
+  std::string expected_response_path;
   uint64_t seed = 1;
   bool quiet = false;
 };
@@ -81,6 +83,18 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
   }
   s->threads = o.threads;
   s->seed = o.seed;
+  if (!o.expected_response_path.empty()) {
+    std::string reference;
+    if (!ReadWholeFile(o.expected_response_path, &reference, error)) {
+      *error = "--expect-kserve-response: " + *error;
+      return false;
+    }
+    s->response_check = NewKServeV2ResponseCheck(reference, o.expected_response_path, error);
+    if (!s->response_check) {
+      *error = "--expect-kserve-response " + *error;
+      return false;
+    }
+  }
 
   const bool have_rate = cmd.count("--rate") > 0;
   const bool have_trace = cmd.count("--trace") > 0;
@@ -98,11 +112,7 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
       s->trace = trace;
     } else {
       s->rate = o.rate;
-      if (o.arrival == "poisson") {
-        s->arrival = Arrival::kPoisson;
-      } else if (o.arrival == "constant") {
-        s->arrival = Arrival::kConstant;
-      } else {
+      if (!ParseRateArrival(o.arrival, &s->arrival)) {
         *error = "--arrival '" + o.arrival + "': expected poisson or constant";
         return false;
       }
@@ -210,6 +220,11 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--timeout", options->timeout,
                   "A request without a complete response after this long is a timeout error")
       ->capture_default_str();
+  cmd->add_option(
+      "--expect-kserve-response", options->expected_response_path,
+      "FILE holds a correct KServe v2 JSON response to the request (e.g. saved with curl); "
+      "every 2xx response must have the same outputs (names, datatypes, shapes, element "
+      "counts; values are not compared), or it counts as a validation error, not a success");
   cmd->add_option("--seed", options->seed, "Seed of the Poisson arrivals")->capture_default_str();
   cmd->add_option("--json", options->json_path,
                   "Also write the result as JSON to FILE ('-': JSON alone on stdout)");

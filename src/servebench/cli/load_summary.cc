@@ -53,6 +53,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
   out += Printf("  %s:%u, %s, %d connection%s on %d thread%s\n", s.url.host.c_str(), s.url.port,
                 loop.c_str(), s.connections, s.connections == 1 ? "" : "s", s.threads,
                 s.threads == 1 ? "" : "s");
+  if (s.response_check) out += "  checking    " + s.response_check->Describe() + "\n";
   out += Printf("  window %.2f s after %.2f s of warm-up%s\n\n", r.window_s, s.warmup_ns / 1e9,
                 r.interrupted ? " (interrupted: the window ended early)" : "");
 
@@ -76,6 +77,9 @@ std::string FormatLoadSummary(const LoadResult& r) {
       }
     }
     if (!codes.empty()) out += "              statuses: " + codes + "\n";
+    if (!r.first_validation_error.empty()) {
+      out += "              first validation error: " + r.first_validation_error + "\n";
+    }
   }
   out += Printf("  Throughput  %.1f successful req/s over the window\n\n", r.throughput_rps());
 

@@ -30,6 +30,12 @@ struct LaunchPlan {
   // management API); empty: base_url.
   std::string control_url;
   std::string model;  // the model name requests address
+
+  // Appends "--name value" to argv.
+  void AddFlag(const std::string& name, const std::string& value) {
+    argv.push_back(name);
+    argv.push_back(value);
+  }
 };
 
 // How long servebench waits for a server, and how long it lets one stop.

@@ -244,6 +244,7 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
     r.latency.Merge(w->latency());
     r.service_time.Merge(w->service_time());
     r.schedule_lag.Merge(w->schedule_lag());
+    if (r.first_validation_error.empty()) r.first_validation_error = w->first_validation_error();
   }
   // Closed loop: a request is sent the moment it is started, so its service time is its latency.
   if (settings.mode == LoopMode::kClosed) r.service_time = r.latency;

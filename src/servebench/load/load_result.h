@@ -1,7 +1,7 @@
 // Copyright servebench authors.
 //
-// What one load run measured, merged over its threads, and its stable JSON form (design.md,
-// "Stable result fields"; every number is defined in docs/metrics.md).
+// What one load run measured, merged over its threads. Its stable JSON form is LoadRecord
+// (load_record.h), which also holds the JSON reading of the small structs below.
 
 #ifndef SERVEBENCH_LOAD_LOAD_RESULT_H_
 #define SERVEBENCH_LOAD_LOAD_RESULT_H_
@@ -17,24 +17,29 @@
 
 namespace servebench {
 
+class JsonReader;
+
 struct ErrorCounts {
   int64_t connect = 0;      // no connection for the request, or it was lost before the response
   int64_t timeout = 0;      // no complete response within the timeout
   int64_t http_status = 0;  // a complete response whose status was not 2xx
   int64_t protocol = 0;     // a response that is not valid HTTP/1.1
-  int64_t validation = 0;   // a 2xx response whose content was wrong (set by callers that check)
+  int64_t validation = 0;   // a 2xx response that the response check rejected (LoadSettings)
 
   int64_t total() const { return connect + timeout + http_status + protocol + validation; }
   void Add(const ErrorCounts& o);
+  void Read(JsonReader* in);  // load_record.cc
 };
 
 // Percentiles and moments of a nanosecond histogram, in microseconds.
 struct LatencySummary {
   double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, p9999 = 0, max = 0, mean = 0, stddev = 0;
   int64_t count = 0;
+
+  void Read(JsonReader* in);  // load_record.cc
 };
 LatencySummary SummarizeMicros(const Histogram& nanos);
-nlohmann::json ToJson(const LatencySummary& s);
+nlohmann::json ToJson(const LatencySummary& s);  // load_record.cc
 
 // Counters one worker thread keeps; merged after the run. Only requests that belong to the
 // measurement window are counted (see docs/metrics.md), except where a name says otherwise.
@@ -42,9 +47,9 @@ struct LoadCounters {
   int64_t scheduled = 0;  // open loop: intended send times inside the window
   int64_t sent = 0;       // requests written to a connection
   int64_t completed = 0;  // complete HTTP responses received (any status)
-  int64_t ok = 0;         // 2xx responses
+  int64_t ok = 0;         // 2xx responses (that passed the response check, when there is one)
   ErrorCounts errors;
-  int64_t ok_in_window = 0;  // 2xx responses whose completion fell inside the window (any request)
+  int64_t ok_in_window = 0;  // ok responses whose completion fell inside the window (any request)
   int64_t late = 0;          // sends the generator itself made late (late_threshold)
   int64_t queued = 0;        // open loop: requests that found no free connection at their time
   int64_t reconnects = 0;    // attempts to re-open a connection during the run (any request)
@@ -63,6 +68,8 @@ struct WindowStats {
   int64_t ok = 0;              // 2xx responses completed in the window
   double throughput_rps = 0;   // ok / seconds
   double mean_latency_us = 0;  // mean latency of those responses
+
+  void Read(JsonReader* in);  // load_record.cc; index is the caller's
 };
 
 struct LoadResult {
@@ -77,6 +84,8 @@ struct LoadResult {
   double cpu_seconds = 0;      // generator process user + system CPU over the run
   double wall_seconds = 0;     // the run's elapsed time: connect, warm-up, window and drain
   double cpu_utilization = 0;  // cpu_seconds / (wall_seconds * threads)
+  // What the response check found wrong in the first response it rejected; empty: none.
+  std::string first_validation_error;
 
   double throughput_rps() const;
   double late_fraction() const;
@@ -84,7 +93,7 @@ struct LoadResult {
   // True when the generator could not keep up: over 1% of sends were late.
   bool generator_behind() const { return late_fraction() > 0.01; }
 
-  nlohmann::json ToJson() const;
+  nlohmann::json ToJson() const;  // LoadRecord::Of(*this).ToJson()
 };
 
 }  // namespace servebench

@@ -18,6 +18,16 @@ const char* ArrivalName(Arrival arrival) {
   return "?";
 }
 
+bool ParseRateArrival(const std::string& name, Arrival* arrival) {
+  for (Arrival a : {Arrival::kPoisson, Arrival::kConstant}) {
+    if (name == ArrivalName(a)) {
+      *arrival = a;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
   if (s.threads < 1) {
     *error = "threads must be at least 1";
@@ -65,6 +75,10 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
   if (s.window_ns < 0 || (s.window_ns > 0 && s.window_ns < 50 * kNanosPerMilli) ||
       (s.window_ns > 0 && s.duration_ns / s.window_ns > 100000)) {
     *error = "window must be at least 50 ms, and the duration at most 100,000 windows long";
+    return false;
+  }
+  if (s.response_check && s.method == "HEAD") {
+    *error = "a response check needs response bodies, and HEAD responses have none";
     return false;
   }
   if (s.timeout_ns <= 0) {

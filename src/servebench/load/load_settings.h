@@ -16,6 +16,7 @@
 #include "servebench/core/arrival_schedule.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/url.h"
+#include "servebench/load/response_check.h"
 
 namespace servebench {
 
@@ -28,12 +29,18 @@ enum class Arrival { kConstant, kPoisson, kTrace };
 
 const char* LoopModeName(LoopMode mode);   // "closed" | "open"
 const char* ArrivalName(Arrival arrival);  // "constant" | "poisson" | "trace"
+// The rate-driven arrivals by name: "poisson" or "constant" (a trace is not a rate's arrival
+// process). False for any other name.
+bool ParseRateArrival(const std::string& name, Arrival* arrival);
 
 struct LoadSettings {
   Url url;
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Checks the body of every 2xx response (null: any 2xx response is a success). A response it
+  // rejects counts as errors.validation instead of ok (docs/metrics.md).
+  std::shared_ptr<const ResponseCheck> response_check;
 
   LoopMode mode = LoopMode::kClosed;
   // Closed loop: outstanding requests (one per connection: HTTP/1.1 without pipelining).

@@ -1,14 +1,16 @@
 // Copyright servebench authors.
 //
 // An HTTP/1.1 response parser that keeps only what a load generator needs (the status and
-// whether the connection stays open) and discards the body as it streams past. It stores no
-// fields, so parsing a response allocates nothing.
+// whether the connection stays open) and discards the body as it streams past, unless asked to
+// keep the body of a 2xx response for a response check. It stores no fields, so parsing a
+// response allocates nothing (a kept body goes into a buffer the caller reuses).
 
 #ifndef SERVEBENCH_LOAD_RESPONSE_PARSER_H_
 #define SERVEBENCH_LOAD_RESPONSE_PARSER_H_
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
+#include <string>
 
 namespace servebench {
 
@@ -27,6 +29,9 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 
   int status() const { return status_; }
   uint64_t body_bytes() const { return body_bytes_; }
+  // Appends the body of a 2xx response to *sink as it arrives (null: none is kept). Other
+  // statuses are not checked, so their bodies are dropped.
+  void keep_body(std::string* sink) { sink_ = sink; }
 
  private:
   using error_code = boost::beast::error_code;
@@ -41,18 +46,24 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<uint64_t>&, error_code&) override {}
   size_t on_body_impl(string_view body, error_code&) override {
-    body_bytes_ += body.size();
+    Keep(body);
     return body.size();
   }
   void on_chunk_header_impl(uint64_t, string_view, error_code&) override {}
   size_t on_chunk_body_impl(uint64_t, string_view body, error_code&) override {
-    body_bytes_ += body.size();
+    Keep(body);
     return body.size();
+  }
+  void Keep(string_view body) {
+    body_bytes_ += body.size();
+    if (sink_ != nullptr && status_ >= 200 && status_ < 300)
+      sink_->append(body.data(), body.size());
   }
   void on_finish_impl(error_code&) override {}
 
   int status_ = 0;
   uint64_t body_bytes_ = 0;
+  std::string* sink_ = nullptr;
 };
 
 }  // namespace servebench

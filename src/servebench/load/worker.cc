@@ -26,6 +26,9 @@ namespace {
 constexpr size_t kReadBufferBytes = 64 * 1024;
 constexpr int64_t kMinBackoffNs = 10 * kNanosPerMilli;
 constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
+// A checked body's buffer starts this large (a small inference response fits) and grows to the
+// largest body seen, once: after the first responses, keeping a body allocates nothing.
+constexpr size_t kInitialBodyBytes = 4096;
 
 asio::steady_timer::time_point TimePoint(int64_t ns) {
   return asio::steady_timer::time_point(std::chrono::nanoseconds(ns));
@@ -51,6 +54,7 @@ struct Worker::Connection {
   std::optional<ResponseParser> parser;
   std::unique_ptr<char[]> buffer;
   size_t buffered = 0;
+  std::string body;  // the current response's body, kept only when there is a response check
   // Bumped whenever the socket is closed; a handler that sees a different value belongs to a
   // socket that no longer exists and does nothing.
   uint32_t generation = 0;
@@ -81,13 +85,17 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
       tick_timer_(io_),
       schedule_timer_(io_),
       schedule_(std::move(schedule)) {
+  if (settings.response_check) checker_ = settings.response_check->NewChecker();
   if (settings.window_ns > 0) {
     window_count_ =
         static_cast<int>((settings.duration_ns + settings.window_ns - 1) / settings.window_ns);
     window_tallies_ = std::make_unique<WindowTally[]>(window_count_);
   }
   connections_.reserve(connections);
-  for (int i = 0; i < connections; ++i) connections_.push_back(std::make_unique<Connection>(io_));
+  for (int i = 0; i < connections; ++i) {
+    connections_.push_back(std::make_unique<Connection>(io_));
+    if (checker_) connections_.back()->body.reserve(kInitialBodyBytes + kResponseBodyPadding);
+  }
   idle_.reserve(connections);
 }
 
@@ -188,6 +196,25 @@ void Worker::SendAttempt(Connection* c, int64_t now_ns) {
 void Worker::NewResponseParser(Connection* c) {
   c->parser.emplace();
   if (head_request_) c->parser->skip(true);  // a HEAD response has no body, whatever it says
+  if (checker_) {
+    c->body.clear();  // keeps its capacity
+    c->parser->keep_body(&c->body);
+  }
+}
+
+bool Worker::CheckBody(Connection* c) {
+  std::string& body = c->body;
+  // The checker may read past the end (SIMD): the padding must lie inside the buffer. Grows
+  // only when a body is larger than every one before it.
+  if (body.capacity() < body.size() + kResponseBodyPadding) {
+    body.reserve(body.size() + body.size() / 2 + kResponseBodyPadding);
+  }
+  if (checker_->Check(body, nullptr)) return true;
+  if (first_validation_error_.empty()) {  // once per run: explaining may allocate
+    checker_->Check(body, &first_validation_error_);
+    if (first_validation_error_.empty()) first_validation_error_ = "rejected by the check";
+  }
+  return false;
 }
 
 void Worker::CountCompletion() {
@@ -297,6 +324,9 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
   const int status = c->parser->status();
   const bool keep_alive = c->parser->keep_alive();
   const bool ok = status >= 200 && status < 300;
+  // A 2xx response with a wrong body is a validation error, not a success.
+  const bool valid = !ok || !checker_ || CheckBody(c);
+  const bool success = ok && valid;
   c->busy = false;
   --busy_;
   c->reused = true;
@@ -304,16 +334,18 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
   if (c->measured) {
     ++counters_.completed;
     ++counters_.status_codes[status > 0 && status < 600 ? status : 0];
-    if (ok) {
+    if (success) {
       ++counters_.ok;
       latency_.Record(now_ns - c->intended_ns);
       // In closed loop the intended time is the send time: the engine copies latency instead.
       if (open_loop_) service_time_.Record(now_ns - c->sent_ns);
+    } else if (ok) {
+      ++counters_.errors.validation;
     } else {
       ++counters_.errors.http_status;
     }
   }
-  if (ok && now_ns >= window_start_ns_ && now_ns < end_ns_) {
+  if (success && now_ns >= window_start_ns_ && now_ns < end_ns_) {
     ++counters_.ok_in_window;
     if (window_count_ > 0) {
       const int64_t w = (now_ns - window_start_ns_) / settings_.window_ns;

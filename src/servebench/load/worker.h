@@ -61,6 +61,8 @@ class Worker {
   const Histogram& latency() const { return latency_; }
   const Histogram& service_time() const { return service_time_; }
   const Histogram& schedule_lag() const { return schedule_lag_; }
+  // What was wrong with the first response the response check rejected; empty when none was.
+  const std::string& first_validation_error() const { return first_validation_error_; }
 
  private:
   struct Connection;
@@ -71,6 +73,8 @@ class Worker {
   // Writes the request on `c` (first send or a re-send) with a fresh deadline and parser.
   void SendAttempt(Connection* c, int64_t now_ns);
   void NewResponseParser(Connection* c);
+  // Applies the response check to the body of `c`'s 2xx response; false: a validation error.
+  bool CheckBody(Connection* c);
   // Ends the outstanding request of `c` (if any) as failed and counts it.
   void AbandonRequest(Connection* c, Failure failure);
   void CountCompletion();
@@ -139,6 +143,8 @@ class Worker {
   Histogram service_time_ = Histogram::ForLatency();
   Histogram schedule_lag_ = Histogram::ForLatency();
   std::atomic<int64_t> progress_{0};
+  std::unique_ptr<ResponseChecker> checker_;  // null without a response check
+  std::string first_validation_error_;
 };
 
 }  // namespace servebench

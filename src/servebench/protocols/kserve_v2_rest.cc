@@ -10,6 +10,7 @@
 #include "servebench/core/clock.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/kserve_json.h"
+#include "servebench/protocols/kserve_v2_response_check.h"
 #include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
@@ -69,6 +70,12 @@ class KServeV2RestAdapter : public ProtocolAdapter {
 
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
     return CheckKServeOutputs(body, batch, error);
+  }
+
+  std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
+                                                        const std::string& origin,
+                                                        std::string* error) const override {
+    return NewKServeV2ResponseCheck(reference, origin, error);
   }
 };
 

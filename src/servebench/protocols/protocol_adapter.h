@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "servebench/load/response_check.h"
+
 namespace servebench {
 
 // A request as bytes-to-be: what the load engine's LoadSettings take.
@@ -54,6 +56,13 @@ class ProtocolAdapter {
   // Checks that `body` is a well-formed successful inference response to such a call (outputs
   // present, shapes consistent with `batch`, element counts match); explains a failure.
   virtual bool CheckInferResponse(const std::string& body, int batch, std::string* error) const = 0;
+
+  // The check a load run applies to every response of such a call (load/response_check.h),
+  // built from `reference`, one response that CheckInferResponse accepted; `origin` names it in
+  // messages. Null with the reason in *error when `reference` cannot serve.
+  virtual std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
+                                                                const std::string& origin,
+                                                                std::string* error) const = 0;
 };
 
 using ProtocolFactory = std::function<std::unique_ptr<ProtocolAdapter>()>;

@@ -23,6 +23,7 @@
 #include "servebench/core/clock.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/kserve_json.h"
+#include "servebench/protocols/kserve_v2_response_check.h"
 #include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
@@ -77,6 +78,13 @@ class TorchServeRestAdapter : public ProtocolAdapter {
 
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
     return CheckKServeOutputs(body, batch, error);
+  }
+
+  // The handler answers KServe v2's JSON outputs, so a load checks them as KServe v2's.
+  std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
+                                                        const std::string& origin,
+                                                        std::string* error) const override {
+    return NewKServeV2ResponseCheck(reference, origin, error);
   }
 };
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "servebench/records/cell_record.h"
+
 namespace servebench {
 
 struct ComparisonRow {
@@ -32,7 +34,7 @@ struct ComparisonRow {
 };
 
 // Rows in the order the cells first name their variant, server and scenario.
-std::vector<ComparisonRow> BuildComparison(const std::vector<nlohmann::json>& cells);
+std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells);
 
 // Distinct variants / servers of `rows`, in first-seen order.
 std::vector<std::string> VariantsOf(const std::vector<ComparisonRow>& rows);

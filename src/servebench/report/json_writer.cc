@@ -1,8 +1,8 @@
 // Copyright servebench authors.
 //
 // results.json: {"run": <run record>, "environment": {...}, "cells": [<cell records>]}, the
-// records exactly as the runner journaled them, so that the file is the one complete, stable
-// copy of a run (docs/results.md).
+// records in the form the runner journals them (their ToJson), so that the file is the one
+// complete, stable copy of a run (docs/results.md).
 
 #include <memory>
 #include <string>
@@ -19,8 +19,8 @@ namespace {
 class JsonWriter : public ResultWriter {
  public:
   std::string file_name() const override { return "results.json"; }
-  bool Write(const nlohmann::json& run, const nlohmann::json& environment,
-             const std::vector<nlohmann::json>& cells, const std::string& run_dir,
+  bool Write(const RunRecord& run, const nlohmann::json& environment,
+             const std::vector<CellRecord>& cells, const std::string& run_dir,
              std::string* error) const override {
     return ReplaceFile(JoinPath(run_dir, file_name()), FormatResultsJson(run, environment, cells),
                        error);
@@ -29,13 +29,13 @@ class JsonWriter : public ResultWriter {
 
 }  // namespace
 
-std::string FormatResultsJson(const nlohmann::json& run, const nlohmann::json& environment,
-                              const std::vector<nlohmann::json>& cells) {
+std::string FormatResultsJson(const RunRecord& run, const nlohmann::json& environment,
+                              const std::vector<CellRecord>& cells) {
   nlohmann::json document = nlohmann::json::object();
-  document["run"] = run;
+  document["run"] = run.ToJson();
   document["environment"] = environment;
   document["cells"] = nlohmann::json::array();
-  for (const nlohmann::json& cell : cells) document["cells"].push_back(cell);
+  for (const CellRecord& cell : cells) document["cells"].push_back(cell.ToJson());
   return SafeDump(document, 2) + "\n";
 }
 

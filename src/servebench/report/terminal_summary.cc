@@ -9,13 +9,11 @@
 #include "servebench/report/comparison.h"
 #include "servebench/report/markdown_table.h"
 #include "servebench/report/number_format.h"
-#include "servebench/report/record_fields.h"
 #include "servebench/report/result_writer.h"
 
 namespace servebench {
 
-std::string FormatTerminalSummary(const nlohmann::json& run,
-                                  const std::vector<nlohmann::json>& cells) {
+std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRecord>& cells) {
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   std::string out;
   if (rows.empty()) return "No cells were measured.\n";
@@ -26,8 +24,7 @@ std::string FormatTerminalSummary(const nlohmann::json& run,
       several_scenarios |= rows[i].variant == rows[j].variant && rows[i].server == rows[j].server;
     }
   }
-  std::string currency = StringAt(run, "cost.currency");
-  if (currency.empty()) currency = "USD";
+  const std::string currency = run.cost.currency.empty() ? "USD" : run.cost.currency;
   for (const std::string& variant : VariantsOf(rows)) {
     TextTable table;
     table.header = {"server"};
@@ -55,7 +52,7 @@ std::string FormatTerminalSummary(const nlohmann::json& run,
     out += variant + "\n" + RenderFixedWidth(table, "  ") + "\n";
   }
   size_t failed = 0;
-  for (const nlohmann::json& cell : cells) failed += StringAt(cell, "status") == "ok" ? 0 : 1;
+  for (const CellRecord& cell : cells) failed += cell.ok() ? 0 : 1;
   if (failed > 0) {
     out += std::to_string(failed) + " of " + std::to_string(cells.size()) +
            " cells failed; summary.md lists why.\n";

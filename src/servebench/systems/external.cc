@@ -57,7 +57,7 @@ class ExternalSystem : public ServingSystem {
 
   bool Plan(const ServerConfig& server, const ModelVariant& variant, const SystemContext&,
             const std::string&, LaunchPlan* plan, std::string*) const override {
-    const auto& settings = static_cast<const ExternalSettings&>(*server.settings);
+    const auto& settings = SettingsOf<ExternalSettings>(server);
     LaunchPlan p;
     p.base_url = settings.url;
     p.protocol = settings.protocol;

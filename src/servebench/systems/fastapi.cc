@@ -74,15 +74,11 @@ class FastApiSystem : public ServingSystem {
     LaunchPlan p;
     // The launch script execs Python, so the process servebench starts is the server itself.
     p.argv = {program};
-    auto flag = [&p](const char* name, const std::string& value) {
-      p.argv.push_back(name);
-      p.argv.push_back(value);
-    };
-    flag("--model-repository", repository);
-    flag("--http-address", "127.0.0.1");
-    flag("--http-port", http);
-    flag("--workers", std::to_string(settings.workers));
-    flag("--torch-threads", std::to_string(settings.intra_op_threads));
+    p.AddFlag("--model-repository", repository);
+    p.AddFlag("--http-address", "127.0.0.1");
+    p.AddFlag("--http-port", http);
+    p.AddFlag("--workers", std::to_string(settings.workers));
+    p.AddFlag("--torch-threads", std::to_string(settings.intra_op_threads));
     p.base_url = "http://127.0.0.1:" + http;
     p.protocol = kKServeV2Rest;
     p.model = variant.name;
@@ -92,7 +88,7 @@ class FastApiSystem : public ServingSystem {
 
  private:
   static const FastApiSettings& Settings(const ServerConfig& server) {
-    return static_cast<const FastApiSettings&>(*server.settings);
+    return SettingsOf<FastApiSettings>(server);
   }
 
   static std::string Program(const ServerConfig& server, const SystemContext& context) {

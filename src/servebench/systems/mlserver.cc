@@ -174,7 +174,7 @@ class MlServerSystem : public ServingSystem {
 
  private:
   static const MlServerSettings& Settings(const ServerConfig& server) {
-    return static_cast<const MlServerSettings&>(*server.settings);
+    return SettingsOf<MlServerSettings>(server);
   }
 };
 

@@ -42,6 +42,12 @@ struct ServerConfig {
   std::shared_ptr<const SystemSettings> settings;  // the kind's own; never null once read
 };
 
+// The settings of `server` as the kind's own type: for the kind's file, which made them.
+template <typename KindSettings>
+const KindSettings& SettingsOf(const ServerConfig& server) {
+  return static_cast<const KindSettings&>(*server.settings);
+}
+
 // Where servebench's own parts are, for kinds whose program ships with servebench.
 struct SystemContext {
   std::string binary_dir;  // the folder of the running servebench binary (the build tree)

@@ -68,19 +68,15 @@ class TorchScriptSystem : public ServingSystem {
     const std::string http = std::to_string(ports[0]);
     LaunchPlan p;
     p.argv = {program};
-    auto flag = [&p](const char* name, const std::string& value) {
-      p.argv.push_back(name);
-      p.argv.push_back(value);
-    };
-    flag("--model-repository", repository);
-    flag("--http-address", "127.0.0.1");
-    flag("--http-port", http);
-    flag("--grpc-address", "127.0.0.1");
-    flag("--grpc-port", std::to_string(ports[1]));
-    flag("--metrics-address", "127.0.0.1");
-    flag("--metrics-port", std::to_string(ports[2]));
-    flag("--model-control-mode", "explicit");
-    flag("--load-model", variant.name);
+    p.AddFlag("--model-repository", repository);
+    p.AddFlag("--http-address", "127.0.0.1");
+    p.AddFlag("--http-port", http);
+    p.AddFlag("--grpc-address", "127.0.0.1");
+    p.AddFlag("--grpc-port", std::to_string(ports[1]));
+    p.AddFlag("--metrics-address", "127.0.0.1");
+    p.AddFlag("--metrics-port", std::to_string(ports[2]));
+    p.AddFlag("--model-control-mode", "explicit");
+    p.AddFlag("--load-model", variant.name);
     p.base_url = "http://127.0.0.1:" + http;
     p.protocol = kKServeV2Rest;
     p.metrics_url = "http://127.0.0.1:" + std::to_string(ports[2]) + "/metrics";
@@ -92,7 +88,7 @@ class TorchScriptSystem : public ServingSystem {
 
  private:
   static const TorchScriptSettings& Settings(const ServerConfig& server) {
-    return static_cast<const TorchScriptSettings&>(*server.settings);
+    return SettingsOf<TorchScriptSettings>(server);
   }
 
   static std::string Program(const ServerConfig& server, const SystemContext& context) {

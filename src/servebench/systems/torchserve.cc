@@ -231,7 +231,7 @@ class TorchServeSystem : public ServingSystem {
 
  private:
   static const TorchServeSettings& Settings(const ServerConfig& server) {
-    return static_cast<const TorchServeSettings&>(*server.settings);
+    return SettingsOf<TorchServeSettings>(server);
   }
 
   // torchserve, the archiver beside it, and the Java its launcher starts.

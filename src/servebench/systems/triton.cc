@@ -183,7 +183,7 @@ class TritonSystem : public ServingSystem {
 
  private:
   static const TritonSettings& Settings(const ServerConfig& server) {
-    return static_cast<const TritonSettings&>(*server.settings);
+    return SettingsOf<TritonSettings>(server);
   }
 };
 

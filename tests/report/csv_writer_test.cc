@@ -59,8 +59,11 @@ void ExpectField(const std::string& field, const json& value, const std::string&
 }
 
 TEST(CsvWriterTest, OneRowPerCellAndLevelWithTheJsonValues) {
-  const std::vector<json> cells = testing::SyntheticCells();
-  const std::string text = FormatResultsCsv(testing::SyntheticRun(), cells);
+  const std::vector<CellRecord> records = testing::SyntheticCells();
+  const std::string text = FormatResultsCsv(testing::SyntheticRun(), records);
+  // Each column is checked against the cell's JSON form, as results.json has it.
+  std::vector<json> cells;
+  for (const CellRecord& record : records) cells.push_back(record.ToJson());
   const std::vector<Record> rows = ReadRows(text);
 
   size_t expected_rows = 0;
@@ -143,9 +146,9 @@ TEST(CsvWriterTest, OneRowPerCellAndLevelWithTheJsonValues) {
 }
 
 TEST(CsvWriterTest, QuotesFieldsWithCommasQuotesAndLineBreaks) {
-  std::vector<json> cells = testing::SyntheticCells();
-  cells[0]["server"] = "torch,script \"batched\"";
-  cells[0]["failure"] = {{"message", "line one\nline two, with \"quotes\""}};
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  cells[0].server = "torch,script \"batched\"";
+  cells[0].failure = CellFailure{"line one\nline two, with \"quotes\"", std::nullopt, {}};
   const std::string text = FormatResultsCsv(testing::SyntheticRun(), {cells[0]});
   EXPECT_NE(text.find("\"torch,script \"\"batched\"\"\""), std::string::npos) << text;
   const std::vector<Record> rows = ReadRows(text);
@@ -161,7 +164,7 @@ TEST(CsvWriterTest, WritesResultsCsv) {
   auto writer = NewCsvWriter();
   EXPECT_EQ(writer->file_name(), "results.csv");
   std::string error;
-  const std::vector<json> cells = testing::SyntheticCells();
+  const std::vector<CellRecord> cells = testing::SyntheticCells();
   ASSERT_TRUE(writer->Write(testing::SyntheticRun(), json(), cells, dir, &error)) << error;
   EXPECT_EQ(testing::ReadFile(dir + "/results.csv"),
             FormatResultsCsv(testing::SyntheticRun(), cells));

@@ -115,7 +115,7 @@ class ResultsStoreTest : public ::testing::Test {
 };
 
 TEST_F(ResultsStoreTest, RunAndEnvironmentRowsEqualTheRecords) {
-  const json run = SyntheticRun();
+  const json run = SyntheticRun().ToJson();
   const auto runs = Query(path_, "SELECT * FROM runs");
   ASSERT_EQ(runs.size(), 1u);
   const std::map<std::string, std::string> columns = {
@@ -149,9 +149,12 @@ TEST_F(ResultsStoreTest, RunAndEnvironmentRowsEqualTheRecords) {
 }
 
 TEST_F(ResultsStoreTest, CellLevelMetricAndHistogramRowsEqualTheRecords) {
-  const std::vector<json> cells = SyntheticCells();
+  std::vector<json> cells;  // as results.json has them: the columns must agree with it
   std::string error;
-  for (const json& cell : cells) ASSERT_TRUE(store_->PutCell(cell, &error)) << error;
+  for (const CellRecord& cell : SyntheticCells()) {
+    ASSERT_TRUE(store_->PutCell(cell, &error)) << error;
+    cells.push_back(cell.ToJson());
+  }
 
   const auto cell_rows = Query(path_, "SELECT * FROM cells ORDER BY rowid");
   ASSERT_EQ(cell_rows.size(), cells.size());
@@ -261,7 +264,7 @@ TEST_F(ResultsStoreTest, CellLevelMetricAndHistogramRowsEqualTheRecords) {
                 level["load"]["histogram"]);
     }
 
-    // The cell's own numbers: summary and cold start, at level_index -1.
+    // The cell's own numbers: duration, summary and cold start, at level_index -1.
     std::map<std::string, double> expected = {{"duration_s", cell["duration_s"].get<double>()}};
     Leaves(cell["summary"], "summary", &expected);
     Leaves(cell["cold_start"], "cold_start", &expected);
@@ -277,15 +280,15 @@ TEST_F(ResultsStoreTest, CellLevelMetricAndHistogramRowsEqualTheRecords) {
 }
 
 TEST_F(ResultsStoreTest, PuttingACellAgainReplacesItsLevelsMetricsAndHistograms) {
-  std::vector<json> cells = SyntheticCells();
+  std::vector<CellRecord> cells = SyntheticCells();
   std::string error;
-  for (const json& cell : cells) ASSERT_TRUE(store_->PutCell(cell, &error)) << error;
-  json cell = cells[1];  // digits-mlp/torchscript/concurrency, two levels
-  const std::string where = "WHERE cell_id = '" + cell["cell_id"].get<std::string>() + "'";
+  for (const CellRecord& cell : cells) ASSERT_TRUE(store_->PutCell(cell, &error)) << error;
+  CellRecord cell = cells[1];  // digits-mlp/torchscript/concurrency, two levels
+  const std::string where = "WHERE cell_id = '" + cell.cell_id + "'";
   ASSERT_EQ(Query(path_, "SELECT * FROM levels " + where).size(), 2u);
 
-  cell["levels"] = json::array({testing::SyntheticLevel(8, 0, 700'000)});
-  cell["summary"]["p50_us"] = 777.5;
+  cell.levels = {testing::SyntheticLevel(8, 0, 700'000)};
+  cell.summary.p50_us = 777.5;
   ASSERT_TRUE(store_->PutCell(cell, &error)) << error;
 
   EXPECT_EQ(Query(path_, "SELECT * FROM cells").size(), cells.size());
@@ -307,8 +310,8 @@ TEST_F(ResultsStoreTest, PuttingACellAgainReplacesItsLevelsMetricsAndHistograms)
 TEST_F(ResultsStoreTest, ResumedRunUpdatesItsRowAndKeepsItsCells) {
   std::string error;
   ASSERT_TRUE(store_->PutCell(SyntheticCells()[0], &error)) << error;
-  json run = SyntheticRun();
-  run["finished_at"] = "2026-11-28T00:00:00Z";
+  RunRecord run = SyntheticRun();
+  run.finished_at = "2026-11-28T00:00:00Z";
   json env = SyntheticEnvironment();
   env.erase("hostname");
   ASSERT_TRUE(store_->PutRun(run, env, &error)) << error;
@@ -326,16 +329,17 @@ TEST_F(ResultsStoreTest, ResumedRunUpdatesItsRowAndKeepsItsCells) {
 }
 
 TEST_F(ResultsStoreTest, ACellOfAnUnknownRunIsRefused) {
-  json cell = SyntheticCells()[1];
-  cell["run_id"] = "not-recorded";
+  CellRecord cell = SyntheticCells()[1];
+  cell.run_id = "not-recorded";
   std::string error;
   EXPECT_FALSE(store_->PutCell(cell, &error));
   EXPECT_NE(error.find("PutRun"), std::string::npos) << error;
   EXPECT_TRUE(Query(path_, "SELECT * FROM cells").empty());
   EXPECT_TRUE(Query(path_, "SELECT * FROM levels").empty());
 
-  cell.erase("cell_id");
+  cell.cell_id.clear();
   EXPECT_FALSE(store_->PutCell(cell, &error));
+  EXPECT_NE(error.find("cell_id"), std::string::npos) << error;
 }
 
 TEST(ResultsStoreOpenTest, FailsOnAnUnwritablePath) {

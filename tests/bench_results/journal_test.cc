@@ -23,7 +23,8 @@ void AppendRaw(const std::string& path, const std::string& text) {
 
 TEST(JournalTest, AppendsOneLinePerRecordAndReadsThemBack) {
   const std::string dir = MakeTempDir();
-  std::vector<json> cells = SyntheticCells();
+  std::vector<json> cells;
+  for (const CellRecord& cell : SyntheticCells()) cells.push_back(cell.ToJson());
   // A server log line with a newline, a quote and bytes that are not UTF-8 stays one line.
   cells[1]["failure"] = {{"message", "bad \"thing\"\nsecond line"},
                          {"exit", nullptr},
@@ -38,9 +39,13 @@ TEST(JournalTest, AppendsOneLinePerRecordAndReadsThemBack) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<long>(cells.size()));
 
   std::vector<json> read;
+  std::vector<int> lines;
   std::string error;
-  ASSERT_TRUE(Journal::Read(dir, &read, &error)) << error;
+  ASSERT_TRUE(Journal::Read(dir, &read, &error, &lines)) << error;
   ASSERT_EQ(read.size(), cells.size());
+  ASSERT_EQ(lines.size(), cells.size());
+  EXPECT_EQ(lines.front(), 1);
+  EXPECT_EQ(lines.back(), static_cast<int>(cells.size()));
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i == 1) continue;  // the invalid bytes were replaced
     EXPECT_EQ(read[i], cells[i]) << "record " << i;

@@ -17,19 +17,29 @@ using testing::ReadFile;
 
 TEST(JsonWriterTest, WritesRunEnvironmentAndCellsUnchanged) {
   const std::string dir = MakeTempDir();
-  const json run = testing::SyntheticRun();
+  const RunRecord run = testing::SyntheticRun();
   const json env = testing::SyntheticEnvironment();
-  const std::vector<json> cells = testing::SyntheticCells();
+  const std::vector<CellRecord> cells = testing::SyntheticCells();
   auto writer = NewJsonWriter();
   EXPECT_EQ(writer->file_name(), "results.json");
   std::string error;
   ASSERT_TRUE(writer->Write(run, env, cells, dir, &error)) << error;
 
   const json document = json::parse(ReadFile(dir + "/results.json"));
-  EXPECT_EQ(document["run"], run);
+  EXPECT_EQ(document["run"], run.ToJson());
   EXPECT_EQ(document["environment"], env);
   ASSERT_EQ(document["cells"].size(), cells.size());
-  for (size_t i = 0; i < cells.size(); ++i) EXPECT_EQ(document["cells"][i], cells[i]);
+  for (size_t i = 0; i < cells.size(); ++i) EXPECT_EQ(document["cells"][i], cells[i].ToJson());
+  // What the file holds reads back as the same records: report and --resume depend on it.
+  RunRecord run_back;
+  std::string read_error;
+  ASSERT_TRUE(RunRecord::FromJson(document["run"], &run_back, &read_error)) << read_error;
+  EXPECT_EQ(run_back.ToJson(), run.ToJson());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    CellRecord back;
+    ASSERT_TRUE(CellRecord::FromJson(document["cells"][i], &back, &read_error)) << read_error;
+    EXPECT_EQ(back.ToJson().dump(), cells[i].ToJson().dump()) << "cell " << i;
+  }
   // The stable names of a load level survive as they are.
   const json& load = document["cells"][1]["levels"][0]["load"];
   for (const char* key :
