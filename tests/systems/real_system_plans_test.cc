@@ -402,7 +402,7 @@ TEST(RealSystemPlansTest, TorchServePlanArchivesTheModelAndWritesItsConfiguratio
 }
 
 // TorchServe's workers listen on Unix sockets in its temp folder, whose paths hold at most 107
-// bytes: a deep work folder gets a short temp folder of its own instead.
+// bytes: a deep work folder's temp folder is given to TorchServe by a short link to it.
 TEST(RealSystemPlansTest, TorchServeWorkerSocketsFitWhateverTheWorkFolder) {
   TempDir dir;
   FakeInstall install(dir);
@@ -417,24 +417,32 @@ TEST(RealSystemPlansTest, TorchServeWorkerSocketsFitWhateverTheWorkFolder) {
         FindServingSystem("torchserve")
             ->Plan(ReadServer("torchserve", "{}"), variant, install.context(), work, &plan, &error))
         << error;
+    std::string tmpdir, temp;
     for (const std::string& entry : plan.env) {
-      if (entry.rfind("TMPDIR=", 0) == 0) return entry.substr(7);
+      if (entry.rfind("TMPDIR=", 0) == 0) tmpdir = entry.substr(7);
+      if (entry.rfind("TEMP=", 0) == 0) temp = entry.substr(5);
     }
-    return std::string();
+    EXPECT_EQ(tmpdir, temp);
+    return tmpdir;
   };
   const std::string shallow = dir.file("work");
   EXPECT_EQ(temp_folder(shallow), shallow + "/torchserve/tmp");
+  EXPECT_FALSE(fs::is_symlink(shallow + "/torchserve/tmp"));
 
   const std::string deep =
       dir.file("runs/20261201-191311-7d41/work/digits-mlp-structured50_torchserve-batching_cold");
-  const std::string tmp = temp_folder(deep);
-  EXPECT_LE(tmp.size() + std::string("/.ts.sock.65535").size(), 107u) << tmp;
-  EXPECT_NE(tmp.find("servebench-torchserve-"), std::string::npos) << tmp;
-  EXPECT_TRUE(fs::is_directory(tmp)) << tmp;
-  EXPECT_EQ(temp_folder(deep), tmp);  // the same plan, the same folder, replaced
-  EXPECT_NE(temp_folder(deep + "-other"), tmp);
-  fs::remove_all(tmp);
-  fs::remove_all(temp_folder(deep + "-other"));
+  const std::string link = temp_folder(deep);
+  EXPECT_LE(link.size() + std::string("/.ts.sock.65535").size(), 107u) << link;
+  EXPECT_NE(link.find("servebench-torchserve-"), std::string::npos) << link;
+  ASSERT_TRUE(fs::is_symlink(link)) << link;
+  // What TorchServe writes there stays in the work folder.
+  EXPECT_EQ(fs::read_symlink(link), fs::path(deep) / "torchserve" / "tmp");
+  EXPECT_TRUE(fs::is_directory(fs::path(deep) / "torchserve" / "tmp"));
+  EXPECT_EQ(temp_folder(deep), link);  // the same plan, the same link, replaced
+  const std::string other = temp_folder(deep + "-other");
+  EXPECT_NE(other, link);
+  fs::remove(link);
+  fs::remove(other);
 }
 
 TEST(RealSystemPlansTest, MlServerPlanWritesItsSettingsAndTheModelsMetadata) {

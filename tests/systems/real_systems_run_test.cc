@@ -69,13 +69,22 @@ bool WaitFor(const std::function<bool()>& condition, double seconds) {
 }
 
 // Runs servebench with `args` to its end (killed after kRunTimeoutS); stdout and stderr in
-// `dir`. Returns its exit status, or -1 when it had to be killed.
+// `dir`, and its TMPDIR there too (TorchServe's plan may leave a link in it). Returns its exit
+// status, or -1 when it had to be killed.
 int RunServebench(const std::vector<std::string>& args, const fs::path& dir) {
   std::vector<std::string> argv = {SERVEBENCH_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> c_argv;
   for (auto& a : argv) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
+  fs::create_directories(dir / "tmp");
+  std::vector<std::string> env = {"TMPDIR=" + (dir / "tmp").string()};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("TMPDIR=", 0) != 0) env.push_back(*e);
+  }
+  std::vector<char*> c_env;
+  for (auto& v : env) c_env.push_back(v.data());
+  c_env.push_back(nullptr);
   const std::string out = (dir / "stdout").string(), err = (dir / "stderr").string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -83,7 +92,7 @@ int RunServebench(const std::vector<std::string>& args, const fs::path& dir) {
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), environ), 0);
+  EXPECT_EQ(posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data()), 0);
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
   const bool ended = WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, kRunTimeoutS);

@@ -21,8 +21,8 @@
 //   config.properties   the three APIs on 127.0.0.1, the model store, the model loaded at start,
 //                       no token authorization, the management API's model calls allowed,
 //                       Prometheus metrics
-//   tmp/ logs/          TorchServe's temp folder (its pid file, unpacked archives and worker
-//                       sockets; see TempFolder for a deep work folder) and its logs
+//   tmp/ logs/          TorchServe's temp folder (its pid file, unpacked archive and worker
+//                       sockets; TempFolder says how a deep work folder is named) and its logs
 
 #include <cstdint>
 #include <cstdio>
@@ -63,28 +63,36 @@ struct TorchServeSettings : SystemSettings {
 
 // TorchServe's workers listen on Unix sockets in its temp folder, <tmp>/.ts.sock.<port>, and a
 // socket's path may hold at most 107 bytes; a worker whose path is longer cannot bind and is
-// retried forever. So the temp folder is the plan's own when it is short enough, and otherwise
-// a folder named after the plan's in the system's temp folder.
+// retried forever. The temp folder is always <work>/tmp; when that is too deep, TorchServe is
+// given it by a short name: a symbolic link in the system's temp folder named after the plan, so
+// that what TorchServe writes (pid file, unpacked archive, sockets) stays in the work folder and
+// only the link is left behind.
 constexpr size_t kMaxSocketPath = 107;
 constexpr size_t kSocketSuffix = sizeof("/.ts.sock.65535") - 1;
 
-bool TempFolder(const fs::path& work, fs::path* tmp, std::string* error) {
-  *tmp = work / "tmp";
-  if (tmp->string().size() + kSocketSuffix <= kMaxSocketPath) return true;
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a: the same folder for the same plan
+// Creates <work>/tmp and stores in *name the path TorchServe is to use for it.
+bool TempFolder(const fs::path& work, fs::path* name, std::string* error) {
+  const fs::path tmp = work / "tmp";
+  if (!FreshFolder(tmp.string(), error)) return false;
+  *name = tmp;
+  if (name->string().size() + kSocketSuffix <= kMaxSocketPath) return true;
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a: the same link for the same plan
   for (unsigned char c : work.string()) hash = (hash ^ c) * 1099511628211ull;
-  char name[64];
-  std::snprintf(name, sizeof(name), "servebench-torchserve-%016llx",
+  char link[64];
+  std::snprintf(link, sizeof(link), "servebench-torchserve-%016llx",
                 static_cast<unsigned long long>(hash));
   std::error_code ec;
-  fs::path system_tmp = fs::temp_directory_path(ec);
+  const fs::path system_tmp = fs::temp_directory_path(ec);
   for (const fs::path& base : {system_tmp, fs::path("/tmp")}) {
     if (base.empty()) continue;
-    *tmp = base / name;
-    if (tmp->string().size() + kSocketSuffix <= kMaxSocketPath) return true;
+    *name = base / link;
+    if (name->string().size() + kSocketSuffix <= kMaxSocketPath) {
+      return LinkTo(tmp.string(), name->string(), error);
+    }
   }
-  *error = "no temp folder for TorchServe whose worker socket paths fit in " +
-           std::to_string(kMaxSocketPath) + " bytes (" + (work / "tmp").string() + " is too long)";
+  *error = "no name for TorchServe's temp folder " + tmp.string() +
+           " that keeps its worker socket paths within " + std::to_string(kMaxSocketPath) +
+           " bytes";
   return false;
 }
 
@@ -153,9 +161,8 @@ class TorchServeSystem : public ServingSystem {
     const fs::path work = fs::absolute(fs::path(work_dir) / "torchserve", ec);
     const fs::path store = work / "store";
     fs::path tmp;
-    if (!TempFolder(work, &tmp, error) || !FreshFolder(work.string(), error) ||
-        !FreshFolder(store.string(), error) || !FreshFolder(tmp.string(), error) ||
-        !FreshFolder((work / "logs").string(), error)) {
+    if (!FreshFolder(work.string(), error) || !FreshFolder(store.string(), error) ||
+        !FreshFolder((work / "logs").string(), error) || !TempFolder(work, &tmp, error)) {
       return false;
     }
     const std::string metadata = (work / "metadata.json").string();
