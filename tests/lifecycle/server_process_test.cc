@@ -82,7 +82,7 @@ bool BecomesGone(pid_t pid, int64_t timeout_ns) {
 }
 
 double ColdStartReady(int sleep_ms, const TempDir& dir) {
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   EXPECT_TRUE(MeasureColdStart(FakePlan({"--sleep-ms", std::to_string(sleep_ms)}), *Protocol(), {},
                                FakeInfer(), Timeouts(), dir.file("server.log"), &sample, &error))
@@ -117,7 +117,7 @@ TEST(ColdStartTest, RepositoryCallsGoToTheControlUrl) {
   LaunchPlan plan = FakePlan({});
   plan.has_repository_api = true;
   plan.control_url = control.url("");
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   ASSERT_TRUE(MeasureColdStart(plan, *Protocol(), {}, FakeInfer(), Timeouts(),
                                dir.file("server.log"), &sample, &error))
@@ -137,17 +137,17 @@ TEST(ColdStartTest, RepositoryCallsGoToTheControlUrl) {
 }
 
 TEST(ColdStartTest, JsonHasEveryStepAndNoModelLoadWhenAbsent) {
-  ColdStartSample sample;
+  ColdStartTimes sample;
   sample.spawn_to_ready_s = 1.5;
   sample.ready_to_first_inference_s = 0.25;
   sample.spawn_to_first_inference_s = 1.75;
-  nlohmann::json json = ToJson(sample);
+  nlohmann::json json = sample.ToJson();
   EXPECT_EQ(json["spawn_to_ready_s"], 1.5);
   EXPECT_EQ(json["ready_to_first_inference_s"], 0.25);
   EXPECT_EQ(json["spawn_to_first_inference_s"], 1.75);
   EXPECT_FALSE(json.contains("model_load_s"));
   sample.model_load_s = 0.5;
-  EXPECT_EQ(ToJson(sample)["model_load_s"], 0.5);
+  EXPECT_EQ(sample.ToJson()["model_load_s"], 0.5);
 }
 
 TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
@@ -167,7 +167,7 @@ TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
 
 TEST(ServerProcessTest, ColdStartOfADyingServerFailsWithItsExit) {
   TempDir dir;
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   EXPECT_FALSE(MeasureColdStart(FakePlan({"--exit-status", "7"}), *Protocol(), {}, FakeInfer(),
                                 Timeouts(), dir.file("server.log"), &sample, &error));
