@@ -81,7 +81,7 @@ bool BecomesGone(pid_t pid, int64_t timeout_ns) {
 }
 
 double ColdStartReady(int sleep_ms, const TempDir& dir) {
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   EXPECT_TRUE(MeasureColdStart(FakePlan({"--sleep-ms", std::to_string(sleep_ms)}), *Protocol(), {},
                                FakeInfer(), Timeouts(), dir.file("server.log"), &sample, &error))
@@ -109,17 +109,17 @@ TEST(ColdStartTest, MeasuresAKnownStartupTimeWithinFivePercent) {
 }
 
 TEST(ColdStartTest, JsonHasEveryStepAndNoModelLoadWhenAbsent) {
-  ColdStartSample sample;
+  ColdStartTimes sample;
   sample.spawn_to_ready_s = 1.5;
   sample.ready_to_first_inference_s = 0.25;
   sample.spawn_to_first_inference_s = 1.75;
-  nlohmann::json json = ToJson(sample);
+  nlohmann::json json = sample.ToJson();
   EXPECT_EQ(json["spawn_to_ready_s"], 1.5);
   EXPECT_EQ(json["ready_to_first_inference_s"], 0.25);
   EXPECT_EQ(json["spawn_to_first_inference_s"], 1.75);
   EXPECT_FALSE(json.contains("model_load_s"));
   sample.model_load_s = 0.5;
-  EXPECT_EQ(ToJson(sample)["model_load_s"], 0.5);
+  EXPECT_EQ(sample.ToJson()["model_load_s"], 0.5);
 }
 
 TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
@@ -139,7 +139,7 @@ TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
 
 TEST(ServerProcessTest, ColdStartOfADyingServerFailsWithItsExit) {
   TempDir dir;
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   EXPECT_FALSE(MeasureColdStart(FakePlan({"--exit-status", "7"}), *Protocol(), {}, FakeInfer(),
                                 Timeouts(), dir.file("server.log"), &sample, &error));

@@ -11,7 +11,6 @@
 
 #include "servebench/bench/accuracy_pass.h"
 #include "servebench/bench/cell_summary.h"
-#include "servebench/bench/measurement_records.h"
 #include "servebench/bench/rate_ladder.h"
 #include "servebench/bench/server_observation.h"
 #include "servebench/bench/stability_rule.h"
@@ -326,7 +325,7 @@ void CellRun::RunColdStart(const ServingSystem& system) {
     }
   }
   ColdStartRecord cold_start;
-  std::vector<ColdStartSample> samples;
+  std::vector<ColdStartTimes> samples;
   for (int r = 0; r < cell_.scenario.repeats; ++r) {
     if (env_.interrupt != nullptr && env_.interrupt->load()) {
       interrupted_ = true;
@@ -335,7 +334,7 @@ void CellRun::RunColdStart(const ServingSystem& system) {
     Status("cold start " + std::to_string(r + 1) + "/" + std::to_string(cell_.scenario.repeats));
     LaunchPlan plan;
     if (!PlanServer(system, &plan)) return;
-    ColdStartSample sample;
+    ColdStartTimes sample;
     std::string error;
     if (!MeasureColdStart(plan, *adapter_, cpus_, call, config_.measurement.server_timeouts(),
                           log_path_, &sample, &error)) {
@@ -343,10 +342,10 @@ void CellRun::RunColdStart(const ServingSystem& system) {
       break;
     }
     samples.push_back(sample);
-    cold_start.repeats.push_back(ToRecord(sample));
+    cold_start.repeats.push_back(sample);
   }
   if (samples.empty()) return;
-  cold_start.mean = ToRecord(MeanColdStart(samples));
+  cold_start.mean = MeanColdStart(samples);
   record_.cold_start = cold_start;
 }
 
