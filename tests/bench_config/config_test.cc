@@ -314,14 +314,15 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:3:11: servers[0].kind: unknown server kind 'torchscrpt' (known kinds: "
-            "external, fastapi, torchscript; did you mean 'torchscript'?)");
+            "external, fastapi, mlserver, torchscript, torchserve, triton; did you mean "
+            "'torchscript'?)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
-  - kind: triton
+  - kind: tfserving
 scenarios: [{kind: cold_start}]
 )"),
-            "bench.yaml:3:11: servers[0].kind: unknown server kind 'triton' (known kinds: "
-            "external, fastapi, torchscript)");
+            "bench.yaml:3:11: servers[0].kind: unknown server kind 'tfserving' (known kinds: "
+            "external, fastapi, mlserver, torchscript, torchserve, triton)");
 }
 
 TEST(ConfigErrorTest, KeysOfAnotherKind) {
@@ -335,7 +336,7 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:4:5: servers[0]: 'dynamic_batching' does not apply to fastapi servers "
-            "(only to torchscript)");
+            "(only to mlserver, torchscript, torchserve, triton)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
   - kind: torchscript

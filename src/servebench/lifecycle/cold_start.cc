@@ -30,7 +30,8 @@ bool MeasureModelLoad(ServerProcess* server, const LaunchPlan& plan,
   }
   auto send = [&](const HttpCall& call, int64_t timeout_ns) {
     HttpReply reply;
-    const std::string url = plan.base_url + call.path;
+    const std::string url =
+        (plan.control_url.empty() ? plan.base_url : plan.control_url) + call.path;
     if (!HttpFetch(call.method, url, call.headers, call.body, timeout_ns, &reply, error)) {
       *error = call.method + " " + url + ": " + *error;
       return false;

@@ -24,9 +24,10 @@ ColdStartTimes MeanColdStart(const std::vector<ColdStartTimes>& samples);
 
 // Starts a fresh server from `plan` (pinned to `cpus`, log appended to `log_path`), waits for
 // the protocol's server readiness, sends `infer` until the first 2xx answer (polling every
-// 1 ms), measures a model load through the protocol's repository calls when
-// plan.has_repository_api, then stops the server. Fails with *error (including the server's exit
-// description and log tail) when any step fails or exceeds timeouts.ready_ns.
+// 1 ms), measures a model load through the protocol's repository calls (sent to
+// plan.control_url when set) when plan.has_repository_api, then stops the server. Fails with *error
+// (including the server's exit description and log tail) when any step fails or exceeds
+// timeouts.ready_ns.
 bool MeasureColdStart(const LaunchPlan& plan, const ProtocolAdapter& protocol,
                       const std::vector<int>& cpus, const HttpCall& infer,
                       const ServerTimeouts& timeouts, const std::string& log_path,

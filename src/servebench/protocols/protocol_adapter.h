@@ -53,8 +53,9 @@ class ProtocolAdapter {
   // Path that answers 2xx once `model` can serve.
   virtual std::string ModelReadyPath(const std::string& model) const = 0;
 
-  // The calls that unload and load `model` through the server's repository API. False when the
-  // protocol has none (then LaunchPlan::has_repository_api must be false).
+  // The calls that unload and load `model` through the server's repository API, sent to the
+  // plan's control_url (base_url unless the server takes them on a port of their own). False
+  // when the protocol has none (then LaunchPlan::has_repository_api must be false).
   virtual bool ModelControlCalls(const std::string& model, HttpCall* unload, HttpCall* load) const;
 
   // Builds an inference request for `model` holding `batch` samples of deterministic data
@@ -105,6 +106,9 @@ std::vector<std::string> ProtocolNames();
 
 // The name of the KServe v2 / Open Inference Protocol REST adapter with JSON tensors.
 inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";
+// The name of the adapter for TorchServe's inference and management APIs, with the tensors
+// servebench's TorchServe handler (servers/torchserve/handler.py) takes and answers.
+inline constexpr char kTorchServeRest[] = "torchserve-rest";
 
 }  // namespace servebench
 
