@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -159,6 +161,7 @@ void RunSystem(const std::string& kind, const std::string& program, const std::s
       << "scenarios:\n"
          "  - {name: cold, kind: cold_start, repeats: 1}\n"
          "  - {name: conc, kind: concurrency_sweep, levels: [1, 4]}\n"
+         "  - {name: acc, kind: accuracy, batch: 8}\n"
          "measurement:\n  warmup: 200ms\n  window: 200ms\n  min_duration: 600ms\n"
          "  min_requests: 20\n  max_duration: 1500ms\n  request_timeout: 5s\n"
          "slo: {percentile: 99, bound: 200ms}\n"
@@ -176,7 +179,7 @@ void RunSystem(const std::string& kind, const std::string& program, const std::s
   const fs::path run_dir = fs::directory_iterator(runs)->path();
 
   const json results = json::parse(Slurp(run_dir / "results.json"));
-  ASSERT_EQ(results["cells"].size(), 2u);
+  ASSERT_EQ(results["cells"].size(), 3u);
   for (const json& cell : results["cells"]) {
     const std::string id = cell["cell_id"];
     ASSERT_EQ(cell["status"], "ok") << cell["failure"].dump(2);
@@ -193,6 +196,16 @@ void RunSystem(const std::string& kind, const std::string& program, const std::s
       // Every one of them has a repository API (TorchServe's on its management port).
       ASSERT_TRUE(r.contains("model_load_s")) << r;
       EXPECT_GT(r["model_load_s"].get<double>(), 0) << r;
+      continue;
+    }
+    if (cell["scenario_kind"] == "accuracy") {
+      // The digits test split through the real server answers as the card (Python's forward of
+      // the same file) says, within the one-sample leeway of docs/metrics.md.
+      const json& accuracy = cell["accuracy"];
+      ASSERT_EQ(accuracy["status"], "measured") << accuracy;
+      EXPECT_EQ(accuracy["samples"], accuracy["card_samples"]) << accuracy;
+      EXPECT_LE(std::abs(accuracy["differs_by"].get<int>()), 1) << accuracy;
+      EXPECT_TRUE(accuracy["warning"].is_null()) << accuracy;
       continue;
     }
     ASSERT_EQ(cell["levels"].size(), 2u) << id;

@@ -58,22 +58,33 @@ class TorchServeRestAdapter : public ProtocolAdapter {
       *error = "batch must be at least 1, not " + std::to_string(batch);
       return false;
     }
-    HttpReply reply;
-    const std::string url = base_url + ModelReadyPath(model);
-    if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
-    if (reply.status != 200) {
-      *error = "GET " + url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
-      return false;
-    }
+    std::string metadata, origin;
+    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
     json inputs;
-    if (!KServeInputsFromMetadata(reply.body, "GET " + url, model, batch, &inputs, error)) {
+    if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
+    *call = InferCall(model, std::move(inputs));
+    return true;
+  }
+
+  // The project's handler takes and answers KServe v2's JSON tensors, so given data goes the
+  // same way as in the KServe adapter.
+  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
+                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
+                               std::string* error) const override {
+    std::string metadata, origin;
+    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+    std::vector<json> inputs_per_request;
+    if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
       return false;
     }
-    call->method = "POST";
-    call->path = "/predictions/" + model;
-    call->headers = {{"Content-Type", "application/json"}};
-    call->body = json{{"inputs", std::move(inputs)}}.dump();
+    calls->clear();
+    for (json& inputs : inputs_per_request) calls->push_back(InferCall(model, std::move(inputs)));
     return true;
+  }
+
+  bool ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,
+                   std::string* error) const override {
+    return ReadKServeOutputs(body, outputs, error);
   }
 
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
@@ -85,6 +96,32 @@ class TorchServeRestAdapter : public ProtocolAdapter {
                                                         const std::string& origin,
                                                         std::string* error) const override {
     return NewKServeV2ResponseCheck(reference, origin, error);
+  }
+
+ private:
+  // The model's metadata, which the project's handler answers to a bodiless GET of the model's
+  // predictions path (TorchServe's inference API has no metadata route of its own).
+  bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
+                     std::string* origin, std::string* error) const {
+    HttpReply reply;
+    const std::string url = base_url + ModelReadyPath(model);
+    if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
+    if (reply.status != 200) {
+      *error = "GET " + url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
+      return false;
+    }
+    *metadata = std::move(reply.body);
+    *origin = "GET " + url;
+    return true;
+  }
+
+  static HttpCall InferCall(const std::string& model, json inputs) {
+    HttpCall call;
+    call.method = "POST";
+    call.path = "/predictions/" + model;
+    call.headers = {{"Content-Type", "application/json"}};
+    call.body = json{{"inputs", std::move(inputs)}}.dump();
+    return call;
   }
 };
 
