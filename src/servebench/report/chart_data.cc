@@ -39,7 +39,7 @@ int IndexOf(std::vector<T>* seen, const T& key) {
 
 std::string SloLabel(const RunRecord& run) {
   char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "SLO: p%g <= %s ms", run.slo.percentile,
+  std::snprintf(buffer, sizeof(buffer), "SLO: p%g ≤ %s ms", run.slo.percentile,
                 FormatSignificant(run.slo.bound_us / 1000.0).c_str());
   return buffer;
 }
@@ -71,8 +71,7 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
       if (cell.server != server || !IsLoadCell(cell)) continue;
       const int color = IndexOf(&variants, cell.variant);
       const bool open = IsOpenLoop(cell);
-      const std::string name =
-          cell.variant + " · " + cell.scenario + (open ? " (open loop)" : " (closed loop)");
+      const std::string name = cell.variant + " · " + cell.scenario;
       json p99 = Series(name + " p99", "line", color);
       json p50 = Series(name + " p50", "line", color);
       p50["dash"] = true;

@@ -17,6 +17,11 @@ namespace {
 
 using nlohmann::json;
 
+// What the choice gives up is named when the best pair is better by more than these: a tenth
+// of a point of accuracy, or a tenth of a latency, cold start or memory.
+constexpr double kMinorPoints = 0.1;
+constexpr double kMinorShare = 0.1;
+
 json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 std::string Percent(double fraction) { return FormatAccuracy(fraction); }
@@ -115,6 +120,11 @@ std::vector<GiveUp> GivesUp(const PairFigures& choice, const std::vector<PairFig
       }
     }
     if (best == nullptr) continue;
+    // A difference within a tenth (a tenth of a point of accuracy) is not worth a sentence.
+    const double theirs = *(best->*m.field);
+    const bool minor = m.higher_is_better ? (theirs - *mine) * 100 <= kMinorPoints
+                                          : theirs * (1 + kMinorShare) >= *mine;
+    if (minor) continue;
     GiveUp g;
     g.metric = m.name;
     g.chosen = *mine;

@@ -39,7 +39,8 @@ struct PairFigures {
   nlohmann::json ToJson() const;
 };
 
-// What the choice is worse at than the best pair of its family that meets the SLO.
+// What the choice is worse at than the best pair of its family that meets the SLO, by more than
+// a tenth (a tenth of a point of accuracy).
 struct GiveUp {
   std::string metric;  // "accuracy", "p99_us", "cold_start_s", "rss_max_bytes"
   double chosen = 0;

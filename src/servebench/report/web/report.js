@@ -169,8 +169,10 @@
       console.error('servebench: chart ' + figure.dataset.chart + ' could not be drawn:', error);
     }
   }
-  // The page is printed at another width than it is shown at: redraw for it.
-  window.addEventListener('beforeprint', () => charts.forEach((c) => c.resize()));
+  // Paper has other widths than the screen, and the print layout is not known before it is
+  // made: each chart is drawn at a fixed size of the print plot's shape, which the print style
+  // then fits to its box, and drawn again for the screen afterwards.
+  window.addEventListener('beforeprint', () => charts.forEach((c) => c.resize(500, 290)));
   window.addEventListener('afterprint', () => charts.forEach((c) => c.resize()));
   root.dataset.charts = charts.length === figures.length ? 'drawn' : 'failed';
 })();
