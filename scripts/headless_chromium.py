@@ -214,9 +214,12 @@ class Chromium:
         """Loads `path` (a file) and waits for its load event and then for `ready`, a
         JavaScript expression, to be true. Returns the page's URL."""
         url = pathlib.Path(path).resolve().as_uri()
+        self._events.clear()
         self.call("Page.navigate", url=url)
         self.wait_for_event("Page.loadEventFired")
         deadline = time.monotonic() + self.timeout
+        # The document must be the one asked for, not the blank page before it.
+        ready = f"location.href === {json.dumps(url)} && ({ready})"
         while not self.evaluate(ready):
             if time.monotonic() > deadline:
                 raise TimeoutError("the page never became ready: " + ready)
