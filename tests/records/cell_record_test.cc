@@ -56,11 +56,13 @@ TEST(CellRecordTest, WritesTheCellAndLevelNames) {
                 "record",      "run_id",      "cell_id",       "variant",          "server",
                 "server_kind", "scenario",    "scenario_kind", "status",           "failure",
                 "started_at",  "finished_at", "duration_s",    "model_card",       "cold_start",
-                "levels",      "server_cpus", "log",           "saturated_at_rps", "summary"}));
+                "levels",      "server_cpus", "log",           "saturated_at_rps", "summary",
+                "accuracy"}));
   EXPECT_EQ(rate["record"], "cell");
   EXPECT_EQ(rate["status"], "ok");
   EXPECT_TRUE(rate["failure"].is_null());
   EXPECT_TRUE(rate["cold_start"].is_null());
+  EXPECT_TRUE(rate["accuracy"].is_null());
   EXPECT_EQ(rate["saturated_at_rps"], 200.0);
   EXPECT_EQ(Keys(rate["summary"]),
             (std::set<std::string>{"max_throughput_rps", "throughput_within_slo_rps", "p50_us",
@@ -117,6 +119,41 @@ TEST(CellRecordTest, ReadsBackWhatItWrites) {
   EXPECT_EQ(RoundTrip(cell), cell.ToJson().dump());
   EXPECT_EQ(cell.ToJson()["levels"][0]["resources"]["gpu"]["devices"], 1);
   EXPECT_TRUE(cell.ToJson()["failure"]["exit"].is_null());
+}
+
+TEST(CellRecordTest, AccuracyCellsWriteAndReadTheirResult) {
+  const std::vector<CellRecord> cells = testing::SyntheticAccuracyCells();
+  for (const CellRecord& cell : cells) {
+    EXPECT_EQ(RoundTrip(cell), cell.ToJson().dump()) << cell.cell_id;
+  }
+  const json changed = cells[1].ToJson();
+  EXPECT_EQ(changed["scenario_kind"], "accuracy");
+  EXPECT_TRUE(changed["levels"].empty());
+  EXPECT_EQ(Keys(changed["accuracy"]),
+            (std::set<std::string>{"status", "reason", "test_data", "batch", "requests", "samples",
+                                   "correct", "top1", "card_samples", "card_correct", "card_top1",
+                                   "differs_by", "warning"}));
+  EXPECT_EQ(changed["accuracy"]["status"], "measured");
+  EXPECT_EQ(changed["accuracy"]["differs_by"], -10);
+  EXPECT_TRUE(changed["accuracy"]["reason"].is_null());
+  const json skipped = cells[2].ToJson();
+  EXPECT_EQ(skipped["accuracy"]["status"], "skipped");
+  EXPECT_TRUE(skipped["accuracy"]["correct"].is_null());
+  EXPECT_TRUE(skipped["accuracy"]["warning"].is_null());
+
+  json j = changed;
+  j["accuracy"]["status"] = "maybe";
+  EXPECT_EQ(ErrorOf(j), "accuracy.status: expected \"measured\" or \"skipped\", got \"maybe\"");
+  j = changed;
+  j["accuracy"]["correct"] = 430.5;
+  EXPECT_EQ(ErrorOf(j), "accuracy.correct: expected an integer, got 430.5");
+  // A record from before accuracy cells has no "accuracy": it reads as null.
+  j = FindCell(testing::SyntheticCells(), "digits-mlp/torchscript/poisson").ToJson();
+  j.erase("accuracy");
+  CellRecord old;
+  std::string error;
+  ASSERT_TRUE(CellRecord::FromJson(j, &old, &error)) << error;
+  EXPECT_FALSE(old.accuracy);
 }
 
 TEST(CellRecordTest, RefusesAMalformedRecordNamingTheField) {

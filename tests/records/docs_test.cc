@@ -73,6 +73,8 @@ TEST(ResultsDocsTest, ListsEveryFieldTheRecordsWrite) {
   EXPECT_EQ(DocumentedFields(doc, "One per cell"), Keys(rate));
   EXPECT_EQ(DocumentedFields(doc, "A level entry"), Keys(rate["levels"][1]));
   EXPECT_EQ(DocumentedFields(doc, "`summary`"), Keys(rate["summary"]));
+  const json accuracy = testing::SyntheticAccuracyCells()[1].ToJson();
+  EXPECT_EQ(DocumentedFields(doc, "`accuracy`"), Keys(accuracy["accuracy"]));
 }
 
 }  // namespace

@@ -166,6 +166,31 @@ TEST(RecommendationTest, NoPairMeetingTheSloIsSaidSo) {
   EXPECT_TRUE(Recommend(TestRun(), {}).families.empty());
 }
 
+TEST(RecommendationTest, AccuracyMeasuredThroughTheServerIsPreferredToTheCard) {
+  std::vector<CellRecord> cells = DigitsCells();
+  // int8 served by a answered 96.5 % right: below the floor of 97 %, whatever its card says.
+  CellRecord measured;
+  measured.variant = "digits-mlp-int8";
+  measured.server = "a";
+  measured.scenario = measured.scenario_kind = "accuracy";
+  measured.cell_id = "digits-mlp-int8/a/accuracy";
+  measured.model_card = cells[1].model_card;
+  AccuracyRecord accuracy;
+  accuracy.top1 = 0.965;
+  measured.accuracy = accuracy;
+  cells.push_back(measured);
+  const FamilyRecommendation f = Recommend(TestRun(), cells).families.at(0);
+  ASSERT_TRUE(f.choice);
+  EXPECT_EQ(f.choice->variant, "digits-mlp");
+  EXPECT_EQ(f.choice->server, "b");
+  EXPECT_NE(f.excluded[1].find("digits-mlp-int8 on a: top-1 96.50 % is below the floor"),
+            std::string::npos)
+      << f.excluded[1];
+  // A skipped accuracy cell measured nothing: the card speaks again.
+  cells.back().accuracy->skipped = true;
+  EXPECT_EQ(Recommend(TestRun(), cells).families.at(0).choice->variant, "digits-mlp-int8");
+}
+
 TEST(RecommendationTest, UnpricedRunsRankByThroughputWithinTheSlo) {
   std::vector<CellRecord> cells = DigitsCells();
   for (CellRecord& c : cells) c.summary.cost_per_million.reset();

@@ -155,6 +155,7 @@ class Parser {
         {"cold_start", {"repeats"}},
         {"concurrency_sweep", {"levels"}},
         {"rate_sweep", {"rates", "arrival", "saturate", "start_rate", "growth", "max_levels"}},
+        {"accuracy", {"batch"}},
     };
     return kinds;
   }
@@ -193,6 +194,11 @@ class Parser {
       scenario.concurrency = ReadIntList(levels.value, levels.path, 1);
       if (scenario.concurrency.empty())
         Fail(levels.value, levels.path, "expected at least one level");
+    } else if (kind == "accuracy") {
+      scenario.kind = ScenarioKind::kAccuracy;
+      IfPresent(fields, "batch", [&](const YAML::Node& n, const std::string& p) {
+        scenario.batch = ReadInt(n, p, 1);
+      });
     } else {
       scenario.kind = ScenarioKind::kRateSweep;
       ReadRateSweep(fields, &scenario);

@@ -27,7 +27,7 @@ struct ModelsSection {
   std::vector<ModelVariant> variants;
 };
 
-enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep };
+enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep, kAccuracy };
 
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
@@ -42,6 +42,7 @@ struct Scenario {
   double start_rate = 100;
   double growth = 2;
   int max_levels = 8;
+  int batch = 1;  // accuracy: test samples per request
 };
 
 struct MeasurementSettings {

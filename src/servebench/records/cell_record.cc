@@ -42,6 +42,7 @@ json CellRecord::ToJson() const {
             {"log", log},
             {"cold_start", cold_start ? cold_start->ToJson() : json(nullptr)},
             {"levels", level_list},
+            {"accuracy", accuracy ? accuracy->ToJson() : json(nullptr)},
             {"summary", summary.ToJson()}};
   if (saturated_at_rps) j["saturated_at_rps"] = *saturated_at_rps;
   return j;
@@ -79,6 +80,7 @@ void CellRecord::Read(JsonReader* in) {
   in->Field("cold_start", &cold_start);
   in->Field("levels", &levels);
   in->Field("saturated_at_rps", &saturated_at_rps);
+  in->Field("accuracy", &accuracy);  // absent in records from before accuracy cells: null
   in->Field("summary", &summary);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "servebench/core/json_reader.h"
+#include "servebench/records/accuracy_record.h"
 #include "servebench/records/cell_summary.h"
 #include "servebench/records/cold_start_record.h"
 #include "servebench/records/level_record.h"
@@ -41,7 +42,7 @@ struct CellRecord {
   std::string server;
   std::string server_kind;
   std::string scenario;
-  std::string scenario_kind;  // "concurrency_sweep" | "rate_sweep" | "cold_start"
+  std::string scenario_kind;  // "concurrency_sweep" | "rate_sweep" | "cold_start" | "accuracy"
   CellStatus status = CellStatus::kOk;
   std::optional<CellFailure> failure;  // null when ok
   std::string started_at;              // UTC, ISO 8601
@@ -53,10 +54,12 @@ struct CellRecord {
   std::optional<ColdStartRecord> cold_start;  // null on a load cell
   std::vector<LevelRecord> levels;            // in the order measured
   std::optional<double> saturated_at_rps;     // absent unless a saturating sweep found it
+  std::optional<AccuracyRecord> accuracy;     // null except on an accuracy cell that ran
   CellSummary summary;
 
   bool ok() const { return status == CellStatus::kOk; }
   bool is_cold_start() const { return scenario_kind == "cold_start"; }
+  bool is_accuracy() const { return scenario_kind == "accuracy"; }
 
   nlohmann::json ToJson() const;
   // The inverse of ToJson: false with *error naming the field ("levels[1].load.requests.ok:

@@ -25,6 +25,7 @@ std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells)
   for (const CellRecord& cell : cells) {
     const Pair pair{cell.variant, cell.server};
     if (!cell.model_card.is_null()) cards[pair.first] = cell.model_card;
+    if (cell.is_accuracy()) continue;
     if (cell.is_cold_start()) {
       if (cell.summary.cold_start_s) cold_start[pair] = cell.summary.cold_start_s;
     } else {
@@ -34,6 +35,7 @@ std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells)
 
   std::vector<ComparisonRow> rows;
   for (const CellRecord& cell : cells) {
+    if (cell.is_accuracy()) continue;
     const Pair pair{cell.variant, cell.server};
     const bool cold = cell.is_cold_start();
     // A cold-start cell makes a row only when its pair was measured under no load scenario.
@@ -55,6 +57,14 @@ std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells)
     auto card = cards.find(pair.first);
     if (card != cards.end()) row.card = card->second;
     rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<AccuracyRow> AccuracyRows(const std::vector<CellRecord>& cells) {
+  std::vector<AccuracyRow> rows;
+  for (const CellRecord& cell : cells) {
+    if (cell.is_accuracy()) rows.push_back({cell.variant, cell.server, !cell.ok(), cell.accuracy});
   }
   return rows;
 }

@@ -52,7 +52,7 @@ const LevelRecord* WithinSloLevel(const CellRecord& cell) {
   return nullptr;
 }
 
-PairFigures FiguresOf(const CellRecord& cell, const VariantAccuracy* accuracy,
+PairFigures FiguresOf(const CellRecord& cell, std::optional<double> accuracy,
                       std::optional<double> cold_start_s) {
   PairFigures f;
   f.variant = cell.variant;
@@ -63,7 +63,7 @@ PairFigures FiguresOf(const CellRecord& cell, const VariantAccuracy* accuracy,
   f.cost_per_million = cell.summary.cost_per_million;
   if (const LevelRecord* level = WithinSloLevel(cell)) f.slo_latency_us = level->slo_latency_us;
   f.p99_us = cell.summary.p99_us;
-  if (accuracy != nullptr) f.accuracy = accuracy->top1;
+  f.accuracy = accuracy;
   f.cold_start_s = cold_start_s;
   f.rss_max_bytes = cell.summary.rss_max_bytes;
   return f;
@@ -323,7 +323,8 @@ Recommendation Recommend(const RunRecord& run, const std::vector<CellRecord>& ce
     for (const Pair& pair : pair_order) {
       const VariantAccuracy* accuracy = accuracy_of[pair.first];
       if (accuracy == nullptr || accuracy->family != r.family) continue;
-      r.considered.push_back(FiguresOf(*chosen_cell[pair], accuracy, cold_start[pair]));
+      r.considered.push_back(FiguresOf(
+          *chosen_cell[pair], PairAccuracy(cells, *accuracy, pair.second), cold_start[pair]));
     }
     std::stable_sort(r.considered.begin(), r.considered.end(), ranking);
     std::vector<PairFigures> meeting_slo;

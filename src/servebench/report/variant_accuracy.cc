@@ -7,10 +7,9 @@
 namespace servebench {
 
 std::optional<double> MeasuredAccuracy(const CellRecord& cell) {
-  // The records hold no accuracy measured through a server yet; when a cell field carries one,
-  // it is read here, and every reader below prefers it to the model card's.
-  (void)cell;
-  return std::nullopt;
+  // An accuracy cell that ran and measured (not skipped for want of test data).
+  if (!cell.ok() || !cell.accuracy || cell.accuracy->skipped) return std::nullopt;
+  return cell.accuracy->top1;
 }
 
 std::vector<VariantAccuracy> VariantAccuracies(const std::vector<CellRecord>& cells) {
@@ -43,6 +42,15 @@ std::vector<VariantAccuracy> VariantAccuracies(const std::vector<CellRecord>& ce
     }
   }
   return out;
+}
+
+std::optional<double> PairAccuracy(const std::vector<CellRecord>& cells,
+                                   const VariantAccuracy& variant, const std::string& server) {
+  for (const CellRecord& cell : cells) {
+    if (cell.variant != variant.variant || cell.server != server) continue;
+    if (auto measured = MeasuredAccuracy(cell)) return measured;
+  }
+  return variant.top1;
 }
 
 std::map<std::string, VariantAccuracy> AccuracyByVariant(const std::vector<CellRecord>& cells) {

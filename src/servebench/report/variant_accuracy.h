@@ -1,10 +1,9 @@
 // Copyright servebench authors.
 //
 // The accuracy of each model variant of a run, and the family it belongs to, as the report's
-// recommendation and its accuracy charts read them. Today a variant's accuracy is its model
-// card's top-1 (models/prepare.py scores it on the digits test split); accuracy measured
-// through a server is preferred where a cell carries it (MeasuredAccuracy), so that the readers
-// need no change when the records hold it.
+// recommendation and its accuracy charts read them: the top-1 an accuracy cell measured through
+// a server where the run has one (records/accuracy_record.h), else the model card's
+// (models/prepare.py scores it on the digits test split).
 
 #ifndef SERVEBENCH_REPORT_VARIANT_ACCURACY_H_
 #define SERVEBENCH_REPORT_VARIANT_ACCURACY_H_
@@ -27,13 +26,18 @@ struct VariantAccuracy {
   std::string why_unknown;     // the card's accuracy.status, or "no model card"
 };
 
-// Top-1 accuracy measured through a server in `cell`, where the record carries one. The one
-// place that knows where a measured accuracy lives in the records.
+// Top-1 accuracy measured through a server in `cell`: an accuracy cell that ran and was not
+// skipped. The one place that knows where a measured accuracy lives in the records.
 std::optional<double> MeasuredAccuracy(const CellRecord& cell);
 
 // Every variant of `cells`, in first-seen order: a measured accuracy where a cell has one, else
 // the model card's.
 std::vector<VariantAccuracy> VariantAccuracies(const std::vector<CellRecord>& cells);
+
+// The accuracy of `variant` served by `server`: measured through that server where the run has
+// an accuracy cell of the pair, else the variant's (above); absent when unknown.
+std::optional<double> PairAccuracy(const std::vector<CellRecord>& cells,
+                                   const VariantAccuracy& variant, const std::string& server);
 
 // The same, by variant name.
 std::map<std::string, VariantAccuracy> AccuracyByVariant(const std::vector<CellRecord>& cells);
