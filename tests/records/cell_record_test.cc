@@ -203,16 +203,27 @@ TEST(RunRecordTest, WritesAndReadsTheRunRecord) {
   EXPECT_EQ(Keys(j),
             (std::set<std::string>{"record", "run_id", "name", "config_source", "config_base_dir",
                                    "config", "started_at", "finished_at", "servebench_version",
-                                   "quick", "filter", "slo", "cost"}));
+                                   "quick", "filter", "slo", "cost", "accuracy_floor"}));
   EXPECT_EQ(j["record"], "run");
+  EXPECT_TRUE(j["accuracy_floor"].is_null());
   EXPECT_EQ(j["slo"], (json{{"percentile", 99.0}, {"bound_us", 100000.0}}));
   EXPECT_EQ(j["cost"],
             (json{{"hourly_price", 0.1}, {"hourly_price_per_core", 0.0}, {"currency", "USD"}}));
   RunRecord unfinished = run;
   unfinished.finished_at.reset();
   EXPECT_TRUE(unfinished.ToJson()["finished_at"].is_null());
+  RunRecord floored = run;
+  floored.accuracy_floor = 0.95;
+  EXPECT_EQ(floored.ToJson()["accuracy_floor"], 0.95);
+  // A run record from before the report's floor reads as without one.
+  json old = j;
+  old.erase("accuracy_floor");
+  RunRecord old_back;
+  std::string old_error;
+  ASSERT_TRUE(RunRecord::FromJson(old, &old_back, &old_error)) << old_error;
+  EXPECT_FALSE(old_back.accuracy_floor);
 
-  for (const RunRecord& r : {run, unfinished}) {
+  for (const RunRecord& r : {run, unfinished, floored}) {
     RunRecord back;
     std::string error;
     ASSERT_TRUE(RunRecord::FromJson(json::parse(r.ToJson().dump()), &back, &error)) << error;

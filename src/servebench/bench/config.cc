@@ -44,7 +44,7 @@ class Parser {
   void Parse(const YAML::Node& root, ExperimentConfig* config) {
     const Fields top(root, "",
                      {"name", "models", "servers", "scenarios", "measurement", "slo", "cost",
-                      "output", "generator"},
+                      "output", "generator", "report"},
                      "a map of sections (models, servers, scenarios, ...)");
     IfPresent(top, "name",
               [&](const YAML::Node& n, const std::string& p) { config->name = ReadName(n, p); });
@@ -66,6 +66,9 @@ class Parser {
     });
     IfPresent(top, "generator", [&](const YAML::Node& n, const std::string& p) {
       config->generator = ReadGenerator(n, p);
+    });
+    IfPresent(top, "report", [&](const YAML::Node& n, const std::string& p) {
+      config->report = ReadReport(n, p);
     });
   }
 
@@ -317,6 +320,15 @@ class Parser {
       output.directory = ReadNonEmptyString(n, p);
     });
     return output;
+  }
+
+  static ReportSettings ReadReport(const YAML::Node& node, const std::string& path) {
+    const Fields fields(node, path, {"accuracy_floor"});
+    ReportSettings report;
+    IfPresent(fields, "accuracy_floor", [&](const YAML::Node& n, const std::string& p) {
+      report.accuracy_floor = ReadNumberIn(n, p, Range{0, false, 1, false});
+    });
+    return report;
   }
 
   static GeneratorSettings ReadGenerator(const YAML::Node& node, const std::string& path) {

@@ -73,6 +73,12 @@ struct CostSettings {
   std::string currency = "USD";
 };
 
+struct ReportSettings {
+  // The top-1 accuracy (a fraction) a recommended variant must reach; absent: within one point
+  // of its family's fp32 model (docs/report.md).
+  std::optional<double> accuracy_floor;
+};
+
 struct OutputSettings {
   std::string directory = "runs";  // run folders are created inside it
 };
@@ -93,6 +99,7 @@ struct ExperimentConfig {
   CostSettings cost;
   OutputSettings output;
   GeneratorSettings generator;
+  ReportSettings report;
 };
 
 // One unit of work: a model variant on a server configuration under a scenario.

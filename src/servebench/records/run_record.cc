@@ -38,7 +38,8 @@ json RunRecord::ToJson() const {
           {"quick", quick},
           {"filter", filter},
           {"slo", slo.ToJson()},
-          {"cost", cost.ToJson()}};
+          {"cost", cost.ToJson()},
+          {"accuracy_floor", accuracy_floor ? json(*accuracy_floor) : json(nullptr)}};
 }
 
 bool RunRecord::FromJson(const json& j, RunRecord* out, std::string* error) {
@@ -59,6 +60,7 @@ void RunRecord::Read(JsonReader* in) {
   in->Field("filter", &filter);
   in->Field("slo", &slo);
   in->Field("cost", &cost);
+  in->Field("accuracy_floor", &accuracy_floor);  // absent in runs from before the report
 }
 
 }  // namespace servebench
