@@ -90,6 +90,8 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
     window_count_ =
         static_cast<int>((settings.duration_ns + settings.window_ns - 1) / settings.window_ns);
     window_tallies_ = std::make_unique<WindowTally[]>(window_count_);
+    window_over_bound_ = std::make_unique<std::atomic<int64_t>[]>(
+        static_cast<size_t>(window_count_) * settings.window_bounds_ns.size());
   }
   connections_.reserve(connections);
   for (int i = 0; i < connections; ++i) {
@@ -145,6 +147,14 @@ int64_t Worker::window_ok(int index) const {
 int64_t Worker::window_latency_sum_ns(int index) const {
   return index < window_count_
              ? window_tallies_[index].latency_sum_ns.load(std::memory_order_relaxed)
+             : 0;
+}
+
+int64_t Worker::window_over_bound(int index, size_t bound) const {
+  const size_t bounds = settings_.window_bounds_ns.size();
+  return index < window_count_ && bound < bounds
+             ? window_over_bound_[static_cast<size_t>(index) * bounds + bound].load(
+                   std::memory_order_relaxed)
              : 0;
 }
 
@@ -355,6 +365,13 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
         tally.latency_sum_ns.store(
             tally.latency_sum_ns.load(std::memory_order_relaxed) + (now_ns - c->intended_ns),
             std::memory_order_relaxed);
+        const std::vector<int64_t>& bounds = settings_.window_bounds_ns;
+        for (size_t b = 0; b < bounds.size(); ++b) {
+          if (now_ns - c->intended_ns <= bounds[b]) continue;
+          std::atomic<int64_t>& over =
+              window_over_bound_[static_cast<size_t>(w) * bounds.size() + b];
+          over.store(over.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        }
       }
     }
   }

@@ -52,6 +52,8 @@ class Worker {
   // readable from any thread while the run goes on.
   int64_t window_ok(int index) const;
   int64_t window_latency_sum_ns(int index) const;
+  // Of those, the responses whose latency exceeded settings.window_bounds_ns[bound].
+  int64_t window_over_bound(int index, size_t bound) const;
 
   // Completed requests so far (any status, warm-up included); readable from any thread.
   int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
@@ -135,6 +137,8 @@ class Worker {
     std::atomic<int64_t> latency_sum_ns{0};
   };
   std::unique_ptr<WindowTally[]> window_tallies_;
+  // window_count_ x settings.window_bounds_ns.size() counts, by window then bound.
+  std::unique_ptr<std::atomic<int64_t>[]> window_over_bound_;
   int window_count_ = 0;
   bool finished_ = false;
 
