@@ -80,7 +80,7 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_EQ(config.scenarios[2].max_levels, 6);
   EXPECT_EQ(config.measurement.warmup_ns, 300 * kNanosPerMilli);
   EXPECT_EQ(config.measurement.min_duration_ns, 900 * kNanosPerMilli);
-  EXPECT_EQ(config.slo.bound_ns, 100 * kNanosPerMilli);
+  EXPECT_EQ(config.slo.global.constraints[0].bound_ns, 100 * kNanosPerMilli);
   EXPECT_DOUBLE_EQ(config.cost.hourly_price, 0.10);
 }
 
@@ -93,7 +93,7 @@ TEST(ConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_EQ(config.scenarios[0].repeats, 3);
   EXPECT_EQ(config.measurement.window_ns, defaults.measurement.window_ns);
   EXPECT_EQ(config.measurement.max_duration_ns, defaults.measurement.max_duration_ns);
-  EXPECT_DOUBLE_EQ(config.slo.percentile, 99);
+  EXPECT_DOUBLE_EQ(config.slo.global.constraints[0].percentile, 99);
   EXPECT_EQ(config.output.directory, "runs");
   EXPECT_EQ(config.generator.threads, 1);
 }
@@ -209,8 +209,8 @@ generator:
   EXPECT_EQ(m.ready_timeout_ns, 30 * kNanosPerSecond);
   EXPECT_EQ(m.stop_grace_ns, 0);
   EXPECT_EQ(m.sample_period_ns, 50 * kNanosPerMilli);
-  EXPECT_DOUBLE_EQ(c.slo.percentile, 99.9);
-  EXPECT_EQ(c.slo.bound_ns, 20 * kNanosPerMilli);
+  EXPECT_DOUBLE_EQ(c.slo.global.constraints[0].percentile, 99.9);
+  EXPECT_EQ(c.slo.global.constraints[0].bound_ns, 20 * kNanosPerMilli);
   EXPECT_DOUBLE_EQ(c.cost.hourly_price_per_core, 0.02);
   EXPECT_EQ(c.cost.currency, "EUR");
   EXPECT_EQ(c.output.directory, "results");

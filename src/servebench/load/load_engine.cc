@@ -185,6 +185,7 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
       w.over_bound.assign(settings.window_bounds_ns.size(), 0);
       for (const auto& worker : workers) {
         w.ok += worker->window_ok(k);
+        w.measured_ok += worker->window_measured_ok(k);
         latency_sum_ns += worker->window_latency_sum_ns(k);
         for (size_t b = 0; b < w.over_bound.size(); ++b) {
           w.over_bound[b] += worker->window_over_bound(k, b);
