@@ -148,6 +148,27 @@ TEST(CellSummaryTest, RepeatsGiveMeanSpreadAndInterval) {
   EXPECT_FALSE(SummarizeCell(CellOf({levels[0], levels[1]}), 0.36).repeats.has_value());
 }
 
+// A search's answer is its highest met rate, even where a lower met probe happened to achieve a
+// little more.
+TEST(CellSummaryTest, SearchAnswerIsTheBestLevel) {
+  LevelRecord lower = Level(341.9, true, 1000, 2000, 20, 1e8);
+  lower.level = LevelPoint::Rate(339.4, "poisson");
+  LevelRecord answer = Level(338.0, true, 1100, 2100, 21, 1e8);
+  answer.level = LevelPoint::Rate(354.4, "poisson");
+  LevelRecord above = Level(360.8, false, 1500, 2500, 22, 1e8);
+  above.level = LevelPoint::Rate(358.3, "poisson");
+  CellRecord cell = CellOf({lower, answer, above});
+  SearchRecord search;
+  search.kind = "rate";
+  search.found = 354.4;
+  search.upper = 358.3;
+  cell.searches = {search};
+  const CellSummary s = SummarizeCell(cell, 0.36);
+  EXPECT_EQ(s.found_rate_rps, 354.4);
+  EXPECT_EQ(s.throughput_within_slo_rps, 338.0);
+  EXPECT_EQ(s.p99_us, 2100);
+}
+
 TEST(CellSummaryTest, UnmeasuredResourcesAndEnergyStayEmpty) {
   // An external server: no resources, no RAPL. Its summary says so rather than showing zeros.
   LevelRecord level = Level(100, true, 1000, 2000, 20, 1e8);

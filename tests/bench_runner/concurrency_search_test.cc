@@ -21,7 +21,7 @@ struct SearchRun {
 
 // Runs the search against `met(c)` and `throughput(c)`.
 SearchRun Search(const ConcurrencySearchSettings& settings, const std::function<bool(int)>& met,
-           const std::function<double(int)>& throughput) {
+                 const std::function<double(int)>& throughput) {
   ConcurrencySearch search(settings);
   SearchRun run;
   while (!search.done()) {
@@ -61,10 +61,14 @@ TEST(ConcurrencySearchTest, StopsDoublingOnAPlateau) {
 }
 
 TEST(ConcurrencySearchTest, NoneMetAndCapped) {
-  EXPECT_EQ(Search({}, [](int) { return false; }, [](int c) { return c * 1.0; }).end, "none_met");
+  EXPECT_EQ(Search(
+                {}, [](int) { return false; }, [](int c) { return c * 1.0; })
+                .end,
+            "none_met");
   ConcurrencySearchSettings settings;
   settings.max_concurrency = 16;
-  const SearchRun run = Search(settings, [](int) { return true; }, [](int c) { return c * 100.0; });
+  const SearchRun run = Search(
+      settings, [](int) { return true; }, [](int c) { return c * 100.0; });
   EXPECT_EQ(run.end, "capped");
   EXPECT_EQ(run.probed, (std::vector<int>{1, 2, 4, 8, 16}));
   EXPECT_EQ(run.best->concurrency, 16);
@@ -72,7 +76,8 @@ TEST(ConcurrencySearchTest, NoneMetAndCapped) {
 
 TEST(ConcurrencySearchTest, BisectionEndsBetweenNeighbours) {
   // Met at 2, not at 3: 2 and 4 bracket, 3 is probed, and the search ends between 2 and 3.
-  const SearchRun run = Search({}, [](int c) { return c <= 2; }, [](int c) { return c * 100.0; });
+  const SearchRun run = Search(
+      {}, [](int c) { return c <= 2; }, [](int c) { return c * 100.0; });
   EXPECT_EQ(run.probed, (std::vector<int>{1, 2, 4, 3}));
   EXPECT_EQ(run.best->concurrency, 2);
   EXPECT_EQ(run.end, "converged");
@@ -81,7 +86,8 @@ TEST(ConcurrencySearchTest, BisectionEndsBetweenNeighbours) {
 TEST(ConcurrencySearchTest, OutOfProbes) {
   ConcurrencySearchSettings settings;
   settings.max_probes = 3;
-  const SearchRun run = Search(settings, [](int) { return true; }, [](int c) { return c * 100.0; });
+  const SearchRun run = Search(
+      settings, [](int) { return true; }, [](int c) { return c * 100.0; });
   EXPECT_EQ(run.end, "out_of_probes");
   EXPECT_EQ(run.probed.size(), 3u);
 }

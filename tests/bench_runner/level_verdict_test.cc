@@ -115,9 +115,9 @@ TEST(LevelVerdictTest, EveryConstraintMustHold) {
   EXPECT_EQ(level.slo_constraints[0].verdict, "met");
   EXPECT_EQ(level.slo_constraints[1].verdict, "not_met");
   // Both loose: met. One of them undecided: inconclusive.
-  EXPECT_EQ(Judge(KnownLevel(), SloOf({{50, 20 * kNanosPerMilli}, {90, kNanosPerSecond}}))
-                .slo_verdict,
-            "met");
+  EXPECT_EQ(
+      Judge(KnownLevel(), SloOf({{50, 20 * kNanosPerMilli}, {90, kNanosPerSecond}})).slo_verdict,
+      "met");
   EXPECT_EQ(Judge(KnownLevel(), SloOf({{50, 20 * kNanosPerMilli}, {90, 100 * kNanosPerMilli}}))
                 .slo_verdict,
             "inconclusive");
@@ -209,8 +209,8 @@ TEST(LevelVerdictTest, PercentileIntervalsNeedEnoughSamples) {
 }
 
 TEST(LevelVerdictTest, SloRecordNamesItsConstraintsAndSource) {
-  const SloRecord record = ToRecord(SloOf({{50, 20 * kNanosPerMilli}, {99, 100 * kNanosPerMilli}}),
-                                    "family resnet18");
+  const SloRecord record =
+      ToRecord(SloOf({{50, 20 * kNanosPerMilli}, {99, 100 * kNanosPerMilli}}), "family resnet18");
   EXPECT_EQ(record.Describe(), "p50 <= 20 ms and p99 <= 100 ms");
   EXPECT_EQ(record.request_bound_us, 100'000);
   EXPECT_EQ(record.source, "family resnet18");

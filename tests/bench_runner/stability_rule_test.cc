@@ -130,8 +130,9 @@ Slo P99Within100Ms() {
   return slo;
 }
 
-// Stable windows are not enough while early stopping cannot judge the SLO: at p99 a level needs
-// 459 requests without an overrun (MinQueries(0)), 662 with one.
+// Stable windows are not enough while early stopping cannot judge the SLO. The stop rule asks
+// 99.9% confidence at each look: at p99 a level needs 688 requests without an overrun
+// (ln(0.001) / ln(0.99)), 920 with one.
 TEST(StabilityRuleTest, AnSloKeepsTheLevelGoingUntilItCanBeJudged) {
   const Slo slo = P99Within100Ms();
   EXPECT_EQ(WindowBounds(slo), (std::vector<int64_t>{100 * kNanosPerMilli}));
@@ -139,11 +140,13 @@ TEST(StabilityRuleTest, AnSloKeepsTheLevelGoingUntilItCanBeJudged) {
   std::vector<WindowStats> windows = {Judged(50, 0), Judged(50, 0), Judged(50, 0), Judged(50, 0)};
   EXPECT_FALSE(rule.OnWindow(windows));  // 200 requests: agreeing, but undecided
   EXPECT_FALSE(rule.slo_decided());
-  while (windows.size() < 9) windows.push_back(Judged(50, 0));
-  EXPECT_FALSE(rule.OnWindow(windows));  // 450 < 459
-  windows.push_back(Judged(50, 1));      // 500 with one overrun: 662 needed
+  while (windows.size() < 13) windows.push_back(Judged(50, 0));
+  EXPECT_FALSE(rule.OnWindow(windows));  // 650 < 688
+  windows.push_back(Judged(50, 1));      // 700 with one overrun: 920 needed
   EXPECT_FALSE(rule.OnWindow(windows));
-  while (windows.size() < 14) windows.push_back(Judged(50, 0));  // 700
+  while (windows.size() < 18) windows.push_back(Judged(50, 0));  // 900
+  EXPECT_FALSE(rule.OnWindow(windows));
+  windows.push_back(Judged(50, 0));  // 950
   EXPECT_TRUE(rule.OnWindow(windows));
   EXPECT_TRUE(rule.slo_decided());
   EXPECT_TRUE(rule.stable());

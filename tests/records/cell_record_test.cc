@@ -51,34 +51,33 @@ std::string ErrorOf(const json& j) {
 TEST(CellRecordTest, WritesTheCellAndLevelNames) {
   const std::vector<CellRecord> cells = testing::SyntheticCells();
   const json rate = FindCell(cells, "digits-mlp/torchscript/poisson").ToJson();
-  EXPECT_EQ(Keys(rate),
-            (std::set<std::string>{
-                "record",      "run_id",      "cell_id",       "variant",    "server",
-                "server_kind", "scenario",    "scenario_kind", "status",     "failure",
-                "started_at",  "finished_at", "duration_s",    "model_card", "cold_start",
-                "levels",      "server_cpus", "log",           "slo",        "repeats",
-                "searches",    "summary"}));
+  EXPECT_EQ(
+      Keys(rate),
+      (std::set<std::string>{
+          "record",     "run_id",        "cell_id",    "variant", "server",      "server_kind",
+          "scenario",   "scenario_kind", "status",     "failure", "started_at",  "finished_at",
+          "duration_s", "model_card",    "cold_start", "levels",  "server_cpus", "log",
+          "slo",        "repeats",       "searches",   "summary"}));
   EXPECT_EQ(rate["record"], "cell");
   EXPECT_EQ(rate["status"], "ok");
   EXPECT_TRUE(rate["failure"].is_null());
   EXPECT_TRUE(rate["cold_start"].is_null());
   EXPECT_EQ(rate["slo"], (json{{"constraints", {{{"percentile", 99.0}, {"bound_us", 100000.0}}}},
-                                {"request_bound_us", 100000.0},
-                                {"source", "global"}}));
+                               {"request_bound_us", 100000.0},
+                               {"source", "global"}}));
   EXPECT_EQ(rate["repeats"], 1);
   ASSERT_EQ(rate["searches"].size(), 1u);
-  EXPECT_EQ(rate["searches"][0],
-            (json{{"repeat", 0},
-                  {"kind", "rate"},
-                  {"end", "converged"},
-                  {"tolerance", 0.05},
-                  {"found", 100.0},
-                  {"upper", 200.0},
-                  {"probes", {0, 1}}}));
+  EXPECT_EQ(rate["searches"][0], (json{{"repeat", 0},
+                                       {"kind", "rate"},
+                                       {"end", "converged"},
+                                       {"tolerance", 0.05},
+                                       {"found", 100.0},
+                                       {"upper", 200.0},
+                                       {"probes", {0, 1}}}));
   EXPECT_EQ(Keys(rate["summary"]),
             (std::set<std::string>{"max_throughput_rps", "throughput_within_slo_rps",
-                                   "found_rate_rps", "best_concurrency", "slo_latency_us",
-                                   "p50_us", "p99_us", "cpu_percent_mean", "rss_max_bytes",
+                                   "found_rate_rps", "best_concurrency", "slo_latency_us", "p50_us",
+                                   "p99_us", "cpu_percent_mean", "rss_max_bytes",
                                    "cost_per_million", "energy_per_inference_j", "cold_start_s",
                                    "levels", "inconclusive_levels", "unstable_levels",
                                    "lag_flagged_levels", "disturbed_levels", "repeats"}));
@@ -87,12 +86,11 @@ TEST(CellRecordTest, WritesTheCellAndLevelNames) {
   EXPECT_TRUE(rate["summary"]["cold_start_s"].is_null());
 
   const json& fast = rate["levels"][0];  // met the SLO: no recovery wait
-  EXPECT_EQ(Keys(fast),
-            (std::set<std::string>{"level", "repeat", "windows", "stable", "max_duration_reached",
-                                   "overloaded", "samples", "slo_verdict", "slo_met", "slo_reason",
-                                   "slo_constraints", "goodput_rps", "latency_ci_us",
-                                   "generator_lag", "noise", "load", "resources", "server_side",
-                                   "energy_j"}));
+  EXPECT_EQ(Keys(fast), (std::set<std::string>{
+                            "level", "repeat", "windows", "stable", "max_duration_reached",
+                            "overloaded", "samples", "slo_verdict", "slo_met", "slo_reason",
+                            "slo_constraints", "goodput_rps", "latency_ci_us", "generator_lag",
+                            "noise", "load", "resources", "server_side", "energy_j"}));
   EXPECT_EQ(fast["slo_verdict"], "met");
   EXPECT_EQ(Keys(fast["slo_constraints"][0]),
             (std::set<std::string>{"percentile", "bound_us", "verdict", "latency_us", "overruns",
@@ -100,9 +98,8 @@ TEST(CellRecordTest, WritesTheCellAndLevelNames) {
   EXPECT_EQ(Keys(fast["latency_ci_us"]),
             (std::set<std::string>{"confidence", "p50", "p90", "p95", "p99", "p999"}));
   EXPECT_TRUE(fast["latency_ci_us"]["p999"]["upper"].is_null());  // unbounded: null
-  EXPECT_EQ(Keys(fast["generator_lag"]),
-            (std::set<std::string>{"schedule_lag_p99_us", "percentile", "latency_us", "share",
-                                   "flagged"}));
+  EXPECT_EQ(Keys(fast["generator_lag"]), (std::set<std::string>{"schedule_lag_p99_us", "percentile",
+                                                                "latency_us", "share", "flagged"}));
   EXPECT_EQ(Keys(fast["noise"]), (std::set<std::string>{"cpus", "seconds", "steal_percent",
                                                         "foreign_cpu_percent", "disturbed"}));
   EXPECT_EQ(fast["level"], (json{{"rate", 100.0}, {"arrival", "poisson"}}));

@@ -69,8 +69,7 @@ class MarkdownWriterTest : public ::testing::Test {
 TEST_F(MarkdownWriterTest, HeaderNamesRunConfigSloPriceAndMachine) {
   EXPECT_EQ(markdown_.rfind("# servebench run `20261127-013000-ab12`\n", 0), 0u) << markdown_;
   EXPECT_NE(markdown_.find("config `<embedded default>`"), std::string::npos);
-  EXPECT_NE(markdown_.find("SLO: latency p99 <= 100 ms, goodput within 100 ms"),
-            std::string::npos)
+  EXPECT_NE(markdown_.find("SLO: latency p99 <= 100 ms, goodput within 100 ms"), std::string::npos)
       << markdown_;
   EXPECT_NE(markdown_.find("0.1 USD per hour for the machine"), std::string::npos);
   EXPECT_NE(markdown_.find("quick mode"), std::string::npos);

@@ -32,10 +32,9 @@ TEST(TerminalSummaryTest, ServersSideBySidePerVariantInFixedWidth) {
   const std::vector<std::string> lines = Lines(text);
   ASSERT_GE(lines.size(), 14u) << text;
   EXPECT_EQ(lines[0], "digits-mlp");
-  EXPECT_EQ(Words(lines[1]),
-            (std::vector<std::string>{"server", "scenario", "p50", "ms", "p99", "ms", "max",
-                                      "thr/s", "thr@SLO/s", "cold", "s", "CPU%", "USD/M",
-                                      "levels"}));
+  EXPECT_EQ(Words(lines[1]), (std::vector<std::string>{"server", "scenario", "p50", "ms", "p99",
+                                                       "ms", "max", "thr/s", "thr@SLO/s", "cold",
+                                                       "s", "CPU%", "USD/M", "levels"}));
   EXPECT_EQ(lines[2].find_first_not_of("- "), std::string::npos);  // the rule
   EXPECT_EQ(Words(lines[3]),
             (std::vector<std::string>{"torchscript", "concurrency", "0.150", "0.420", "1000", "900",

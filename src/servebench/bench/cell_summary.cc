@@ -29,15 +29,27 @@ std::optional<double> SloLatency(const LevelRecord& level) {
   return top->latency_us;
 }
 
-RepeatFigures FiguresOf(const std::vector<const LevelRecord*>& levels) {
-  RepeatFigures f;
+// A repeat's best level: the answer of its search when it has one (the highest rate, or the
+// best concurrency, shown to meet the SLO), else its met level of highest throughput.
+const LevelRecord* BestLevel(const std::vector<const LevelRecord*>& levels,
+                             const SearchRecord* search) {
   const LevelRecord* best = nullptr;
   for (const LevelRecord* level : levels) {
-    if (level->slo_met &&
-        (best == nullptr || level->load.throughput_rps > best->load.throughput_rps)) {
-      best = level;
+    if (!level->slo_met) continue;
+    if (search != nullptr && search->found) {
+      const double value = search->kind == "rate" ? level->level.rate.value_or(-1)
+                                                  : level->level.concurrency.value_or(-1);
+      if (value == *search->found) return level;
+      continue;
     }
+    if (best == nullptr || level->load.throughput_rps > best->load.throughput_rps) best = level;
   }
+  return best;
+}
+
+RepeatFigures FiguresOf(const std::vector<const LevelRecord*>& levels, const SearchRecord* search) {
+  RepeatFigures f;
+  const LevelRecord* best = BestLevel(levels, search);
   if (best != nullptr) {
     f.throughput_within_slo_rps = best->load.throughput_rps;
     if (best->level.rate) f.found_rate_rps = *best->level.rate;
@@ -117,8 +129,13 @@ CellSummary SummarizeCell(const CellRecord& cell, double hourly_price) {
     s.lag_flagged_levels += level.generator_lag && level.generator_lag->flagged ? 1 : 0;
     s.disturbed_levels += level.noise && level.noise->disturbed ? 1 : 0;
   }
+  std::map<int, const SearchRecord*> searches;
+  for (const SearchRecord& search : cell.searches) searches[search.repeat] = &search;
   std::vector<RepeatFigures> repeats;
-  for (const auto& [repeat, levels] : by_repeat) repeats.push_back(FiguresOf(levels));
+  for (const auto& [repeat, levels] : by_repeat) {
+    auto search = searches.find(repeat);
+    repeats.push_back(FiguresOf(levels, search == searches.end() ? nullptr : search->second));
+  }
 
   s.throughput_within_slo_rps = Mean(Values(repeats, &RepeatFigures::throughput_within_slo_rps));
   s.found_rate_rps = Mean(Values(repeats, &RepeatFigures::found_rate_rps));

@@ -22,7 +22,8 @@ double CostPerMillion(double throughput_rps, double hourly_price);
 double HourlyPrice(const CostSettings& cost, int server_cores);
 
 // The summary of a cell from its levels and cold start, empty where not measured. Per repeat,
-// the best level is the one with the highest throughput among those that met the SLO; the
+// the best level is its search's answer (a saturating sweep: the highest rate, or the best
+// concurrency, shown to meet the SLO), else the met level of highest throughput; the
 // latency, CPU and energy figures are that level's, or the repeat's first level's when none
 // met. Each figure is then the mean over the repeats that have it; with two repeats or more the
 // spread of the headline figures goes to `repeats`.

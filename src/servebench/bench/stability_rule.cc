@@ -114,7 +114,7 @@ bool SloDecided(const Slo& slo, const std::vector<WindowStats>& windows, bool* e
   for (size_t i = 0; i < slo.constraints.size(); ++i) {
     EarlyStoppingSettings es;
     es.percentile = slo.constraints[i].percentile;
-    es.confidence = kSloConfidence;
+    es.confidence = kSloStopConfidence;
     if (EarlyStoppingFails(n, over[i], es)) {
       *exceeded = true;
       return true;

@@ -69,7 +69,7 @@ class StabilityRule : public MeasurementObserver {
 std::vector<int64_t> WindowBounds(const Slo& slo);
 
 // From the windows' counts (WindowStats::measured_ok and over_bound, in the order of
-// WindowBounds), whether early
+// WindowBounds), at kSloStopConfidence, whether early
 // stopping can already decide the SLO: every constraint shown met, or one shown exceeded
 // (*exceeded is then true).
 bool SloDecided(const Slo& slo, const std::vector<WindowStats>& windows, bool* exceeded);
