@@ -2,6 +2,8 @@
 
 #include "servebench/core/arrival_schedule.h"
 
+#include "servebench/core/file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -15,7 +17,6 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/core/duration.h"
-#include "servebench/core/file.h"
 
 namespace servebench {
 
