@@ -129,13 +129,14 @@ TEST(MatrixTest, EstimateArithmetic) {
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
       << error;
   ASSERT_EQ(cells.size(), 3u);
-  // 3 repeats x (3 s start + 0.5 s stop).
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 10.5);
-  // Start 3 s + 4 levels x 1.2 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 4 * 1.2 + 0.5);
-  // 6 levels from 100 req/s: the first needs 100 requests / 100 req/s = 1 s of measurement
-  // (1.3 s with its warm-up), the other five 1.2 s each; plus start and stop.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 5 * 1.2 + 0.5);
+  // 2 repeats x (3 s start + 0.5 s stop).
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 7);
+  // Start 3 s + 3 levels x 1.2 s + stop 0.5 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 3 * 1.2 + 0.5);
+  // A search counts 8 probes (its max_levels), from 100 req/s when the start rate is the idle
+  // server's: the first needs 100 requests / 100 req/s = 1 s of measurement (1.3 s with its
+  // warm-up), the other seven 1.2 s each; plus start and stop.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 7 * 1.2 + 0.5);
 }
 
 TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
@@ -166,18 +167,18 @@ TEST(MatrixTest, PlanOfTheDefault) {
   EXPECT_EQ(FormatPlan(config, cells),
             "Plan for 'default' (<embedded default>)\n"
             "per level: warm-up 300 ms, windows of 300 ms, at least 900 ms and 100 requests, at "
-            "most 2.40 s; SLO p99 <= 100 ms\n"
+            "most 2.40 s; SLO p99 <= 100 ms (1 per family or variant)\n"
             "\n"
             "  cell                                kind         "
-            "scenario                                   estimate\n"
+            "scenario                                                 estimate\n"
             "  digits-mlp/torchscript/cold_start   torchscript  "
-            "cold start x3                              11 s\n"
+            "cold start x2                                            7 s\n"
             "  digits-mlp/torchscript/concurrency  torchscript  "
-            "concurrency 1,4,16,64                      8 s\n"
+            "concurrency 1,8,64                                       7 s\n"
             "  digits-mlp/torchscript/poisson      torchscript  "
-            "poisson from 100 req/s x4, up to 6 levels  11 s\n"
+            "poisson SLO search from idle rate x4 to 5%, <= 8 probes  13 s\n"
             "\n"
-            "3 cells, estimated 30 s\n");
+            "3 cells, estimated 27 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -187,10 +188,10 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
   ASSERT_EQ(cells.size(), 54u);
   const std::string plan = FormatPlan(config, cells);
-  // Per (variant, server) pair: cold start 3 x (3 s start + 0.5 s stop) = 10.5 s; concurrency
-  // 3 + 4 x (0.3 s warm-up + 0.9 s) + 0.5 = 8.3 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
-  // + 5 x 1.2 + 0.5 = 10.8 s. 18 pairs x 29.6 s = 533 s.
-  EXPECT_NE(plan.find("\n54 cells, estimated 8 min 53 s\n"), std::string::npos) << plan;
+  // Per (variant, server) pair: cold start 2 x (3 s start + 0.5 s stop) = 7 s; concurrency
+  // 3 + 3 x (0.3 s warm-up + 0.9 s) + 0.5 = 7.1 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
+  // + 7 x 1.2 + 0.5 = 13.2 s. 18 pairs x 27.3 s = 491.4 s.
+  EXPECT_NE(plan.find("\n54 cells, estimated 8 min 11 s\n"), std::string::npos) << plan;
   EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
 }
 

@@ -200,7 +200,7 @@ TEST(CellSummaryTest, QuickShrinksTheExperiment) {
   EXPECT_EQ(c.models.variants.size(), 2u);
   EXPECT_EQ(c.scenarios[0].concurrency, (std::vector<int>{1, 64}));
   EXPECT_EQ(c.scenarios[1].repeats, 1);
-  EXPECT_EQ(c.scenarios[2].max_levels, 8);
+  EXPECT_EQ(c.scenarios[2].max_levels, 6);
   EXPECT_EQ(c.scenarios[2].tolerance, kQuickTolerance);
   EXPECT_LE(c.measurement.max_duration_ns, 2 * kNanosPerSecond);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -474,7 +475,10 @@ double CellRun::LowestJudgeableRate() const {
     es.confidence = kSloConfidence;
     most = std::max(most, MinQueriesForEarlyStopping(0, es));
   }
-  return static_cast<double>(most) / (config_.measurement.max_duration_ns / 1e9);
+  // The rate whose expected count in max_duration exceeds the requests needed by three standard
+  // deviations of a Poisson count: at exactly m / max_duration, half the levels would fall short.
+  const double needed = static_cast<double>(most) + 3 * std::sqrt(static_cast<double>(most));
+  return needed / (config_.measurement.max_duration_ns / 1e9);
 }
 
 // The SLO search (slo_search.h): the highest rate whose levels meet the SLO, each probe a full

@@ -499,27 +499,31 @@ void CheckServer(const ExperimentConfig& config, const ServerConfig& server,
   }
 }
 
-// Every family slo.families names must be some variant's (its model card's "family"): an
-// override that matches no model would silently never apply.
+// Every family slo.families names must be the family of some model in the variants'
+// repositories (its card.json's "family"): an override that matches no model would silently
+// never apply. The whole repository counts, not only the variants selected, so that --quick or a
+// config with fewer variants keeps the overrides of the others.
 void CheckSloFamilies(const ExperimentConfig& config, std::vector<std::string>* problems) {
   if (config.slo.families.empty()) return;
-  std::set<std::string> families;
-  for (const ModelVariant& variant : config.models.variants) {
-    std::string text, ignored;
-    if (!ReadWholeFile((fs::path(variant.repository) / variant.name / "card.json").string(), &text,
-                       &ignored)) {
-      continue;
-    }
-    const nlohmann::json card = nlohmann::json::parse(text, nullptr, false);
-    if (card.is_object() && card.contains("family") && card["family"].is_string()) {
-      families.insert(card["family"].get<std::string>());
+  std::set<std::string> repositories, families;
+  for (const ModelVariant& variant : config.models.variants)
+    repositories.insert(variant.repository);
+  for (const std::string& repository : repositories) {
+    std::error_code ec;
+    for (const auto& model : fs::directory_iterator(repository, ec)) {
+      std::string text, ignored;
+      if (!ReadWholeFile((model.path() / "card.json").string(), &text, &ignored)) continue;
+      const nlohmann::json card = nlohmann::json::parse(text, nullptr, false);
+      if (card.is_object() && card.contains("family") && card["family"].is_string()) {
+        families.insert(card["family"].get<std::string>());
+      }
     }
   }
   for (const auto& [family, slo] : config.slo.families) {
     if (families.count(family)) continue;
     problems->push_back(
-        config.source + ": slo.families: no model variant's card.json names the family " +
-        Quote(family) + " (families: " +
+        config.source + ": slo.families: no model's card.json in the repository " +
+        "names the family " + Quote(family) + " (families: " +
         (families.empty() ? std::string("none") : Join({families.begin(), families.end()}, ", ")) +
         ")");
   }

@@ -344,7 +344,7 @@ void ApplyQuick(ExperimentConfig* config) {
     if (s.rates.size() > 3) s.rates = {s.rates[0], s.rates[s.rates.size() / 2], s.rates.back()};
     if (s.saturate) {
       s.tolerance = std::max(s.tolerance, kQuickTolerance);
-      s.max_levels = std::min(s.max_levels, 8);
+      s.max_levels = std::min(s.max_levels, 6);
     }
   }
   MeasurementSettings& m = config->measurement;

@@ -47,7 +47,7 @@ int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err);
 
 // What --quick does to an experiment: the first two model variants, one cold-start repeat, the
 // first and last level of each concurrency sweep, at most three rates per rate sweep, SLO
-// searches to a looser tolerance (at least kQuickTolerance) with at most 8 probes, and short
+// searches to a looser tolerance (at least kQuickTolerance) with at most 6 probes, and short
 // windows (docs/config.md).
 inline constexpr double kQuickTolerance = 0.15;
 void ApplyQuick(ExperimentConfig* config);
