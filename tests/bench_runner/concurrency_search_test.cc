@@ -49,8 +49,8 @@ TEST(ConcurrencySearchTest, DoublesThenBisectsToTheHighestMetConcurrency) {
   EXPECT_LE(run.probed.size(), 13u);
 }
 
-// Four workers: past 4 the throughput is flat, so doubling stops at 8 (no growth over 4) with
-// the best at 4 (or 8: equal throughput; the first of the highest is kept).
+// Four workers: past 4 the throughput is flat, so doubling stops at 8 (no growth over 4), and
+// the best is the least concurrency with (within the tolerance) the highest throughput: 4.
 TEST(ConcurrencySearchTest, StopsDoublingOnAPlateau) {
   const SearchRun run = Search(
       {}, [](int) { return true; }, [](int c) { return 100.0 * std::min(c, 4); });

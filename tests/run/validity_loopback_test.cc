@@ -11,11 +11,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fake_kserve.h"
 #include "loopback_run.h"
@@ -362,6 +365,58 @@ TEST(ValidityLoopbackTest, RepeatsReportSpreadAndInterval) {
   // The run record keeps --repeat for --resume.
   const json results = json::parse(Slurp(OnlyRunDir(dir.path() / "runs") / "results.json"));
   EXPECT_EQ(results["run"]["repeat"], 3);
+}
+
+// A server of `workers` workers, each taking `service_ns` a request, a request going to the
+// first worker free (first come, first served): the closed-loop truth is known. At concurrency
+// c <= workers every request is served at once; above, c - workers wait.
+std::function<int64_t(int64_t)> Workers(int workers, int64_t service_ns) {
+  auto free_at = std::make_shared<std::vector<int64_t>>(workers, 0);
+  return [free_at, service_ns](int64_t arrival_ns) {
+    auto first = std::min_element(free_at->begin(), free_at->end());
+    *first = std::max(*first, arrival_ns) + service_ns;
+    return *first - arrival_ns;
+  };
+}
+
+// The best concurrency for p90 within 7 ms on 8 workers of 4 ms: throughput grows with the
+// concurrency up to 8 (2,000 req/s) and stays there, while latency is c / 2,000 req/s beyond it,
+// above 7 ms past 14 requests in flight. The search doubles 1, 2, 4, 8, 16 (not met), bisects
+// between 8 and 16, and answers the least concurrency within 5% of the highest throughput that
+// met the SLO: at least 8 (below it throughput grows) and at most 14.
+TEST(ValidityLoopbackTest, BestConcurrencySearchFindsTheKnee) {
+  TempDir dir;
+  FakeKServeOptions fake;
+  fake.delay_ns = Workers(8, 4 * kNanosPerMilli);
+  TestHttpServer server(FakeKServe(fake));
+  const fs::path config = WriteExperiment(
+      dir.path(), server,
+      "  - {name: best, kind: concurrency_sweep, saturate: true, max_concurrency: 64}\n",
+      "  percentile: 90\n  bound: 7ms\n", kShortMeasurement);
+  const json cells = RunCells(dir, config);
+  ASSERT_EQ(cells.size(), 1u);
+  const json& cell = cells[0];
+  ASSERT_EQ(cell["searches"].size(), 1u) << cell.dump(2).substr(0, 2000);
+  const json& search = cell["searches"][0];
+  std::string probes;
+  for (int index : search["probes"]) {
+    const json& level = cell["levels"][index];
+    probes += level["level"]["concurrency"].dump() + ":" + level["slo_verdict"].get<std::string>() +
+              "@" + std::to_string(level["load"]["throughput_rps"].get<double>()) + " ";
+  }
+  std::printf("best concurrency: %s (probes %s)\n", search["found"].dump().c_str(), probes.c_str());
+  EXPECT_EQ(search["kind"], "concurrency");
+  EXPECT_EQ(search["end"], "converged") << probes;
+  ASSERT_FALSE(search["found"].is_null()) << probes;
+  const int found = search["found"].get<int>();
+  EXPECT_GE(found, 8) << probes;
+  EXPECT_LE(found, 14) << probes;
+  EXPECT_GT(search["upper"].get<int>(), found);
+  EXPECT_LE(search["upper"].get<int>(), 16);
+  EXPECT_EQ(cell["summary"]["best_concurrency"].get<double>(), found);
+  // Near the workers' capacity, 8 / 4 ms = 2,000 req/s, less the client's round trips.
+  EXPECT_GT(cell["summary"]["throughput_within_slo_rps"].get<double>(), 1600);
+  EXPECT_LE(cell["summary"]["throughput_within_slo_rps"].get<double>(), 2000 * 1.02);
 }
 
 }  // namespace

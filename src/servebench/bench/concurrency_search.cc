@@ -53,9 +53,15 @@ void ConcurrencySearch::Plan() {
 }
 
 std::optional<ConcurrencyProbe> ConcurrencySearch::best() const {
+  double highest = -1;
+  for (const ConcurrencyProbe& p : probes_) {
+    if (p.outcome == ProbeOutcome::kMet) highest = std::max(highest, p.throughput);
+  }
   std::optional<ConcurrencyProbe> best;
   for (const ConcurrencyProbe& p : probes_) {
-    if (p.outcome == ProbeOutcome::kMet && (!best || p.throughput > best->throughput)) best = p;
+    if (p.outcome != ProbeOutcome::kMet) continue;
+    if (p.throughput < highest / (1 + settings_.tolerance)) continue;
+    if (!best || p.concurrency < best->concurrency) best = p;
   }
   return best;
 }

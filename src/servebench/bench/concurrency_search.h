@@ -13,8 +13,9 @@
 //      upper > best * (1 + tolerance) ("converged" once not).
 //
 // Throughput rises with concurrency up to the server's saturation and latency with it, so the
-// highest concurrency that meets the SLO is, within the tolerance, the one of highest
-// throughput among those that do; the answer (best()) is the met probe of highest throughput.
+// highest concurrency that meets the SLO reaches, within the tolerance, the highest throughput
+// within the SLO. Past saturation more concurrency only queues, so the answer (best()) is the
+// least met concurrency whose throughput is within the tolerance of the highest met throughput.
 
 #ifndef SERVEBENCH_BENCH_CONCURRENCY_SEARCH_H_
 #define SERVEBENCH_BENCH_CONCURRENCY_SEARCH_H_
@@ -51,7 +52,8 @@ class ConcurrencySearch {
   // Records the outcome of the probe at Next().
   void Record(ProbeOutcome outcome, double throughput);
 
-  // The met probe of highest throughput; absent when none met.
+  // The least met concurrency whose throughput is within the tolerance of the highest met
+  // throughput; absent when none met.
   std::optional<ConcurrencyProbe> best() const;
   // The lowest concurrency above the highest met one that did not meet; absent when none.
   std::optional<int> upper() const;
