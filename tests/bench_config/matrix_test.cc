@@ -128,7 +128,7 @@ TEST(MatrixTest, EstimateArithmetic) {
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
       << error;
-  ASSERT_EQ(cells.size(), 3u);
+  ASSERT_EQ(cells.size(), 4u);
   // 2 repeats x (3 s start + 0.5 s stop).
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 7);
   // Start 3 s + 3 levels x 1.2 s + stop 0.5 s.
@@ -137,6 +137,8 @@ TEST(MatrixTest, EstimateArithmetic) {
   // server's: the first needs 100 requests / 100 req/s = 1 s of measurement (1.3 s with its
   // warm-up), the other seven 1.2 s each; plus start and stop.
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 7 * 1.2 + 0.5);
+  // Accuracy: start 3 s + one pass over the test split 1 s + stop 0.5 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[3]), 3 + 1 + 0.5);
 }
 
 TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
@@ -177,8 +179,10 @@ TEST(MatrixTest, PlanOfTheDefault) {
             "concurrency 1,8,64                                       7 s\n"
             "  digits-mlp/torchscript/poisson      torchscript  "
             "poisson SLO search from idle rate x4 to 5%, <= 8 probes  13 s\n"
+            "  digits-mlp/torchscript/accuracy     torchscript  "
+            "accuracy, batch 1                                        5 s\n"
             "\n"
-            "3 cells, estimated 27 s\n");
+            "4 cells, estimated 32 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -186,12 +190,12 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   std::vector<Cell> cells;
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
-  ASSERT_EQ(cells.size(), 54u);
+  ASSERT_EQ(cells.size(), 72u);
   const std::string plan = FormatPlan(config, cells);
   // Per (variant, server) pair: cold start 2 x (3 s start + 0.5 s stop) = 7 s; concurrency
   // 3 + 3 x (0.3 s warm-up + 0.9 s) + 0.5 = 7.1 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
-  // + 7 x 1.2 + 0.5 = 13.2 s. 18 pairs x 27.3 s = 491.4 s.
-  EXPECT_NE(plan.find("\n54 cells, estimated 8 min 11 s\n"), std::string::npos) << plan;
+  // + 7 x 1.2 + 0.5 = 13.2 s; accuracy 3 + 1 + 0.5 = 4.5 s. 18 pairs x 31.8 s = 572.4 s.
+  EXPECT_NE(plan.find("\n72 cells, estimated 9 min 32 s\n"), std::string::npos) << plan;
   EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
 }
 

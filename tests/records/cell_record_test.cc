@@ -57,11 +57,12 @@ TEST(CellRecordTest, WritesTheCellAndLevelNames) {
           "record",     "run_id",        "cell_id",    "variant", "server",      "server_kind",
           "scenario",   "scenario_kind", "status",     "failure", "started_at",  "finished_at",
           "duration_s", "model_card",    "cold_start", "levels",  "server_cpus", "log",
-          "slo",        "repeats",       "searches",   "summary"}));
+          "slo",        "repeats",       "searches",   "summary", "accuracy"}));
   EXPECT_EQ(rate["record"], "cell");
   EXPECT_EQ(rate["status"], "ok");
   EXPECT_TRUE(rate["failure"].is_null());
   EXPECT_TRUE(rate["cold_start"].is_null());
+  EXPECT_TRUE(rate["accuracy"].is_null());
   EXPECT_EQ(rate["slo"], (json{{"constraints", {{{"percentile", 99.0}, {"bound_us", 100000.0}}}},
                                {"request_bound_us", 100000.0},
                                {"source", "global"}}));
@@ -148,6 +149,41 @@ TEST(CellRecordTest, ReadsBackWhatItWrites) {
   EXPECT_TRUE(cell.ToJson()["failure"]["exit"].is_null());
 }
 
+TEST(CellRecordTest, AccuracyCellsWriteAndReadTheirResult) {
+  const std::vector<CellRecord> cells = testing::SyntheticAccuracyCells();
+  for (const CellRecord& cell : cells) {
+    EXPECT_EQ(RoundTrip(cell), cell.ToJson().dump()) << cell.cell_id;
+  }
+  const json changed = cells[1].ToJson();
+  EXPECT_EQ(changed["scenario_kind"], "accuracy");
+  EXPECT_TRUE(changed["levels"].empty());
+  EXPECT_EQ(Keys(changed["accuracy"]),
+            (std::set<std::string>{"status", "reason", "test_data", "batch", "requests", "samples",
+                                   "correct", "top1", "card_samples", "card_correct", "card_top1",
+                                   "differs_by", "warning"}));
+  EXPECT_EQ(changed["accuracy"]["status"], "measured");
+  EXPECT_EQ(changed["accuracy"]["differs_by"], -10);
+  EXPECT_TRUE(changed["accuracy"]["reason"].is_null());
+  const json skipped = cells[2].ToJson();
+  EXPECT_EQ(skipped["accuracy"]["status"], "skipped");
+  EXPECT_TRUE(skipped["accuracy"]["correct"].is_null());
+  EXPECT_TRUE(skipped["accuracy"]["warning"].is_null());
+
+  json j = changed;
+  j["accuracy"]["status"] = "maybe";
+  EXPECT_EQ(ErrorOf(j), "accuracy.status: expected \"measured\" or \"skipped\", got \"maybe\"");
+  j = changed;
+  j["accuracy"]["correct"] = 430.5;
+  EXPECT_EQ(ErrorOf(j), "accuracy.correct: expected an integer, got 430.5");
+  // A record from before accuracy cells has no "accuracy": it reads as null.
+  j = FindCell(testing::SyntheticCells(), "digits-mlp/torchscript/poisson").ToJson();
+  j.erase("accuracy");
+  CellRecord old;
+  std::string error;
+  ASSERT_TRUE(CellRecord::FromJson(j, &old, &error)) << error;
+  EXPECT_FALSE(old.accuracy);
+}
+
 TEST(CellRecordTest, RefusesAMalformedRecordNamingTheField) {
   const json good = FindCell(testing::SyntheticCells(), "digits-mlp/torchscript/poisson").ToJson();
   json j = good;
@@ -195,17 +231,28 @@ TEST(RunRecordTest, WritesAndReadsTheRunRecord) {
   EXPECT_EQ(Keys(j),
             (std::set<std::string>{"record", "run_id", "name", "config_source", "config_base_dir",
                                    "config", "started_at", "finished_at", "servebench_version",
-                                   "quick", "filter", "repeat", "slo", "cost"}));
+                                   "quick", "filter", "repeat", "slo", "cost", "accuracy_floor"}));
   EXPECT_EQ(j["record"], "run");
   EXPECT_TRUE(j["repeat"].is_null());
+  EXPECT_TRUE(j["accuracy_floor"].is_null());
   EXPECT_EQ(j["slo"]["constraints"], (json{{{"percentile", 99.0}, {"bound_us", 100000.0}}}));
   EXPECT_EQ(j["cost"],
             (json{{"hourly_price", 0.1}, {"hourly_price_per_core", 0.0}, {"currency", "USD"}}));
   RunRecord unfinished = run;
   unfinished.finished_at.reset();
   EXPECT_TRUE(unfinished.ToJson()["finished_at"].is_null());
+  RunRecord floored = run;
+  floored.accuracy_floor = 0.95;
+  EXPECT_EQ(floored.ToJson()["accuracy_floor"], 0.95);
+  // A run record from before the report's floor reads as without one.
+  json old = j;
+  old.erase("accuracy_floor");
+  RunRecord old_back;
+  std::string old_error;
+  ASSERT_TRUE(RunRecord::FromJson(old, &old_back, &old_error)) << old_error;
+  EXPECT_FALSE(old_back.accuracy_floor);
 
-  for (const RunRecord& r : {run, unfinished}) {
+  for (const RunRecord& r : {run, unfinished, floored}) {
     RunRecord back;
     std::string error;
     ASSERT_TRUE(RunRecord::FromJson(json::parse(r.ToJson().dump()), &back, &error)) << error;

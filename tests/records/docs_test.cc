@@ -75,6 +75,8 @@ TEST(ResultsDocsTest, ListsEveryFieldTheRecordsWrite) {
   EXPECT_EQ(DocumentedFields(doc, "`summary`"), Keys(rate["summary"]));
   EXPECT_EQ(DocumentedFields(doc, "A search entry"), Keys(rate["searches"][0]));
   EXPECT_EQ(DocumentedFields(doc, "`slo` (in the run"), Keys(rate["slo"]));
+  const json accuracy = testing::SyntheticAccuracyCells()[1].ToJson();
+  EXPECT_EQ(DocumentedFields(doc, "`accuracy`"), Keys(accuracy["accuracy"]));
 }
 
 }  // namespace

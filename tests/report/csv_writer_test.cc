@@ -170,5 +170,30 @@ TEST(CsvWriterTest, WritesResultsCsv) {
             FormatResultsCsv(testing::SyntheticRun(), cells));
 }
 
+TEST(CsvWriterTest, AccuracyColumnsOnAccuracyCellsOnly) {
+  std::vector<CellRecord> cells = testing::SyntheticAccuracyCells();
+  cells.push_back(testing::SyntheticCells()[0]);  // a cold start: no accuracy
+  const std::vector<Record> rows = ReadRows(FormatResultsCsv(testing::SyntheticRun(), cells));
+  ASSERT_EQ(rows.size(), 4u);
+  const std::map<std::string, std::string> columns = {
+      {"accuracy_status", "accuracy.status"},
+      {"accuracy_server_top1", "accuracy.top1"},
+      {"accuracy_differs_by", "accuracy.differs_by"},
+      {"accuracy_warning", "accuracy.warning"}};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json cell = cells[i].ToJson();
+    for (const auto& [column, path] : columns) {
+      ExpectField(rows[i].at(column), At(cell, path),
+                  cell["cell_id"].get<std::string>() + " " + column);
+    }
+    EXPECT_EQ(rows[i].at("level_index"), "");
+  }
+  EXPECT_EQ(rows[1].at("accuracy_differs_by"), "-10");
+  EXPECT_NE(rows[1].at("accuracy_warning").find("by 10 samples"), std::string::npos);
+  EXPECT_EQ(rows[2].at("accuracy_status"), "skipped");
+  EXPECT_EQ(rows[2].at("accuracy_server_top1"), "");
+  EXPECT_EQ(rows[3].at("accuracy_status"), "");
+}
+
 }  // namespace
 }  // namespace servebench

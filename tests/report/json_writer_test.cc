@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "servebench/report/recommendation.h"
 #include "servebench/report/result_writer.h"
 #include "synthetic_records.h"
 
@@ -28,6 +29,7 @@ TEST(JsonWriterTest, WritesRunEnvironmentAndCellsUnchanged) {
   const json document = json::parse(ReadFile(dir + "/results.json"));
   EXPECT_EQ(document["run"], run.ToJson());
   EXPECT_EQ(document["environment"], env);
+  EXPECT_EQ(document["recommendation"], Recommend(run, cells).ToJson());
   ASSERT_EQ(document["cells"].size(), cells.size());
   for (size_t i = 0; i < cells.size(); ++i) EXPECT_EQ(document["cells"][i], cells[i].ToJson());
   // What the file holds reads back as the same records: report and --resume depend on it.
@@ -69,14 +71,14 @@ TEST(JsonWriterTest, FailsWithAMessageWhenTheFolderIsMissing) {
 TEST(ResultWritersTest, AllWritersWriteTheirFiles) {
   const std::string dir = MakeTempDir();
   const auto writers = AllResultWriters();
-  ASSERT_EQ(writers.size(), 3u);
+  ASSERT_EQ(writers.size(), 4u);
   std::string error;
   for (const auto& writer : writers) {
     ASSERT_TRUE(writer->Write(testing::SyntheticRun(), testing::SyntheticEnvironment(),
                               testing::SyntheticCells(), dir, &error))
         << writer->file_name() << ": " << error;
   }
-  for (const char* name : {"results.json", "results.csv", "summary.md"}) {
+  for (const char* name : {"results.json", "results.csv", "summary.md", "report.html"}) {
     struct stat st {};
     ASSERT_EQ(::stat((dir + "/" + name).c_str(), &st), 0) << name;
     EXPECT_GT(st.st_size, 100) << name;

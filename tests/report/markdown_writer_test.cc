@@ -201,5 +201,47 @@ TEST(MarkdownWriterFileTest, WritesSummaryMd) {
   EXPECT_NE(text.find("Machine: not recorded"), std::string::npos);
 }
 
+TEST(MarkdownWriterAccuracyTest, ShowsAccuracyThroughTheServerWithItsWarnings) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  for (const CellRecord& cell : testing::SyntheticAccuracyCells()) cells.push_back(cell);
+  const std::string markdown =
+      FormatSummaryMarkdown(testing::SyntheticRun(), testing::SyntheticEnvironment(), cells);
+  // Accuracy cells take no row in the load tables.
+  EXPECT_EQ(
+      TableRows(Section(markdown, "Servers side by side, per model variant", "digits-mlp")).size(),
+      6u);
+  const size_t at = markdown.find("## Accuracy through the server\n");
+  ASSERT_NE(at, std::string::npos) << markdown;
+  EXPECT_LT(at, markdown.find("## Failed cells\n"));
+  EXPECT_NE(markdown.find("- **Warning:** `digits-mlp` on `fastapi`: top-1 through the server "
+                          "95.56% (430 of 450) differs from the card's 97.78% (440 of 450) by 10 "
+                          "samples: the server changes the model's answers\n",
+                          at),
+            std::string::npos)
+      << markdown.substr(at);
+  const auto rows = TableRows(markdown.substr(at, markdown.find("\n## ", at + 1) - at));
+  ASSERT_EQ(rows.size(), 5u);  // header, rule, three cells
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"variant", "server", "top-1 via server", "correct",
+                                      "card top-1", "card correct", "difference", "note"}));
+  EXPECT_EQ(FindRow(rows, "digits-mlp", "torchscript"),
+            (std::vector<std::string>{"digits-mlp", "torchscript", "97.78 %", "440 / 450",
+                                      "97.78 %", "440 / 450", "0", "agrees with the card"}));
+  EXPECT_EQ(FindRow(rows, "digits-mlp", "fastapi"),
+            (std::vector<std::string>{"digits-mlp", "fastapi", "95.56 %", "430 / 450", "97.78 %",
+                                      "440 / 450", "-10", "**warning**"}));
+  const auto skipped = FindRow(rows, "resnet18", "torchscript");
+  ASSERT_EQ(skipped.size(), 8u);
+  EXPECT_EQ(skipped[2], "–");
+  EXPECT_EQ(skipped[7],
+            "skipped: no test data for resnet18: its card says accuracy is not applicable: seeded "
+            "random weights, not trained on any data set");
+  // No accuracy cells, no section.
+  EXPECT_EQ(FormatSummaryMarkdown(testing::SyntheticRun(), testing::SyntheticEnvironment(),
+                                  testing::SyntheticCells())
+                .find("Accuracy through the server"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace servebench

@@ -56,5 +56,28 @@ TEST(TerminalSummaryTest, NoCells) {
   EXPECT_EQ(FormatTerminalSummary(testing::SyntheticRun(), {}), "No cells were measured.\n");
 }
 
+TEST(TerminalSummaryTest, CountsAccuracyCellsAndPrintsEachWarning) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  for (const CellRecord& cell : testing::SyntheticAccuracyCells()) cells.push_back(cell);
+  const std::string text = FormatTerminalSummary(testing::SyntheticRun(), cells);
+  // The load tables are those of the run without accuracy cells: they take no row there.
+  const std::string load_only =
+      FormatTerminalSummary(testing::SyntheticRun(), testing::SyntheticCells());
+  EXPECT_EQ(text.substr(0, text.find("accuracy through")),
+            load_only.substr(0, load_only.find("1 of 12 cells failed")));
+  EXPECT_NE(text.find("\naccuracy through the server: 2 measured, 1 within one sample of the "
+                      "card, 1 skipped (no test data)\n"
+                      "WARNING digits-mlp on fastapi: top-1 through the server 95.56% (430 of "
+                      "450) differs from the card's 97.78% (440 of 450) by 10 samples: the "
+                      "server changes the model's answers\n"
+                      "1 of 15 cells failed"),
+            std::string::npos)
+      << text;
+  // Only accuracy cells: no load table, but the accuracy line.
+  const std::string only =
+      FormatTerminalSummary(testing::SyntheticRun(), testing::SyntheticAccuracyCells());
+  EXPECT_EQ(only.rfind("accuracy through the server: 2 measured", 0), 0u) << only;
+}
+
 }  // namespace
 }  // namespace servebench

@@ -285,6 +285,40 @@ std::vector<CellRecord> SyntheticCells() {
   return cells;
 }
 
+std::vector<CellRecord> SyntheticAccuracyCells() {
+  std::vector<CellRecord> cells;
+  const auto measured = [](int64_t correct) {
+    AccuracyRecord a;
+    a.test_data = "/zoo/digits-mlp/test_data/test_data.json";
+    a.requests = 450;
+    a.samples = 450;
+    a.correct = correct;
+    a.top1 = correct / 450.0;
+    a.card_samples = 450;
+    a.card_correct = 440;
+    a.card_top1 = 0.977778;
+    a.differs_by = correct - 440;
+    return a;
+  };
+  CellRecord agrees = Cell("digits-mlp", "torchscript", "accuracy", "accuracy", DigitsCard());
+  agrees.accuracy = measured(440);
+  cells.push_back(agrees);
+  CellRecord changed = Cell("digits-mlp", "fastapi", "accuracy", "accuracy", DigitsCard());
+  changed.accuracy = measured(430);
+  changed.accuracy->warning =
+      "top-1 through the server 95.56% (430 of 450) differs from the card's 97.78% (440 of 450) "
+      "by 10 samples: the server changes the model's answers";
+  cells.push_back(changed);
+  CellRecord skipped = Cell("resnet18", "torchscript", "accuracy", "accuracy", ResnetCard());
+  skipped.accuracy = AccuracyRecord();
+  skipped.accuracy->skipped = true;
+  skipped.accuracy->reason =
+      "no test data for resnet18: its card says accuracy is not applicable: seeded random "
+      "weights, not trained on any data set";
+  cells.push_back(skipped);
+  return cells;
+}
+
 std::string MakeTempDir() {
   std::string pattern = ::testing::TempDir() + "servebench-results-XXXXXX";
   char* made = ::mkdtemp(pattern.data());

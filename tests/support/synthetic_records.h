@@ -22,6 +22,9 @@ RunRecord SyntheticRun();
 nlohmann::json SyntheticEnvironment();
 // In run order. Every cell's summary numbers differ, so a table cell names its source.
 std::vector<CellRecord> SyntheticCells();
+// Accuracy cells of the same run: digits-mlp on torchscript agreeing with its card, on fastapi
+// ten samples short of it (a warning), and resnet18 skipped for lack of test data.
+std::vector<CellRecord> SyntheticAccuracyCells();
 
 // One load level of a concurrency (rate == 0) or rate sweep.
 LevelRecord SyntheticLevel(int concurrency, double rate, int64_t base_latency_ns);

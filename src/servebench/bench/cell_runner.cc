@@ -10,10 +10,10 @@
 #include <memory>
 #include <thread>
 
+#include "servebench/bench/accuracy_pass.h"
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/concurrency_search.h"
 #include "servebench/bench/level_verdict.h"
-#include "servebench/bench/measurement_records.h"
 #include "servebench/bench/server_observation.h"
 #include "servebench/bench/slo_search.h"
 #include "servebench/bench/stability_rule.h"
@@ -50,6 +50,8 @@ const char* ScenarioKindName(ScenarioKind kind) {
       return "concurrency_sweep";
     case ScenarioKind::kRateSweep:
       return "rate_sweep";
+    case ScenarioKind::kAccuracy:
+      return "accuracy";
   }
   return "?";
 }
@@ -127,6 +129,9 @@ class CellRun {
   // start on a server still busy with the abandoned requests. Returns the seconds waited.
   double WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call);
   void RunColdStart(const ServingSystem& system);
+  // One pass over the variant's test split through the server (bench/accuracy_pass.h); skipped,
+  // not failed, for a variant without test data.
+  void RunAccuracy(const ServingSystem& system);
   // A load scenario: per repeat, starts a fresh server, checks its answer, and measures the
   // scenario's levels.
   void RunSweep(const ServingSystem& system);
@@ -201,6 +206,8 @@ CellOutcome CellRun::Run() {
     Failed(error, nullptr);
   } else if (cell_.scenario.kind == ScenarioKind::kColdStart) {
     RunColdStart(*system);
+  } else if (cell_.scenario.kind == ScenarioKind::kAccuracy) {
+    RunAccuracy(*system);
   } else {
     RunSweep(*system);
   }
@@ -352,7 +359,7 @@ void CellRun::RunColdStart(const ServingSystem& system) {
     }
   }
   ColdStartRecord cold_start;
-  std::vector<ColdStartSample> samples;
+  std::vector<ColdStartTimes> samples;
   for (int r = 0; r < cell_.scenario.repeats; ++r) {
     if (env_.interrupt != nullptr && env_.interrupt->load()) {
       interrupted_ = true;
@@ -361,7 +368,7 @@ void CellRun::RunColdStart(const ServingSystem& system) {
     Status("cold start " + std::to_string(r + 1) + "/" + std::to_string(cell_.scenario.repeats));
     LaunchPlan plan;
     if (!PlanServer(system, &plan)) return;
-    ColdStartSample sample;
+    ColdStartTimes sample;
     std::string error;
     if (!MeasureColdStart(plan, *adapter_, cpus_, call, config_.measurement.server_timeouts(),
                           log_path_, &sample, &error)) {
@@ -369,11 +376,41 @@ void CellRun::RunColdStart(const ServingSystem& system) {
       break;
     }
     samples.push_back(sample);
-    cold_start.repeats.push_back(ToRecord(sample));
+    cold_start.repeats.push_back(sample);
   }
   if (samples.empty()) return;
-  cold_start.mean = ToRecord(MeanColdStart(samples));
+  cold_start.mean = MeanColdStart(samples);
   record_.cold_start = cold_start;
+}
+
+void CellRun::RunAccuracy(const ServingSystem& system) {
+  TestData data;
+  std::string message;
+  const TestDataStatus found = LoadTestData(cell_.variant, record_.model_card, &data, &message);
+  if (found == TestDataStatus::kNone) {
+    AccuracyRecord skipped;
+    skipped.skipped = true;
+    skipped.reason = message;
+    skipped.batch = cell_.scenario.batch;
+    record_.accuracy = skipped;
+    return;
+  }
+  if (found == TestDataStatus::kInvalid) {
+    Failed("bad test data: " + message, nullptr);
+    return;
+  }
+  std::unique_ptr<RunningServer> server = StartServer(system);
+  if (!server) return;
+  Status("accuracy: " + std::to_string(data.samples()) + " test samples");
+  AccuracyCount count;
+  if (!RunAccuracyPass(*adapter_, server->plan().base_url, server->plan().model, data,
+                       cell_.scenario.batch, config_.measurement.request_timeout_ns, env_.interrupt,
+                       &count, &message)) {
+    interrupted_ = count.interrupted;
+    if (!interrupted_) Failed("accuracy pass: " + message, server->process());
+    return;
+  }
+  record_.accuracy = JudgeAccuracy(count, record_.model_card, cell_.scenario.batch, data.header);
 }
 
 void CellRun::RunSweep(const ServingSystem& system) {

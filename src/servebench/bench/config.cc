@@ -45,7 +45,7 @@ class Parser {
   void Parse(const YAML::Node& root, ExperimentConfig* config) {
     const Fields top(root, "",
                      {"name", "models", "servers", "scenarios", "measurement", "slo", "cost",
-                      "output", "generator"},
+                      "output", "generator", "report"},
                      "a map of sections (models, servers, scenarios, ...)");
     IfPresent(top, "name",
               [&](const YAML::Node& n, const std::string& p) { config->name = ReadName(n, p); });
@@ -68,6 +68,9 @@ class Parser {
     });
     IfPresent(top, "generator", [&](const YAML::Node& n, const std::string& p) {
       config->generator = ReadGenerator(n, p);
+    });
+    IfPresent(top, "report", [&](const YAML::Node& n, const std::string& p) {
+      config->report = ReadReport(n, p);
     });
   }
 
@@ -157,6 +160,7 @@ class Parser {
         {"rate_sweep",
          {"rates", "arrival", "saturate", "start_rate", "growth", "tolerance", "max_levels",
           "repeats"}},
+        {"accuracy", {"batch"}},
     };
     return kinds;
   }
@@ -192,6 +196,11 @@ class Parser {
     } else if (kind == "concurrency_sweep") {
       scenario.kind = ScenarioKind::kConcurrencySweep;
       ReadConcurrencySweep(fields, &scenario);
+    } else if (kind == "accuracy") {
+      scenario.kind = ScenarioKind::kAccuracy;
+      IfPresent(fields, "batch", [&](const YAML::Node& n, const std::string& p) {
+        scenario.batch = ReadInt(n, p, 1);
+      });
     } else {
       scenario.kind = ScenarioKind::kRateSweep;
       ReadRateSweep(fields, &scenario);
@@ -427,6 +436,15 @@ class Parser {
       output.directory = ReadNonEmptyString(n, p);
     });
     return output;
+  }
+
+  static ReportSettings ReadReport(const YAML::Node& node, const std::string& path) {
+    const Fields fields(node, path, {"accuracy_floor"});
+    ReportSettings report;
+    IfPresent(fields, "accuracy_floor", [&](const YAML::Node& n, const std::string& p) {
+      report.accuracy_floor = ReadNumberIn(n, p, Range{0, false, 1, false});
+    });
+    return report;
   }
 
   static GeneratorSettings ReadGenerator(const YAML::Node& node, const std::string& path) {

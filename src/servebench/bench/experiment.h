@@ -27,7 +27,7 @@ struct ModelsSection {
   std::vector<ModelVariant> variants;
 };
 
-enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep };
+enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep, kAccuracy };
 
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
@@ -49,6 +49,7 @@ struct Scenario {
   double tolerance = 0.05;
   int max_levels = 12;
   int max_concurrency = 256;
+  int batch = 1;  // accuracy: test samples per request
 };
 
 struct MeasurementSettings {
@@ -102,6 +103,12 @@ struct CostSettings {
   std::string currency = "USD";
 };
 
+struct ReportSettings {
+  // The top-1 accuracy (a fraction) a recommended variant must reach; absent: within one point
+  // of its family's fp32 model (docs/report.md).
+  std::optional<double> accuracy_floor;
+};
+
 struct OutputSettings {
   std::string directory = "runs";  // run folders are created inside it
 };
@@ -122,6 +129,7 @@ struct ExperimentConfig {
   CostSettings cost;
   OutputSettings output;
   GeneratorSettings generator;
+  ReportSettings report;
 };
 
 // One unit of work: a model variant on a server configuration under a scenario.

@@ -19,6 +19,8 @@ namespace {
 // polling; SIGTERM and drain). Only for estimates: the runner measures the real ones.
 constexpr double kTypicalStartSeconds = 3.0;
 constexpr double kTypicalStopSeconds = 0.5;
+// One pass over the digits test split (450 requests of one sample) on the C++ server.
+constexpr double kTypicalAccuracyPassSeconds = 1.0;
 
 const std::vector<std::string>& FilterFields() {
   static const std::vector<std::string> fields = {"variant", "server", "kind", "scenario"};
@@ -197,6 +199,8 @@ std::string ScenarioDetail(const Scenario& s) {
   switch (s.kind) {
     case ScenarioKind::kColdStart:
       return "cold start x" + std::to_string(s.repeats);
+    case ScenarioKind::kAccuracy:
+      return "accuracy, batch " + std::to_string(s.batch);
     case ScenarioKind::kConcurrencySweep:
       if (s.saturate) {
         return "concurrency search up to " + std::to_string(s.max_concurrency) + search_end;
@@ -295,6 +299,8 @@ double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
   switch (s.kind) {
     case ScenarioKind::kColdStart:
       return s.repeats * (kTypicalStartSeconds + kTypicalStopSeconds);
+    case ScenarioKind::kAccuracy:
+      return kTypicalStartSeconds + kTypicalAccuracyPassSeconds + kTypicalStopSeconds;
     case ScenarioKind::kConcurrencySweep: {
       const double count = s.saturate ? std::min(s.max_levels, kTypicalSearchProbes)
                                       : static_cast<double>(s.concurrency.size());

@@ -464,10 +464,12 @@ bool ResultsStore::PutCell(const CellRecord& cell, std::string* error) {
     }
     return true;
   };
-  // The cell's own numbers (summary, cold start) under level_index -1, named by their JSON paths.
+  // The cell's own numbers (summary, cold start, accuracy) under level_index -1, named by their
+  // JSON paths.
   if (!put_metrics(-1, cell.duration_s, "duration_s") ||
       !put_metrics(-1, cell.summary.ToJson(), "summary") ||
-      (cell.cold_start && !put_metrics(-1, cell.cold_start->ToJson(), "cold_start"))) {
+      (cell.cold_start && !put_metrics(-1, cell.cold_start->ToJson(), "cold_start")) ||
+      (cell.accuracy && !put_metrics(-1, cell.accuracy->ToJson(), "accuracy"))) {
     return false;
   }
 

@@ -69,7 +69,8 @@ bool PrepareZoo(const std::string& source_dir, const std::string& repository, bo
   return true;
 }
 
-// Writes results.json, results.csv and summary.md; false when one could not be written.
+// Writes results.json, results.csv, summary.md and report.html; false when one could not be
+// written.
 bool WriteOutputs(const RunState& state, std::ostream& err) {
   bool ok = true;
   for (const auto& writer : AllResultWriters()) {
@@ -162,6 +163,7 @@ bool NewRunRecord(const RunOptions& o, const Experiment& e, RunRecord* run, std:
   run->repeat = e.repeat > 0 ? std::optional<int>(e.repeat) : std::nullopt;
   run->slo = ToRecord(config.slo.global, "global");
   run->cost = {config.cost.hourly_price, config.cost.hourly_price_per_core, config.cost.currency};
+  run->accuracy_floor = config.report.accuracy_floor;
   return true;
 }
 
@@ -293,7 +295,8 @@ int FinishRun(bool interrupted, OpenRun* run, std::ostream& out, std::ostream& e
   int failed = 0;
   for (const CellRecord& c : state.cells) failed += c.ok() ? 0 : 1;
   if (written) {
-    out << "results: " << state.run_dir << "/summary.md, results.json, results.csv, results.db\n";
+    out << "results: " << state.run_dir
+        << "/report.html, summary.md, results.json, results.csv, results.db\n";
   }
   if (interrupted) {
     err << "servebench run: interrupted; the finished cells are kept. Go on with:\n"
@@ -315,24 +318,29 @@ int FinishRun(bool interrupted, OpenRun* run, std::ostream& out, std::ostream& e
 
 }  // namespace
 
-int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) {
-  RunState state;
-  std::string error;
-  if (!ReadRunJournal(run_dir, &state, &error)) {
-    err << "servebench report: " << error << "\n";
-    return kRunBadInput;
-  }
+bool ReadRunFolder(const std::string& run_dir, RunState* state, std::string* error) {
+  if (!ReadRunJournal(run_dir, state, error)) return false;
   // Summaries are derived from the levels: computed anew, they follow the current definitions.
   CostSettings cost;
-  cost.hourly_price = state.run.cost.hourly_price;
-  cost.hourly_price_per_core = state.run.cost.hourly_price_per_core;
-  for (CellRecord& cell : state.cells) {
+  cost.hourly_price = state->run.cost.hourly_price;
+  cost.hourly_price_per_core = state->run.cost.hourly_price_per_core;
+  for (CellRecord& cell : state->cells) {
     const int cores = static_cast<int>(std::max<size_t>(1, cell.server_cpus.size()));
     cell.summary = SummarizeCell(cell, HourlyPrice(cost, cores));
   }
+  return true;
+}
+
+int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) {
+  RunState state;
+  std::string error;
+  if (!ReadRunFolder(run_dir, &state, &error)) {
+    err << "servebench report: " << error << "\n";
+    return kRunBadInput;
+  }
   if (!WriteOutputs(state, err)) return kRunOutputFailed;
   out << FormatTerminalSummary(state.run, state.cells) << "\n";
-  out << "results: " << run_dir << "/summary.md, results.json, results.csv\n";
+  out << "results: " << run_dir << "/report.html, summary.md, results.json, results.csv\n";
   return kRunOk;
 }
 

@@ -7,8 +7,6 @@
 #include <string>
 #include <utility>
 
-#include "servebench/bench/measurement_records.h"
-
 namespace servebench {
 
 ServerObservation::ServerObservation(const LaunchPlan& plan, ServerProcess* process,
@@ -52,14 +50,14 @@ void ServerObservation::Finish(LevelRecord* level) {
     record.disturbed = noise.steal_percent + noise.foreign_cpu_percent > kNoiseThresholdPercent;
     level->noise = record;
   }
-  if (sampler_) level->resources = ToRecord(sampler_->Stop());
+  if (sampler_) level->resources = sampler_->Stop();
   if (energy_) level->energy_j = energy_->Joules();
   if (before_) {
     MetricSamples after;
     std::string ignored;
     if (ScrapePrometheus(plan_.metrics_url, measurement_.request_timeout_ns, &after, &ignored)) {
       if (auto split = SplitBetween(*before_, after, plan_.model)) {
-        level->server_side = ToRecord(*split);
+        level->server_side = *split;
       }
     }
   }

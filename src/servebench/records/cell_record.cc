@@ -47,6 +47,7 @@ json CellRecord::ToJson() const {
             {"cold_start", cold_start ? cold_start->ToJson() : json(nullptr)},
             {"levels", level_list},
             {"searches", search_list},
+            {"accuracy", accuracy ? accuracy->ToJson() : json(nullptr)},
             {"summary", summary.ToJson()}};
   return j;
 }
@@ -85,6 +86,7 @@ void CellRecord::Read(JsonReader* in) {
   in->Field("cold_start", &cold_start);
   in->Field("levels", &levels);
   in->Field("searches", &searches);
+  in->Field("accuracy", &accuracy);  // absent in records from before accuracy cells: null
   in->Field("summary", &summary);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "servebench/core/json_reader.h"
+#include "servebench/records/accuracy_record.h"
 #include "servebench/records/cell_summary.h"
 #include "servebench/records/cold_start_record.h"
 #include "servebench/records/level_record.h"
@@ -43,7 +44,7 @@ struct CellRecord {
   std::string server;
   std::string server_kind;
   std::string scenario;
-  std::string scenario_kind;  // "concurrency_sweep" | "rate_sweep" | "cold_start"
+  std::string scenario_kind;  // "concurrency_sweep" | "rate_sweep" | "cold_start" | "accuracy"
   CellStatus status = CellStatus::kOk;
   std::optional<CellFailure> failure;  // null when ok
   std::string started_at;              // UTC, ISO 8601
@@ -57,10 +58,12 @@ struct CellRecord {
   int repeats = 1;                            // measurements of the cell, each on a fresh server
   std::vector<LevelRecord> levels;            // in the order measured, repeat after repeat
   std::vector<SearchRecord> searches;         // one per repeat of a saturating sweep
+  std::optional<AccuracyRecord> accuracy;     // null except on an accuracy cell that ran
   CellSummary summary;
 
   bool ok() const { return status == CellStatus::kOk; }
   bool is_cold_start() const { return scenario_kind == "cold_start"; }
+  bool is_accuracy() const { return scenario_kind == "accuracy"; }
 
   nlohmann::json ToJson() const;
   // The inverse of ToJson: false with *error naming the field ("levels[1].load.requests.ok:

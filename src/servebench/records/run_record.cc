@@ -32,7 +32,8 @@ json RunRecord::ToJson() const {
           {"filter", filter},
           {"repeat", repeat ? json(*repeat) : json(nullptr)},
           {"slo", slo.ToJson()},
-          {"cost", cost.ToJson()}};
+          {"cost", cost.ToJson()},
+          {"accuracy_floor", accuracy_floor ? json(*accuracy_floor) : json(nullptr)}};
 }
 
 bool RunRecord::FromJson(const json& j, RunRecord* out, std::string* error) {
@@ -54,6 +55,7 @@ void RunRecord::Read(JsonReader* in) {
   in->Field("repeat", &repeat);
   in->Field("slo", &slo);
   in->Field("cost", &cost);
+  in->Field("accuracy_floor", &accuracy_floor);  // absent in runs from before the report
 }
 
 }  // namespace servebench

@@ -2,7 +2,8 @@
 //
 // A run of servebench as its journal opens with it and results.json keeps it: which experiment
 // (its YAML text, so that --resume runs the same one), when, how (--quick, --filter), and the
-// SLO and price its cells are judged by. docs/results.md ("The run record") defines each field.
+// SLO, price and accuracy floor its cells are judged by. docs/results.md ("The run record")
+// defines each field.
 
 #ifndef SERVEBENCH_RECORDS_RUN_RECORD_H_
 #define SERVEBENCH_RECORDS_RUN_RECORD_H_
@@ -39,6 +40,9 @@ struct RunRecord {
   std::optional<int> repeat;  // --repeat as given; null without it
   SloRecord slo;              // the global SLO (cells record the one they were judged by)
   CostRecord cost;
+  // The report's accuracy floor (report.accuracy_floor), a top-1 fraction; null: within one
+  // point of the fp32 model of each family (docs/report.md).
+  std::optional<double> accuracy_floor;
 
   nlohmann::json ToJson() const;
   // The inverse of ToJson: false with *error naming the field when `j` is not a run record.

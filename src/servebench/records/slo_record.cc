@@ -29,14 +29,23 @@ void SloRecord::Read(JsonReader* in) {
   in->Field("source", &source);
 }
 
-std::string SloRecord::Describe() const {
+std::string SloRecord::Describe(const std::string& le) const {
   std::string text;
   for (const SloConstraintRecord& c : constraints) {
-    char buffer[80];
-    std::snprintf(buffer, sizeof buffer, "p%g <= %g ms", c.percentile, c.bound_us / 1000);
-    text += (text.empty() ? "" : " and ") + std::string(buffer);
+    char percentile[32], bound[32];
+    std::snprintf(percentile, sizeof percentile, "p%g", c.percentile);
+    std::snprintf(bound, sizeof bound, "%g ms", c.bound_us / 1000);
+    text += (text.empty() ? "" : " and ") + std::string(percentile) + " " + le + " " + bound;
   }
   return text;
+}
+
+SloConstraintRecord SloRecord::Headline() const {
+  SloConstraintRecord top;
+  for (const SloConstraintRecord& c : constraints) {
+    if (c.percentile > top.percentile) top = c;
+  }
+  return top;
 }
 
 }  // namespace servebench

@@ -30,8 +30,11 @@ struct SloRecord {
 
   nlohmann::json ToJson() const;
   void Read(JsonReader* in);
-  // "p50 <= 20 ms and p99 <= 100 ms"
-  std::string Describe() const;
+  // "p50 <= 20 ms and p99 <= 100 ms"; `le` replaces "<=" (e.g. "≤" in HTML).
+  std::string Describe(const std::string& le = "<=") const;
+  // The constraint of the highest percentile (the one a single latency figure is read against);
+  // percentile and bound 0 when there is none.
+  SloConstraintRecord Headline() const;
 };
 
 }  // namespace servebench

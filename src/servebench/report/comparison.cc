@@ -26,6 +26,7 @@ std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells)
   for (const CellRecord& cell : cells) {
     const Pair pair{cell.variant, cell.server};
     if (!cell.model_card.is_null()) cards[pair.first] = cell.model_card;
+    if (cell.is_accuracy()) continue;
     if (cell.is_cold_start()) {
       if (cell.summary.cold_start_s) cold_start[pair] = cell.summary.cold_start_s;
     } else {
@@ -35,6 +36,7 @@ std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells)
 
   std::vector<ComparisonRow> rows;
   for (const CellRecord& cell : cells) {
+    if (cell.is_accuracy()) continue;
     const Pair pair{cell.variant, cell.server};
     const bool cold = cell.is_cold_start();
     // A cold-start cell makes a row only when its pair was measured under no load scenario.
@@ -84,6 +86,14 @@ std::string ValidityText(const ComparisonRow& row, bool compact) {
   add(row.lag_flagged_levels, "lag", "lag");
   add(row.disturbed_levels, "noisy", "noisy");
   return text;
+}
+
+std::vector<AccuracyRow> AccuracyRows(const std::vector<CellRecord>& cells) {
+  std::vector<AccuracyRow> rows;
+  for (const CellRecord& cell : cells) {
+    if (cell.is_accuracy()) rows.push_back({cell.variant, cell.server, !cell.ok(), cell.accuracy});
+  }
+  return rows;
 }
 
 std::vector<std::string> VariantsOf(const std::vector<ComparisonRow>& rows) {

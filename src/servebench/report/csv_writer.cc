@@ -51,7 +51,14 @@ std::function<json(const RowSource&)> OfColdStartMean(Read read) {
   };
 }
 
+// A column of an accuracy cell's result, empty on other rows.
+template <typename Read>
+std::function<json(const RowSource&)> OfAccuracy(Read read) {
+  return [read](const RowSource& r) { return r.cell.accuracy ? read(*r.cell.accuracy) : json(); };
+}
+
 const std::vector<Column>& Columns() {
+  using A = const AccuracyRecord&;
   using L = const LevelRecord&;
   using T = const ColdStartTimes&;
   static const std::vector<Column> columns = {
@@ -132,6 +139,10 @@ const std::vector<Column>& Columns() {
          const json* top1 = FindPath(r.cell.model_card, "accuracy.top1");
          return top1 != nullptr ? *top1 : json();
        }},
+      {"accuracy_status", OfAccuracy([](A a) { return json(a.skipped ? "skipped" : "measured"); })},
+      {"accuracy_server_top1", OfAccuracy([](A a) { return OrNull(a.top1); })},
+      {"accuracy_differs_by", OfAccuracy([](A a) { return OrNull(a.differs_by); })},
+      {"accuracy_warning", OfAccuracy([](A a) { return OrNull(a.warning); })},
       {"throughput_within_slo_rps",
        [](const RowSource& r) { return OrNull(r.cell.summary.throughput_within_slo_rps); }},
       {"cost_per_million",

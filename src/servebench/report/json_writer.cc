@@ -1,14 +1,16 @@
 // Copyright servebench authors.
 //
-// results.json: {"run": <run record>, "environment": {...}, "cells": [<cell records>]}, the
-// records in the form the runner journals them (their ToJson), so that the file is the one
-// complete, stable copy of a run (docs/results.md).
+// results.json: {"run": <run record>, "environment": {...}, "cells": [<cell records>],
+// "recommendation": {...}}, the records in the form the runner journals them (their ToJson), so
+// that the file is the one complete, stable copy of a run, and the recommendation report.html
+// shows (recommendation.h; docs/results.md).
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "servebench/report/file_output.h"
+#include "servebench/report/recommendation.h"
 #include "servebench/report/record_fields.h"
 #include "servebench/report/result_writer.h"
 
@@ -36,6 +38,7 @@ std::string FormatResultsJson(const RunRecord& run, const nlohmann::json& enviro
   document["environment"] = environment;
   document["cells"] = nlohmann::json::array();
   for (const CellRecord& cell : cells) document["cells"].push_back(cell.ToJson());
+  document["recommendation"] = Recommend(run, cells).ToJson();
   return SafeDump(document, 2) + "\n";
 }
 

@@ -3,7 +3,8 @@
 // summary.md: what a reader of a run wants first. A header (run, config, SLO, price, machine),
 // then per model variant its servers side by side, then per server its variants side by side
 // with their accuracy and size from the model card (what compression buys and costs), then the
-// failed cells with their failure, then how to read the numbers.
+// accuracy measured through each server beside the card's, with its warnings, then the failed
+// cells with their failure, then how to read the numbers.
 
 #include <cstdio>
 #include <memory>
@@ -190,6 +191,57 @@ std::string VariantsPerServer(const RunRecord& run, const std::vector<Comparison
   return out;
 }
 
+std::string CountOf(const std::optional<int64_t>& part, const std::optional<int64_t>& whole) {
+  if (!part || !whole) return kMissing;
+  return std::to_string(*part) + " / " + std::to_string(*whole);
+}
+
+std::string SignedCount(const std::optional<int64_t>& n) {
+  if (!n) return kMissing;
+  char text[32];
+  std::snprintf(text, sizeof(text), *n == 0 ? "%lld" : "%+lld", static_cast<long long>(*n));
+  return text;
+}
+
+std::string AccuracyThroughServer(const std::vector<CellRecord>& cells) {
+  const std::vector<AccuracyRow> rows = AccuracyRows(cells);
+  if (rows.empty()) return "";
+  std::string warnings;
+  TextTable table;
+  table.header = {"variant",    "server",       "top-1 via server", "correct",
+                  "card top-1", "card correct", "difference",       "note"};
+  table.right_aligned = {false, false, true, true, true, true, true, false};
+  for (const AccuracyRow& row : rows) {
+    std::vector<std::string> cells_text = {row.failed ? row.variant + " (failed)" : row.variant,
+                                           row.server};
+    if (!row.accuracy) {
+      for (int i = 0; i < 5; ++i) cells_text.push_back(kMissing);
+      cells_text.push_back(row.failed ? "failed: see Failed cells" : "");
+    } else {
+      const AccuracyRecord& a = *row.accuracy;
+      cells_text.push_back(FormatAccuracy(a.top1));
+      cells_text.push_back(CountOf(a.correct, a.samples));
+      cells_text.push_back(FormatAccuracy(a.card_top1));
+      cells_text.push_back(CountOf(a.card_correct, a.card_samples));
+      cells_text.push_back(SignedCount(a.differs_by));
+      if (a.skipped) {
+        cells_text.push_back("skipped: " + a.reason.value_or(""));
+      } else if (a.warning) {
+        cells_text.push_back("**warning**");
+        warnings += "- **Warning:** " + Code(row.variant) + " on " + Code(row.server) + ": " +
+                    *a.warning + "\n";
+      } else {
+        cells_text.push_back("agrees with the card");
+      }
+    }
+    table.rows.push_back(std::move(cells_text));
+  }
+  return "## Accuracy through the server\n\n"
+         "Each variant's test split sent once through the server and scored against its labels, "
+         "beside the model card's top-1; more than one sample apart is a warning.\n\n" +
+         (warnings.empty() ? "" : warnings + "\n") + RenderMarkdown(table) + "\n";
+}
+
 // A code fence longer than any run of backticks in `text`, so a log line cannot close it.
 std::string FenceFor(const std::string& text) {
   size_t longest = 0, run = 0;
@@ -374,6 +426,7 @@ std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& en
 
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   if (!rows.empty()) out += ServersPerVariant(run, rows) + VariantsPerServer(run, rows);
+  out += AccuracyThroughServer(cells);
   out += Searches(cells);
   out += LevelValidity(cells);
   out += FailedCells(cells);

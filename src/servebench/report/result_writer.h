@@ -1,7 +1,7 @@
 // Copyright servebench authors.
 //
-// One writer per output format of a run: results.json, results.csv, summary.md (and later
-// HTML). Each reads the typed run record, the run's environment (bench/environment.h) and the
+// One writer per output format of a run: results.json, results.csv, summary.md and
+// report.html. Each reads the typed run record, the run's environment (bench/environment.h) and the
 // finished cell records (records/, docs/results.md) and writes one file into the run folder.
 
 #ifndef SERVEBENCH_REPORT_RESULT_WRITER_H_
@@ -32,7 +32,8 @@ class ResultWriter {
 std::unique_ptr<ResultWriter> NewJsonWriter();      // results.json
 std::unique_ptr<ResultWriter> NewCsvWriter();       // results.csv: one row per cell and level
 std::unique_ptr<ResultWriter> NewMarkdownWriter();  // summary.md
-std::vector<std::unique_ptr<ResultWriter>> AllResultWriters();  // the three above, in that order
+std::unique_ptr<ResultWriter> NewHtmlWriter();      // report.html (docs/report.md)
+std::vector<std::unique_ptr<ResultWriter>> AllResultWriters();  // the four above, in that order
 
 // The text each writer writes, for callers that print or compare it without a file.
 std::string FormatResultsJson(const RunRecord& run, const nlohmann::json& environment,
@@ -40,6 +41,8 @@ std::string FormatResultsJson(const RunRecord& run, const nlohmann::json& enviro
 std::string FormatResultsCsv(const RunRecord& run, const std::vector<CellRecord>& cells);
 std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& environment,
                                   const std::vector<CellRecord>& cells);
+std::string FormatReportHtml(const RunRecord& run, const nlohmann::json& environment,
+                             const std::vector<CellRecord>& cells);
 
 // The summary table printed at the end of a run: servers side by side per model variant.
 std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRecord>& cells);

@@ -1,7 +1,8 @@
 // Copyright servebench authors.
 //
 // The table printed when a run ends: per model variant, its servers side by side, in a compact
-// fixed width, with each row's levels marked inconclusive, unstable, lagging or noisy.
+// fixed width, with each row's levels marked inconclusive, unstable, lagging or noisy; then one
+// line on accuracy through the servers, and a line for each warning.
 
 #include <string>
 #include <vector>
@@ -32,12 +33,39 @@ std::string LevelsText(const ComparisonRow& row) {
   return marks.empty() ? std::to_string(row.levels) + " ok" : marks;
 }
 
+std::string AccuracyLines(const std::vector<CellRecord>& cells) {
+  const std::vector<AccuracyRow> rows = AccuracyRows(cells);
+  if (rows.empty()) return "";
+  int measured = 0, agree = 0, skipped = 0, failed = 0;
+  std::string warnings;
+  for (const AccuracyRow& row : rows) {
+    if (row.failed || !row.accuracy) {
+      ++failed;
+    } else if (row.accuracy->skipped) {
+      ++skipped;
+    } else {
+      ++measured;
+      if (!row.accuracy->warning) {
+        ++agree;
+      } else {
+        warnings +=
+            "WARNING " + row.variant + " on " + row.server + ": " + *row.accuracy->warning + "\n";
+      }
+    }
+  }
+  std::string line = "accuracy through the server: " + std::to_string(measured) + " measured, " +
+                     std::to_string(agree) + " within one sample of the card";
+  if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped (no test data)";
+  if (failed > 0) line += ", " + std::to_string(failed) + " failed";
+  return line + "\n" + warnings;
+}
+
 }  // namespace
 
 std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRecord>& cells) {
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   std::string out;
-  if (rows.empty()) return "No cells were measured.\n";
+  if (rows.empty() && AccuracyRows(cells).empty()) return "No cells were measured.\n";
   // The scenario column earns its width only when some variant/server pair has several.
   bool several_scenarios = false;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -83,6 +111,7 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
         "latency, noisy = steal or other processes over 10% of a core; summary.md lists each "
         "with its reason.\n";
   }
+  out += AccuracyLines(cells);
   size_t failed = 0;
   for (const CellRecord& cell : cells) failed += cell.ok() ? 0 : 1;
   if (failed > 0) {
