@@ -163,6 +163,33 @@ TEST(HtmlWriterTest, ChartsHoldTheRecordsNumbers) {
   EXPECT_EQ(p99["points"][1][1], cell.levels[1].load.latency_us.p99 / 1000.0);
   EXPECT_EQ(latency->spec["series"][1]["dash"], true);          // p50
   EXPECT_EQ(latency->spec["series"][2]["marker"], "triangle");  // the rate sweep
+  // Every level of the synthetic run was judged: no point is hollow.
+  for (const json& series : latency->spec["series"]) EXPECT_TRUE(series["hollow"].empty());
+}
+
+// A level not to take at its word (inconclusive, unstable) is drawn hollow and named.
+TEST(HtmlWriterTest, InconclusiveAndUnstableLevelsAreHollowPoints) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  ASSERT_EQ(cells[2].cell_id, "digits-mlp/torchscript/poisson");
+  cells[2].levels[0].slo_verdict = "inconclusive";
+  cells[2].levels[0].slo_met = false;
+  cells[2].levels[1].max_duration_reached = true;
+  const std::vector<ChartSpec> charts = BuildCharts(testing::SyntheticRun(), cells);
+  const ChartSpec* latency = nullptr;
+  for (const ChartSpec& c : charts) {
+    if (c.section == "latency-throughput" && c.title == "torchscript") latency = &c;
+  }
+  ASSERT_NE(latency, nullptr);
+  EXPECT_NE(latency->caption.find("hollow: an inconclusive or unstable level"), std::string::npos);
+  const json& series = latency->spec["series"];
+  ASSERT_EQ(series[2]["label"], "digits-mlp · poisson p99");
+  for (int i : {2, 3}) {  // its p99 and p50
+    EXPECT_EQ(series[i]["hollow"], json({0, 1}));
+    EXPECT_EQ(series[i]["points"][0][2], "inconclusive");
+    EXPECT_EQ(series[i]["points"][1][2], "unstable");
+  }
+  EXPECT_TRUE(series[0]["hollow"].empty());  // the concurrency sweep's levels were judged
+  EXPECT_EQ(series[0]["points"][0].size(), 2u);
 
   const std::vector<double> percentiles = SpectrumPercentiles();
   EXPECT_EQ(percentiles.front(), 50.0);

@@ -11,6 +11,7 @@ the DevTools protocol by scripts/headless_chromium.py) and checks that:
   - every chart is drawn: Chart.js holds its data, and its plot area in a screenshot holds
     coloured pixels (the PNG is decoded here and counted: an empty chart's area has only its
     grey grid, 0 coloured pixels; the emptiest chart of the fixture has 0.6 %);
+  - the latency charts draw each inconclusive or unstable level as hollow points;
   - the numbers of the overview are those of results.json, and so is the text shown;
   - each overview row names its levels' marks (inconclusive, unstable, lag, noisy) as
     results.json counts them, and the warnings at the top list every such level.
@@ -166,7 +167,10 @@ Array.from(document.querySelectorAll('figure.chart')).map(figure => {
   const r = canvas ? canvas.getBoundingClientRect() : null;
   return {
     index: figure.dataset.chart,
+    section: figure.dataset.section,
     title: figure.querySelector('figcaption b').textContent,
+    hollow: chart ? chart.data.datasets.reduce((n, d) => n + (Array.isArray(d.pointBackgroundColor)
+        ? d.pointBackgroundColor.filter(c => c === '#ffffff').length : 0), 0) : 0,
     drawn: figure.dataset.drawn === 'true',
     points: chart ? chart.data.datasets.reduce(
         (n, d) => n + d.data.filter(p => p !== null && p !== undefined).length, 0) : 0,
@@ -240,6 +244,13 @@ def main():
             share = coloured_share(image, [round(v) for v in chart["area"]])
             if share < 0.002:
                 failures.append(f"{name}: blank in the screenshot ({share:.2%} coloured)")
+        # Inconclusive and unstable levels are hollow points of the latency charts (p99 and p50).
+        doubtful = sum(1 for c in results["cells"] for level in c["levels"]
+                       if level["load"]["latency_us"]["count"] > 0 and
+                       (level["slo_verdict"] == "inconclusive" or level["max_duration_reached"]))
+        hollow = sum(c["hollow"] for c in charts if c["section"] == "latency-throughput")
+        if hollow != 2 * doubtful:
+            failures.append(f"latency charts: {hollow} hollow points, want 2 x {doubtful}")
         checked = check_overview(rows, results, failures)
         if checked < 50:
             failures.append(f"only {checked} overview numbers checked")
