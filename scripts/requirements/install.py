@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Installs the real serving systems (Triton, TorchServe, MLServer) from their hash-pinned locks.
+"""Installs the real serving systems (Triton, TorchServe, MLServer), and TensorFlow for the zoo's
+SavedModel export, from their hash-pinned locks.
 
     /usr/bin/python3 scripts/requirements/install.py VENV_ROOT [SYSTEM ...] [--locks DIR] [--check]
 

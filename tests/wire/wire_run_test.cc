@@ -162,11 +162,13 @@ TEST_F(WireRunTest, TritonOverTheBinaryExtension) {
 }
 
 TEST_F(WireRunTest, TfServingDoubleThroughTheLauncher) {
-  // The zoo's digits-mlp with a SavedModel folder for the double to find (it runs no model).
+  // The zoo's digits-mlp (servebench checks its TorchScript file) with a SavedModel folder for
+  // the double to find (it runs no model).
   const fs::path repo = dir_ / "repo";
   fs::create_directories(repo / "digits-mlp/1/model.savedmodel");
   std::ofstream(repo / "digits-mlp/1/model.savedmodel/saved_model.pb") << "double";
   fs::copy_file(zoo_ / "digits-mlp/config.pbtxt", repo / "digits-mlp/config.pbtxt");
+  fs::create_symlink(zoo_ / "digits-mlp/1/model.pt", repo / "digits-mlp/1/model.pt");
   const std::string log = (dir_ / "double.log").string();
   setenv("SERVEBENCH_TFSERVING_DOUBLE_LOG", log.c_str(), 1);
   const json cells =
