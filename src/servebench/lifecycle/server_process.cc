@@ -241,7 +241,20 @@ bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns,
   HttpCall health;
   health.path = ready_path;
   if (PollUntilOk(this, "readiness", plan_.base_url, health, kHealthRequestTimeoutNs, timeout_ns,
-                  kReadyPollNs, ready_ns, error, interrupt)) {
+                  kReadyPollNs, ready_ns, error, nullptr, interrupt)) {
+    return true;
+  }
+  if (interrupt != nullptr && interrupt->load()) return false;
+  AppendLogTail(error);
+  return false;
+}
+
+bool ServerProcess::WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns,
+                              int64_t* ready_ns, std::string* error,
+                              const std::atomic<bool>* interrupt) {
+  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCall(),
+                  kHealthRequestTimeoutNs, timeout_ns, kReadyPollNs, ready_ns, error, &protocol,
+                  interrupt)) {
     return true;
   }
   if (interrupt != nullptr && interrupt->load()) return false;
@@ -259,7 +272,7 @@ void ServerProcess::AppendLogTail(std::string* error) const {
 bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
                  const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
                  int64_t poll_ns, int64_t* done_ns, std::string* error,
-                 const std::atomic<bool>* interrupt) {
+                 const ProtocolAdapter* readiness, const std::atomic<bool>* interrupt) {
   const std::string url = base_url + call.path;
   const int64_t start = MonotonicNanos();
   const int64_t deadline = start + timeout_ns;
@@ -286,11 +299,13 @@ bool PollUntilOk(ServerProcess* server, const std::string& what, const std::stri
     std::string fetch_error;
     if (HttpFetch(call.method, url, call.headers, call.body,
                   std::min(request_timeout_ns, deadline - now), &reply, &fetch_error)) {
-      if (reply.status >= 200 && reply.status < 300) {
+      const bool ok = reply.status >= 200 && reply.status < 300;
+      if (ok && (readiness == nullptr || readiness->SaysReady(reply.body))) {
         *done_ns = MonotonicNanos();
         return true;
       }
-      last = "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
+      last = ok ? "HTTP " + std::to_string(reply.status) + ", not ready yet"
+                : "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
     } else {
       last = fetch_error;
     }
