@@ -2,6 +2,8 @@
 
 #include "servebench/load/load_result.h"
 
+#include "servebench/load/load_scenario_result.h"
+
 namespace servebench {
 
 void ErrorCounts::Add(const ErrorCounts& o) {
@@ -25,6 +27,9 @@ void LoadCounters::Add(const LoadCounters& o) {
   connect_failures += o.connect_failures;
   stale_retries += o.stale_retries;
   for (size_t i = 0; i < status_codes.size(); ++i) status_codes[i] += o.status_codes[i];
+  queries += o.queries;
+  queries_ok += o.queries_ok;
+  queries_failed += o.queries_failed;
 }
 
 LatencySummary SummarizeMicros(const Histogram& h) {
@@ -125,6 +130,17 @@ nlohmann::json LoadResult::ToJson() const {
   }
   j["generator"] = generator;
   j["histogram"] = latency.ToJson();
+
+  const LoadScenario scenario = settings.scenario.kind;
+  if (scenario == LoadScenario::kOffline) {  // every request intended at the start: no arrivals
+    j["arrival"] = nullptr;
+    j["target_rate"] = nullptr;
+  }
+  if (scenario == LoadScenario::kSingleStream || scenario == LoadScenario::kMultiStream) {
+    j["query_latency_us"] = servebench::ToJson(SummarizeMicros(query_latency));
+    j["query_histogram"] = query_latency.ToJson();
+  }
+  if (scenario != LoadScenario::kNone) j["scenario"] = LoadScenarioJson(*this);
   return j;
 }
 
