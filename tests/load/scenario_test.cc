@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <vector>
 
@@ -404,8 +405,9 @@ TEST(ScenarioTest, BadSettingsAreExplained) {
 }
 
 // With a send spin, an open-loop worker sends on its intended times even when waking from a
-// sleep is slow: against an idle server at a low rate, the median lag is a few microseconds.
-// Without one (0), sends still go on schedule, through the timer alone.
+// sleep is slow: against an idle server at a low rate, the median lag is a few microseconds
+// while the spin is in force (it pauses while other work wants the core). Without one (0),
+// sends still go on schedule, through the timer alone.
 TEST(ScenarioTest, SendSpinAndPlainTimerBothSendOnSchedule) {
   TestHttpServer server({});
   LoadSettings s = Base(server);
@@ -422,10 +424,17 @@ TEST(ScenarioTest, SendSpinAndPlainTimerBothSendOnSchedule) {
     EXPECT_NEAR(r.counters.scheduled, 1000, 190);  // 6 sigma of a Poisson count
     EXPECT_EQ(r.counters.ok, r.counters.scheduled);
     const int64_t lag_p50 = r.schedule_lag.ValueAtPercentile(50);
-    if (spin > 0) {
-      EXPECT_LT(lag_p50, 20 * kNanosPerMicro) << "spin " << spin;
+    EXPECT_LT(lag_p50, kMs) << "spin " << spin;
+    const double paused = r.ToJson()["generator"]["send_spin_paused_fraction"];
+    if (spin == 0) {
+      EXPECT_EQ(paused, 0);
+    } else if (paused < 0.2) {
+      // The spin was in force: sends go within microseconds of their times.
+      EXPECT_LT(lag_p50, 20 * kNanosPerMicro) << "spin " << spin << ", paused " << paused;
     } else {
-      EXPECT_LT(lag_p50, kMs) << "no spin";
+      // Other work wanted this core, and the spin paused (send_spin_test.cc checks when).
+      std::printf("core contended (spin paused %.0f%% of the run): lag p50 %.1f us\n", paused * 100,
+                  lag_p50 / 1e3);
     }
   }
 }

@@ -30,6 +30,7 @@ void LoadCounters::Add(const LoadCounters& o) {
   queries += o.queries;
   queries_ok += o.queries_ok;
   queries_failed += o.queries_failed;
+  send_spin_paused_ns += o.send_spin_paused_ns;
 }
 
 LatencySummary SummarizeMicros(const Histogram& h) {
@@ -125,6 +126,11 @@ nlohmann::json LoadResult::ToJson() const {
   if (open) {
     generator["queued_fraction"] = queued_fraction();
     generator["schedule_lag_us"] = {{"p50", lag.p50}, {"p99", lag.p99}, {"max", lag.max}};
+    generator["send_spin_us"] = settings.send_spin_ns / 1e3;
+    generator["send_spin_paused_fraction"] =
+        wall_seconds > 0 && settings.send_spin_ns > 0
+            ? c.send_spin_paused_ns / (wall_seconds * 1e9 * settings.threads)
+            : 0.0;
   } else {
     generator["schedule_lag_us"] = nullptr;
   }

@@ -56,6 +56,9 @@ struct LoadCounters {
   int64_t queries = 0;
   int64_t queries_ok = 0;
   int64_t queries_failed = 0;
+  // Open loop: time the send spin (LoadSettings::send_spin_ns) was paused because the worker's
+  // core was contended, summed over the threads (any phase).
+  int64_t send_spin_paused_ns = 0;
 
   void Add(const LoadCounters& o);
 };

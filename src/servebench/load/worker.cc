@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "servebench/core/clock.h"
+#include "servebench/load/handler_memory.h"
 #include "servebench/load/response_parser.h"
 
 namespace servebench {
@@ -51,6 +52,9 @@ struct Worker::Connection {
 
   tcp::socket socket;
   asio::steady_timer retry_timer;
+  // At most one read and one wait for writability are pending on a connection at a time.
+  HandlerMemory read_memory;
+  HandlerMemory write_memory;
   std::optional<ResponseParser> parser;
   std::unique_ptr<char[]> buffer;
   size_t buffered = 0;
@@ -81,6 +85,7 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
       head_request_(settings.method == "HEAD"),
       tick_ns_(std::clamp<int64_t>(settings.timeout_ns / 10, kNanosPerMilli, 10 * kNanosPerMilli)),
       send_spin_ns_(open_loop_ ? settings.send_spin_ns : 0),
+      spin_(send_spin_ns_),
       query_mode_(settings.scenario.kind == LoadScenario::kSingleStream ||
                   settings.scenario.kind == LoadScenario::kMultiStream),
       // Only this thread ever touches io_: Asio's internal locks would be pure overhead.
@@ -169,6 +174,7 @@ void Worker::Run(int64_t start_ns, const EarlyEnd* early_end) {
     AdvanceSchedule();
     ArmScheduleTimer();
     if (send_spin_ns_ > 0) {
+      spin_.Start(MonotonicNanos());
       RunPrecisely();
       return;
     }
@@ -281,14 +287,16 @@ void Worker::Write(Connection* c) {
         asio::buffer(request_.data() + c->written, request_.size() - c->written), ec);
     if (WouldBlock(ec)) {
       const uint32_t generation = c->generation;
-      c->socket.async_wait(tcp::socket::wait_write, [this, c, generation](const error_code& ec) {
-        if (generation != c->generation) return;
-        if (ec) {
-          OnConnectionLost(c);
-        } else {
-          Write(c);
-        }
-      });
+      c->socket.async_wait(
+          tcp::socket::wait_write,
+          WithMemory(&c->write_memory, [this, c, generation](const error_code& ec) {
+            if (generation != c->generation) return;
+            if (ec) {
+              OnConnectionLost(c);
+            } else {
+              Write(c);
+            }
+          }));
       return;
     }
     if (ec) {
@@ -308,14 +316,14 @@ void Worker::WaitReadable(Connection* c) {
   const uint32_t generation = c->generation;
   c->socket.async_read_some(
       asio::buffer(c->buffer.get() + c->buffered, kReadBufferBytes - c->buffered),
-      [this, c, generation](const error_code& ec, size_t n) {
+      WithMemory(&c->read_memory, [this, c, generation](const error_code& ec, size_t n) {
         if (generation != c->generation) return;
         if (ec) {
           OnConnectionLost(c);
         } else {
           OnReadable(c, n);
         }
-      });
+      }));
 }
 
 void Worker::OnReadable(Connection* c, size_t n) {
@@ -567,20 +575,30 @@ void Worker::ArmScheduleTimer() {
   // Without a free connection there is nothing to send at the next time; the next completion
   // dispatches instead.
   if (finished_ || !has_next_ || idle_.empty() || next_intended_ns_ >= end_ns_) return;
-  if (schedule_timer_at_ns_ == next_intended_ns_) return;
-  schedule_timer_at_ns_ = next_intended_ns_;
-  schedule_timer_.expires_at(TimePoint(next_intended_ns_ - send_spin_ns_));
-  schedule_timer_.async_wait([this](const error_code& ec) {
+  const int64_t wake_ns = next_intended_ns_ - spin_.ns();
+  // A pending wait that fires no later is kept: it wakes the loop, which arms the timer again if
+  // need be. Moving a pending wait later would cancel it, and the cancelled operation would still
+  // hold the timer's handler memory when the new one needs it.
+  if (schedule_timer_wake_ns_ >= 0 && schedule_timer_wake_ns_ <= wake_ns) return;
+  schedule_timer_wake_ns_ = wake_ns;
+  schedule_timer_.expires_at(TimePoint(wake_ns));
+  schedule_timer_.async_wait(WithMemory(&schedule_memory_, [this](const error_code& ec) {
     if (ec) return;
-    schedule_timer_at_ns_ = -1;
+    schedule_timer_wake_ns_ = -1;
     // With a spin, the timer only wakes the loop in RunPrecisely, which spins to the send.
     if (send_spin_ns_ == 0) Dispatch(MonotonicNanos());
-  });
+  }));
 }
 
 void Worker::RunPrecisely() {
   for (;;) {
-    if (!finished_ && SendIsNear(MonotonicNanos())) SpinToNextSend();
+    if (!finished_) {
+      if (SendIsNear(MonotonicNanos())) {
+        SpinToNextSend();
+      } else {
+        ArmScheduleTimer();  // re-arms when the spin changed after the timer was set
+      }
+    }
     if (io_.run_one() == 0) return;  // no work left: the run has finished
   }
 }
@@ -594,7 +612,7 @@ void Worker::SpinToNextSend() {
       Dispatch(now_ns);
       continue;  // the next may be near too
     }
-    if (due_ns - now_ns > send_spin_ns_) break;  // far: sleep until the timer
+    if (due_ns - now_ns > spin_.ns()) break;  // far: sleep until the timer
     // Bounded work while waiting: at most one ready handler (one response) between clock reads.
     io_.poll_one();
   }
@@ -620,15 +638,16 @@ void Worker::Tick() {
     if (c->busy && now_ns >= c->deadline_ns) Fail(c, Failure::kTimeout);
   }
   if (open_loop_) {
+    spin_.Update(now_ns);
     Dispatch(now_ns);
   } else {
     MaybeFinish(now_ns);
   }
   if (finished_) return;
   tick_timer_.expires_at(TimePoint(now_ns + tick_ns_));
-  tick_timer_.async_wait([this](const error_code& ec) {
+  tick_timer_.async_wait(WithMemory(&tick_memory_, [this](const error_code& ec) {
     if (!ec) Tick();
-  });
+  }));
 }
 
 void Worker::MaybeFinish(int64_t now_ns) {
@@ -639,8 +658,10 @@ void Worker::MaybeFinish(int64_t now_ns) {
   if (issuing_done) Finish(now_ns);
 }
 
-void Worker::Finish(int64_t) {
+void Worker::Finish(int64_t now_ns) {
   finished_ = true;
+  spin_.Stop(now_ns);
+  counters_.send_spin_paused_ns = spin_.paused_ns();
   // Requests of the window that never found a connection before the backlog deadline waited
   // longer than the timeout: they count as timeouts.
   while (open_loop_ && has_next_ && next_intended_ns_ < end_ns_) {

@@ -18,8 +18,10 @@
 
 #include "servebench/core/arrival_schedule.h"
 #include "servebench/core/histogram.h"
+#include "servebench/load/handler_memory.h"
 #include "servebench/load/load_result.h"
 #include "servebench/load/load_settings.h"
+#include "servebench/load/send_spin.h"
 
 namespace servebench {
 
@@ -107,16 +109,16 @@ class Worker {
   bool StopIssuing(int64_t now_ns) const { return minimums_met_ns_ > 0 || now_ns >= end_ns_; }
 
   // Open loop: sends every due intended time on free connections, then arms the timer for the
-  // next one (send_spin_ns_ before it).
+  // next one (the send spin before it).
   void Dispatch(int64_t now_ns);
   void AdvanceSchedule();
   void ArmScheduleTimer();
   // Open loop with a send spin: the event loop, which spins to each intended time once it is
-  // send_spin_ns_ away, handling ready responses one at a time meanwhile.
+  // spin_.ns() away, handling ready responses one at a time meanwhile.
   void RunPrecisely();
   bool SendIsNear(int64_t now_ns) const {
     return has_next_ && !idle_.empty() && next_intended_ns_ < end_ns_ &&
-           now_ns >= next_intended_ns_ - send_spin_ns_;
+           now_ns >= next_intended_ns_ - spin_.ns();
   }
   void SpinToNextSend();
 
@@ -134,11 +136,17 @@ class Worker {
   const bool open_loop_;
   const bool head_request_;  // decided once: compared per response otherwise
   const int64_t tick_ns_;
-  const int64_t send_spin_ns_;  // open loop only; 0 in closed loop
+  const int64_t send_spin_ns_;  // as configured; open loop only, 0 in closed loop
+  SendSpin spin_;               // the spin in force now
   // SingleStream and MultiStream: the closed loop runs queries, each a request on every
   // connection at once.
   const bool query_mode_;
 
+  // Memory for the timers' pending waits (handler_memory.h); declared before io_ so that it
+  // outlives any operation io_ still holds. (Connect and Run return only once io_ has no pending
+  // operation, so the connections' own memory is never used after they are gone either.)
+  HandlerMemory tick_memory_;
+  HandlerMemory schedule_memory_;
   boost::asio::io_context io_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer schedule_timer_;
@@ -150,7 +158,7 @@ class Worker {
   std::unique_ptr<ArrivalSchedule> schedule_;
   int64_t next_intended_ns_ = 0;  // absolute; valid while has_next_
   bool has_next_ = false;
-  int64_t schedule_timer_at_ns_ = -1;
+  int64_t schedule_timer_wake_ns_ = -1;  // when the pending schedule wait fires; -1: none
 
   int64_t start_ns_ = 0;
   int64_t window_start_ns_ = 0;
