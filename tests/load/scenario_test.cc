@@ -308,6 +308,16 @@ TEST(ScenarioTest, ServerWindowHoldsTheMinimumQueries) {
   ASSERT_TRUE(ApplyLoadScenario(sc, &s, &error)) << error;
   EXPECT_EQ(s.duration_ns, 200 * kMs);
 
+  // At a high rate the minimum duration is sure to hold the queries: no replay of 10^7 arrivals.
+  LoadScenarioSettings fast = sc;
+  fast.target_rate = 1e6;
+  fast.min_duration_ns = 10 * kNanosPerSecond;
+  fast.min_queries = 662;
+  const int64_t before = MonotonicNanos();
+  ASSERT_TRUE(ApplyLoadScenario(fast, &s, &error)) << error;
+  EXPECT_LT(MonotonicNanos() - before, 50 * kMs);
+  EXPECT_EQ(s.duration_ns, 10 * kNanosPerSecond);
+
   sc.min_queries = 100000;  // the cap decides, and the result says the minimum was not met
   sc.max_duration_ns = 300 * kMs;
   r = MustRun(sc, Base(server));
