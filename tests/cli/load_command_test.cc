@@ -92,7 +92,9 @@ TEST(LoadCommandTest, HelpDescribesEveryOption) {
                            "--max-duration",
                            "--min-queries",
                            "--percentile",
-                           "--latency-bound"}) {
+                           "--latency-bound",
+                           "VALID when every rule",
+                           "INVALID with each failed rule and a recommendation"}) {
     EXPECT_TRUE(Contains(o.out, flag)) << flag << " missing from:\n" << o.out;
   }
   Outcome top = RunServebench("--help");
@@ -257,10 +259,12 @@ TEST(LoadCommandTest, ExpectKServeResponseRefusesAReferenceThatIsNotOne) {
       << o.err;
 }
 
-// Each scenario from the command line: the summary names it and its metric, and --json carries
-// the scenario's settings and metric.
+// Each scenario from the command line: the summary names it, its metric and its verdict, and
+// --json carries the scenario's settings, metric and verdict.
 TEST(LoadCommandTest, ScenariosRunFromTheCommandLine) {
-  TestHttpServer server({});
+  TestHttpServer::Options five_ms;
+  five_ms.delay_ns = [](int64_t) { return int64_t{5'000'000}; };
+  TestHttpServer server(five_ms);
   const std::string load = "load " + server.url() + " -q ";
   struct Case {
     std::string args;
@@ -288,12 +292,23 @@ TEST(LoadCommandTest, ScenariosRunFromTheCommandLine) {
     EXPECT_EQ(s["min_duration_met"], true) << c.args;
     EXPECT_EQ(s["min_queries_met"], true) << c.args;
     EXPECT_EQ(j["requests"]["errors"]["timeout"], 0) << c.args;
+    // Every rule holds, except that on a crowded machine the generator's own lag may be a tenth
+    // of the server's 5 ms, which the Server scenario must then call INVALID.
+    if (c.name == "server" && s["result"] == "INVALID") {
+      ASSERT_EQ(s["failed_rules"].size(), 1u) << s.dump();
+      EXPECT_EQ(s["failed_rules"][0]["rule"], "generator_lag") << s.dump();
+    } else {
+      EXPECT_EQ(s["result"], "VALID") << c.args << ": " << s.dump();
+      EXPECT_EQ(s["failed_rules"], nlohmann::json::array());
+    }
+    EXPECT_EQ(s["summary"].get<std::string>().rfind(c.name + ": ", 0), 0u) << s["summary"];
 
     Outcome summary = RunServebench(load + c.args);
     ASSERT_EQ(summary.exit_code, 0) << summary.err;
     EXPECT_TRUE(Contains(summary.out, "Scenario    " + c.name + ":")) << summary.out;
     EXPECT_TRUE(Contains(summary.out, "Metric      ")) << summary.out;
     EXPECT_TRUE(Contains(summary.out, "Minimums    duration")) << summary.out;
+    EXPECT_TRUE(Contains(summary.out, "  Result      ")) << summary.out;
   }
   Outcome o = RunServebench(load + cases[1].args + " --json -");
   nlohmann::json j = nlohmann::json::parse(o.out);
@@ -307,6 +322,18 @@ TEST(LoadCommandTest, ScenariosRunFromTheCommandLine) {
   EXPECT_EQ(j["scenario"]["ok_samples"], 64);
   EXPECT_EQ(j["warmup_s"], 0);
   EXPECT_TRUE(j["arrival"].is_null());
+
+  // An INVALID run: the summary names the rule that failed, its figures and what to change.
+  o = RunServebench(load + "--scenario single-stream --min-duration 0s -w 0s --latency-bound 1ms");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(Contains(o.out,
+                       "  Result      INVALID\n    latency_bound: p90 <= 1.00 ms is not met: "
+                       "64 of 64 queries over the bound"))
+      << o.out;
+  EXPECT_TRUE(Contains(o.out,
+                       "      recommendation: a faster server or model, or a looser "
+                       "latency bound\n"))
+      << o.out;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "servebench/core/clock.h"
@@ -17,6 +18,7 @@
 #include "servebench/load/load_engine.h"
 #include "servebench/load/load_scenario.h"
 #include "servebench/load/load_scenario_result.h"
+#include "servebench/load/thread_schedule.h"
 #include "test_http_server.h"
 
 namespace servebench {
@@ -242,9 +244,57 @@ std::vector<double> GapsSeconds(const std::vector<Logged>& log) {
   return gaps;
 }
 
-// Server: the gaps between arrivals at the server are exponential with mean 1 / rate (a
-// Kolmogorov-Smirnov test at 1%, fixed seed). The same test rejects constant arrivals, so it can
-// fail.
+// The gaps between the intended send times of an open-loop run, warm-up included (the server
+// logs those requests too), replayed from its settings.
+std::vector<double> IntendedGapsSeconds(const LoadSettings& settings) {
+  std::unique_ptr<ArrivalSchedule> schedule = ScheduleForThread(settings, 0);
+  std::vector<double> gaps;
+  int64_t previous = -1, offset = 0;
+  while (schedule->Next(&offset) && offset < settings.warmup_ns + settings.duration_ns) {
+    if (previous >= 0) gaps.push_back((offset - previous) / 1e9);
+    previous = offset;
+  }
+  return gaps;
+}
+
+// The Kolmogorov-Smirnov test of the gaps a server logged against Exp(rate) at 1%, allowing for
+// the machine's timing noise as measured against the intended gaps: when all but a share 1 - q
+// of the gaps are each within e_q of their intended ones, the statistic moves by at most
+// rate x e_q + (1 - q), as Exp(rate)'s CDF has slope at most rate; the allowance is that bound at
+// the q that makes it least.
+struct NoisyKs {
+  double d = 0;          // the statistic of the logged gaps
+  double critical = 0;   // at 1%
+  double allowance = 0;  // for the noise
+  bool passes() const { return d < critical + allowance; }
+};
+NoisyKs KsUpToNoise(const std::vector<double>& logged, const std::vector<double>& intended,
+                    double rate) {
+  NoisyKs ks;
+  ks.d = KolmogorovSmirnovExponential(logged, rate);
+  ks.critical = KolmogorovSmirnovCritical(logged.size(), 0.01);
+  std::vector<double> moved;
+  for (size_t i = 0; i < logged.size() && i < intended.size(); ++i) {
+    moved.push_back(std::abs(logged[i] - intended[i]));
+  }
+  std::sort(moved.begin(), moved.end());
+  ks.allowance = 1;
+  for (size_t within = moved.size() / 2; within <= moved.size(); within += moved.size() / 100) {
+    if (within == 0) continue;
+    const double share_out = 1.0 - static_cast<double>(within) / moved.size();
+    ks.allowance = std::min(ks.allowance, rate * moved[within - 1] + share_out);
+  }
+  return ks;
+}
+
+// Server: the gaps between arrivals at the server are exponential with mean 1 / rate, by a
+// Kolmogorov-Smirnov test at 1% and a fixed seed. The intended schedule the run followed passes
+// it as is. The server sees those gaps moved by the timing noise of the machine (scheduling
+// delays of the generator and the server: on 2 cores under a load of 12 to 16, 5 to 20% of the
+// gaps moved by milliseconds, and the statistic by up to 0.045, past the critical value of about
+// 0.052), so its log is tested with the allowance KsUpToNoise measures: tight on a quiet machine
+// (a few hundredths), loose on a crowded one (up to 0.3 was seen). Constant arrivals fail the
+// test (their statistic is about 1 - 1/e = 0.63), so it can fail.
 TEST(ScenarioTest, ServerArrivalGapsAreExponential) {
   constexpr double kRate = 200;
   TestHttpServer server({});
@@ -256,11 +306,16 @@ TEST(ScenarioTest, ServerArrivalGapsAreExponential) {
   EXPECT_EQ(r.settings.arrival, Arrival::kPoisson);
   EXPECT_EQ(r.counters.ok, r.counters.scheduled);
 
+  const std::vector<double> intended = IntendedGapsSeconds(r.settings);
   const std::vector<double> gaps = GapsSeconds(server.request_log());
   ASSERT_GT(gaps.size(), 800u);
-  const double d = KolmogorovSmirnovExponential(gaps, kRate);
-  const double critical = KolmogorovSmirnovCritical(gaps.size(), 0.01);
-  EXPECT_LT(d, critical) << gaps.size() << " gaps";
+  ASSERT_EQ(gaps.size(), intended.size());
+  EXPECT_LT(KolmogorovSmirnovExponential(intended, kRate),
+            KolmogorovSmirnovCritical(intended.size(), 0.01));
+  const NoisyKs ks = KsUpToNoise(gaps, intended, kRate);
+  EXPECT_TRUE(ks.passes()) << ks.d << " >= " << ks.critical << " + " << ks.allowance;
+  std::printf("KS at the server %.4f, critical %.4f, noise allowance %.4f\n", ks.d, ks.critical,
+              ks.allowance);
   double mean = 0;
   for (double g : gaps) mean += g / gaps.size();
   // The mean of n exponential gaps has standard deviation (1 / rate) / sqrt(n).
@@ -322,7 +377,15 @@ TEST(ScenarioTest, ServerWindowHoldsTheMinimumQueries) {
   sc.max_duration_ns = 300 * kMs;
   r = MustRun(sc, Base(server));
   EXPECT_NEAR(r.window_s, 0.3, 1e-9);
-  EXPECT_FALSE(SummarizeLoadScenario(r).min_queries_met);
+  const LoadScenarioOutcome capped = SummarizeLoadScenario(r);
+  EXPECT_FALSE(capped.min_queries_met);
+  EXPECT_FALSE(capped.valid);
+  ASSERT_FALSE(capped.failures.empty());
+  EXPECT_EQ(capped.failures[0].rule, "min_queries");
+  // 100,000 queries at 500/s take 200 s; the advice leaves a tenth to spare.
+  EXPECT_NE(capped.failures[0].recommendation.find("raise the max duration to at least 220.0 s"),
+            std::string::npos)
+      << capped.failures[0].recommendation;
 }
 
 // A latency bound is judged with early stopping on the metric's histogram.
@@ -368,6 +431,173 @@ TEST(ScenarioTest, ResultJsonCarriesTheScenarioItsSettingsAndMetric) {
   ASSERT_TRUE(Histogram::FromJson(j["query_histogram"], &h, &error)) << error;
   EXPECT_EQ(h.count(), r.counters.queries_ok);
   EXPECT_EQ(j["query_latency_us"]["count"], r.counters.queries_ok);
+}
+
+std::vector<std::string> Rules(const LoadScenarioOutcome& o) {
+  std::vector<std::string> rules;
+  for (const ScenarioRuleFailure& f : o.failures) rules.push_back(f.rule);
+  return rules;
+}
+
+const ScenarioRuleFailure* Find(const LoadScenarioOutcome& o, const std::string& rule) {
+  for (const ScenarioRuleFailure& f : o.failures) {
+    if (f.rule == rule) return &f;
+  }
+  return nullptr;
+}
+
+using Strings = std::vector<std::string>;
+
+// The verdict in real runs: VALID when every rule holds, else each failed rule with its
+// recommendation, in the result's JSON and its summary line.
+TEST(ScenarioTest, VerdictIsValidOnlyWhenEveryRuleHolds) {
+  // SingleStream against a 2 ms server, 64 queries, a 50 ms bound: every rule holds.
+  TestHttpServer fast(FixedDelay(2 * kMs));
+  LoadScenarioSettings ss = DefaultLoadScenarioSettings(LoadScenario::kSingleStream);
+  ss.min_duration_ns = 0;
+  ss.latency_bound_ns = 50 * kMs;
+  LoadSettings s = Base(fast);
+  s.warmup_ns = 0;
+  LoadResult r = MustRun(ss, s);
+  LoadScenarioOutcome o = SummarizeLoadScenario(r);
+  EXPECT_TRUE(o.valid);
+  EXPECT_EQ(Rules(o), Strings{});
+  nlohmann::json j = r.ToJson()["scenario"];
+  EXPECT_EQ(j["result"], "VALID");
+  EXPECT_EQ(j["failed_rules"], nlohmann::json::array());
+  EXPECT_EQ(j["summary"], LoadScenarioVerdictLine(r));
+  const std::string line = LoadScenarioVerdictLine(r);
+  EXPECT_EQ(line.rfind("single-stream: p90 latency ", 0), 0u) << line;
+  EXPECT_NE(line.find(" VALID"), std::string::npos) << line;
+
+  // MultiStream with 20 queries: too few for a p99 estimate, and the advice names how many.
+  LoadScenarioSettings ms = DefaultLoadScenarioSettings(LoadScenario::kMultiStream);
+  ms.samples_per_query = 2;
+  ms.min_duration_ns = 0;
+  ms.min_queries = 20;
+  o = SummarizeLoadScenario(MustRun(ms, s));
+  EXPECT_FALSE(o.valid);
+  ASSERT_EQ(Rules(o), Strings{"early_stopping"});
+  EXPECT_NE(o.failures[0].detail.find("20 successful queries"), std::string::npos)
+      << o.failures[0].detail;
+  EXPECT_NE(o.failures[0].recommendation.find("run at least 662 queries"), std::string::npos);
+
+  // Server at twice the capacity of a one-worker server of 2 ms: the p99 bound of 20 ms is
+  // shown exceeded, and the advice is a lower rate.
+  TestHttpServer::Options one_worker;
+  one_worker.delay_ns = TestHttpServer::OneWorker(2 * kMs);
+  TestHttpServer slow(one_worker);
+  LoadScenarioSettings sv = DefaultLoadScenarioSettings(LoadScenario::kServer);
+  sv.target_rate = 1000;
+  sv.percentile = 90;  // so that 100 queries can show the bound met (44 do at p90, 459 at p99)
+  sv.min_duration_ns = 500 * kMs;
+  sv.min_queries = 100;
+  sv.latency_bound_ns = 20 * kMs;
+  LoadSettings so = Base(slow);
+  so.connections = 64;
+  r = MustRun(sv, so);
+  o = SummarizeLoadScenario(r);
+  EXPECT_FALSE(o.valid);
+  const ScenarioRuleFailure* bound = Find(o, "latency_bound");
+  ASSERT_NE(bound, nullptr) << LoadScenarioVerdictLine(r);
+  EXPECT_EQ(o.bound.verdict, BoundVerdict::kNotMet);
+  EXPECT_NE(bound->detail.find("p90 <= 20.0 ms is not met"), std::string::npos) << bound->detail;
+  EXPECT_EQ(bound->recommendation, "lower the target rate");
+  EXPECT_NE(LoadScenarioVerdictLine(r).find("INVALID: "), std::string::npos);
+  EXPECT_NE(LoadScenarioVerdictLine(r).find("-> lower the target rate"), std::string::npos);
+
+  // The same server at a fifth of its capacity meets the bound. Only the generator's own lag
+  // could still fail the run (a busy machine: the test says so rather than fail).
+  TestHttpServer calm(one_worker);
+  sv.target_rate = 100;
+  r = MustRun(sv, Base(calm));
+  o = SummarizeLoadScenario(r);
+  EXPECT_EQ(o.bound.verdict, BoundVerdict::kMet);
+  if (Find(o, "generator_lag") != nullptr) {
+    EXPECT_EQ(Rules(o), Strings{"generator_lag"});
+    std::printf("busy machine: %s\n", LoadScenarioVerdictLine(r).c_str());
+  } else {
+    EXPECT_TRUE(o.valid) << LoadScenarioVerdictLine(r);
+  }
+
+  // Server without a bound: its rate means nothing, and the advice is to set one.
+  sv.latency_bound_ns = 0;
+  sv.min_duration_ns = 200 * kMs;
+  sv.min_queries = 10;
+  o = SummarizeLoadScenario(MustRun(sv, Base(calm)));
+  ASSERT_NE(Find(o, "latency_bound"), nullptr);
+  EXPECT_EQ(Find(o, "latency_bound")->recommendation, "set a latency bound");
+
+  // Offline that ends long before its minimum duration: send more samples, about as many as the
+  // measured rate gives in that time (and a tenth more).
+  LoadScenarioSettings off = DefaultLoadScenarioSettings(LoadScenario::kOffline);
+  off.total_samples = 16;
+  off.min_duration_ns = kNanosPerSecond;
+  LoadSettings so2 = Base(fast);
+  so2.warmup_ns = 0;
+  so2.connections = 4;
+  o = SummarizeLoadScenario(MustRun(off, so2));
+  ASSERT_EQ(Rules(o), Strings{"min_duration"});
+  long long advised = 0;
+  ASSERT_EQ(
+      std::sscanf(o.failures[0].recommendation.c_str(), "send more samples: about %lld", &advised),
+      1)
+      << o.failures[0].recommendation;
+  EXPECT_NEAR(advised, 1.1 * o.metric, 1 + 0.01 * o.metric);
+
+  // A server that answers 500: the errors rule, and no estimate from no successful query.
+  TestHttpServer::Options failing;
+  failing.status = 500;
+  TestHttpServer broken(failing);
+  LoadSettings sb = Base(broken);
+  sb.warmup_ns = 0;
+  ss.latency_bound_ns = 0;
+  o = SummarizeLoadScenario(MustRun(ss, sb));
+  EXPECT_EQ(Rules(o), (Strings{"errors", "early_stopping"}));
+  EXPECT_NE(o.failures[0].detail.find("64 requests of the window failed"), std::string::npos)
+      << o.failures[0].detail;
+}
+
+// A Server result with a given lag and latency, as if measured.
+LoadResult ServerResult(int64_t lag_ns, int64_t latency_ns, int64_t queued) {
+  LoadResult r;
+  r.settings.scenario = DefaultLoadScenarioSettings(LoadScenario::kServer);
+  r.settings.scenario.target_rate = 1000;
+  r.settings.scenario.min_duration_ns = kNanosPerSecond;
+  r.settings.scenario.latency_bound_ns = 10 * kMs;
+  r.settings.mode = LoopMode::kOpen;
+  r.settings.arrival = Arrival::kPoisson;
+  r.settings.rate = 1000;
+  r.window_s = 1;
+  r.counters.scheduled = r.counters.sent = r.counters.completed = r.counters.ok = 1000;
+  r.counters.ok_in_window = 1000;
+  r.counters.queued = queued;
+  r.latency.RecordN(latency_ns, 1000);
+  r.service_time.RecordN(latency_ns, 1000);
+  r.schedule_lag.RecordN(lag_ns, 1000);
+  return r;
+}
+
+// Server: a schedule lag p99 above 10% of the p99 latency breaks the generator_lag rule, with
+// the figures; at 5% it does not; and where more than 1% of the requests waited for a
+// connection, the lag is the server's back-pressure and breaks nothing.
+TEST(ScenarioTest, GeneratorLagAboveATenthOfTheLatencyIsInvalid) {
+  LoadResult r = ServerResult(200 * kNanosPerMicro, kMs, 0);
+  LoadScenarioOutcome o = SummarizeLoadScenario(r);
+  EXPECT_NEAR(o.lag_share, 0.2, 0.01);  // the histogram's buckets are within 0.1%
+  ASSERT_EQ(Rules(o), Strings{"generator_lag"});
+  EXPECT_NE(o.failures[0].detail.find("is 20% of the p99 latency"), std::string::npos)
+      << o.failures[0].detail;
+  const nlohmann::json j = LoadScenarioJson(r);
+  EXPECT_EQ(j["result"], "INVALID");
+  EXPECT_EQ(j["failed_rules"][0]["rule"], "generator_lag");
+  EXPECT_NEAR(j["generator_lag"]["share"].get<double>(), 0.2, 0.01);
+  EXPECT_NEAR(j["generator_lag"]["schedule_lag_p99_us"].get<double>(), 200, 1);
+
+  o = SummarizeLoadScenario(ServerResult(50 * kNanosPerMicro, kMs, 0));
+  EXPECT_TRUE(o.valid) << LoadScenarioVerdictLine(ServerResult(50 * kNanosPerMicro, kMs, 0));
+  o = SummarizeLoadScenario(ServerResult(200 * kNanosPerMicro, kMs, 11));
+  EXPECT_TRUE(o.valid);
 }
 
 TEST(ScenarioTest, BadSettingsAreExplained) {

@@ -372,7 +372,8 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
          "--rate; metric the rate, with the --percentile latency and its --latency-bound "
          "verdict), offline (--total-samples sent at the start in requests of "
          "--samples-per-request; metric samples/s). Replaces --concurrency, --arrival, --trace "
-         "and --duration")
+         "and --duration. The result is VALID when every rule of the scenario holds, else "
+         "INVALID with each failed rule and a recommendation (docs/metrics.md, \"Scenarios\")")
       ->group("Scenarios");
   cmd->add_option("--samples-per-query", options->samples_per_query,
                   "multi-stream: samples (requests, one connection each) per query")

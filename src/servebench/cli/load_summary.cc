@@ -112,6 +112,21 @@ std::string FormatScenario(const LoadResult& r) {
            Count(o.bound.queries) + " over the bound; " + Count(o.bound.min_queries) +
            " queries needed to pass with that many)\n";
   }
+  if (sc.kind == LoadScenario::kServer) {
+    out += Printf("  Lag         schedule lag p99 %s = %.1f%% of the %s latency (limit %.0f%%)",
+                  FormatMicros(o.lag_p99_us).c_str(), o.lag_share * 100, pct.c_str(),
+                  kScenarioLagShareLimit * 100);
+    if (r.queued_fraction() > kScenarioQueuedShareLimit) {
+      out += "; not the generator's: " + Percent(r.queued_fraction()) +
+             " of requests waited for a connection";
+    }
+    out += "\n";
+  }
+  // MLPerf's way: the verdict, then each rule that failed and what to change.
+  out += std::string("  Result      ") + (o.valid ? "VALID" : "INVALID") + "\n";
+  for (const ScenarioRuleFailure& f : o.failures) {
+    out += "    " + f.rule + ": " + f.detail + "\n      recommendation: " + f.recommendation + "\n";
+  }
   return out;
 }
 

@@ -10,7 +10,7 @@
 //                 is its slowest sample's. Metric: the early-stopping estimate of p99.
 //   Server        Poisson arrivals of one-sample queries at `target_rate` (the open loop).
 //                 Metric: the target rate, valid when the latency percentile is within the
-//                 bound (the caller judges; the result carries the judgement's inputs).
+//                 bound (load/load_scenario_result.h judges it with early stopping).
 //   Offline       every sample issued at the start of the window, `samples_per_request` to a
 //                 request, as many requests in flight as connections allow. Metric: samples
 //                 per second over the time until the last completed.
