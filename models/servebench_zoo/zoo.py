@@ -30,7 +30,7 @@ import torch
 import torchvision
 from torch import nn
 
-from . import compress, data, evaluate, export, nets, train
+from . import compress, data, evaluate, export, nets, test_data, train
 
 SOURCE_DIR = Path(__file__).resolve().parent
 GENERATOR = "servebench models/prepare.py"
@@ -77,10 +77,16 @@ def library_versions() -> dict:
     }
 
 
+# Sources the models do not depend on: the test data written beside them (test_data.py) can
+# change, or be added to an existing zoo, without retraining anything.
+UNKEYED_SOURCES = {"test_data.py"}
+
+
 def cache_key(family: str, options: Options) -> str:
-    """Hash of everything a family's files depend on."""
+    """Hash of everything a family's model files depend on."""
     h = hashlib.sha256()
-    sources = sorted(SOURCE_DIR.glob("*.py")) + [SOURCE_DIR.parent / "prepare.py"]
+    sources = [p for p in sorted(SOURCE_DIR.glob("*.py")) if p.name not in UNKEYED_SOURCES]
+    sources.append(SOURCE_DIR.parent / "prepare.py")
     for path in sources:
         if path.exists():
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -437,6 +443,12 @@ def _prepare_locked(out: Path, options: Options, force: bool, log) -> dict:
                 shutil.rmtree(staging, ignore_errors=True)
             status = "built"
             log(f"{family}: built {len(models)} models in {time.perf_counter() - t0:.1f} s")
+        if family.startswith("digits-"):
+            # Built or reused: a family prepared before test data existed gets it now.
+            digits = digits or data.load()
+            written = test_data.ensure(out, models, digits, log)
+            if written:
+                log(f"{family}: test data written for {written} models")
         index["families"][family] = {"cache_key": key, "models": models, "status": status}
         for name in models:
             index["models"][name] = {"family": family, "cache_key": key}

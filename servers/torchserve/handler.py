@@ -14,6 +14,12 @@ or plain:            [[... 64 numbers ...], [...]]    (or {"data": that}) a batc
 Bad input gets status 400 and {"error": "..."} for that request only. Each answer carries the
 header X-Servebench-Batch-Rows: the rows of the forward pass that computed it.
 
+Metadata: a request without a body (GET /predictions/{model}) answers the model's KServe v2
+metadata document ({"name", "versions", "platform", "inputs": [{"name", "datatype", "shape"}], "outputs"}),
+which TorchServe has no endpoint for: the archive's metadata.json (servebench's torchserve plan
+writes it from the model's config.pbtxt), else one made from the card's inputs and outputs. It
+runs in a worker like an inference, so servebench also uses it to tell that the model serves.
+
 Batching: TorchServe gathers up to batchSize requests (waiting at most maxBatchDelay ms) and
 hands them to `handle` together; each may carry several rows. All rows are run as one forward
 pass and split back per request.
@@ -22,7 +28,8 @@ Settings, from the archive's model-config.yaml (torch-model-archiver --config-fi
     handler:
       intra_op_threads: 1     torch intra-op threads of each worker process (default 1)
       quantized_engine: ...   overrides card.json's "quantized_engine" for int8 models
-The archive holds model.pt (--serialized-file) and the zoo's card.json (--extra-files).
+The archive holds model.pt (--serialized-file), and as --extra-files metadata.json and the zoo's
+card.json (either may be absent).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ _DTYPES = {"FP32": np.float32, "FP64": np.float64, "FP16": np.float16, "INT64": 
 
 # Response header: the rows of the forward pass that answered the request (all requests batched).
 BATCH_HEADER = "X-Servebench-Batch-Rows"
+_KSERVE_TYPES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 
 class BadRequest(ValueError):
@@ -66,6 +74,13 @@ def _array(tensor: dict) -> np.ndarray:
     if array.size != math.prod(shape):
         raise BadRequest(f"input {tensor.get('name')!r}: {array.size} elements for shape {shape}")
     return array.reshape(shape)
+
+
+def _is_metadata_request(request) -> bool:
+    """Whether a request asks for the metadata: it has no body (TorchServe passes neither the
+    method nor a prediction's query string to the handler, so the empty body is what tells)."""
+    body = request.get("body", request.get("data")) if isinstance(request, dict) else request
+    return body is None or (isinstance(body, (bytes, bytearray, str)) and len(body) == 0)
 
 
 def _last_line(exc: Exception) -> str:
@@ -109,10 +124,19 @@ class TorchScriptHandler:
             raise FileNotFoundError(f"no TorchScript file at {path}")
         self.module = torch.jit.load(path, map_location="cpu").eval()
         self.name = context.model_name
-        outputs = card.get("outputs") or [{"name": "OUTPUT__0", "datatype": "FP32"}]
+        metadata_path = os.path.join(model_dir, "metadata.json")
+        if os.path.exists(metadata_path):
+            with open(metadata_path) as f:
+                self.metadata = json.load(f)
+        else:
+            version = (context.manifest or {}).get("model", {}).get("modelVersion", "1")
+            self.metadata = {"name": self.name, "versions": [str(version)],
+                             "platform": "pytorch_libtorch", "inputs": card.get("inputs") or [],
+                             "outputs": card.get("outputs") or []}
+        outputs = self.metadata.get("outputs") or [{"name": "OUTPUT__0", "datatype": "FP32"}]
         self.output_names = [o["name"] for o in outputs]
-        # The card's input shape is [-1, dims...]: a request's rows must have those dims.
-        inputs = card.get("inputs") or []
+        # The input shape is [-1, dims...]: a request's rows must have those dims.
+        inputs = self.metadata.get("inputs") or []
         self.row_dims = list(inputs[0]["shape"][1:]) if inputs else None
         self.input_dtype = np.dtype(_DTYPES[inputs[0].get("datatype", "FP32")]) if inputs else np.dtype(np.float32)
         logger.info("servebench handler: model %s from %s, %d torch threads, quantized engine %s",
@@ -153,7 +177,8 @@ class TorchScriptHandler:
     def _answer(self, output: np.ndarray, kserve: bool) -> str:
         if kserve:
             return json.dumps({"model_name": self.name, "outputs": [{
-                "name": self.output_names[0], "datatype": "FP32", "shape": list(output.shape),
+                "name": self.output_names[0], "datatype": _KSERVE_TYPES.get(output.dtype, "FP32"),
+                "shape": list(output.shape),
                 "data": output.ravel().tolist()}]}, separators=(",", ":"))
         return json.dumps(output.tolist(), separators=(",", ":"))
 
@@ -164,6 +189,9 @@ class TorchScriptHandler:
         parsed: list[tuple[int, np.ndarray, bool]] = []
         for index, request in enumerate(data):
             context.set_response_content_type(index, "application/json")
+            if _is_metadata_request(request):
+                responses[index] = json.dumps(self.metadata)
+                continue
             body = request.get("body", request.get("data")) if isinstance(request, dict) else request
             try:
                 array, kserve = self._parse(body)

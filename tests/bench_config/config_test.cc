@@ -72,12 +72,14 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_EQ(Setting(config.servers[1], "dynamic_batching"), true);
   EXPECT_EQ(Setting(config.servers[1], "max_queue_delay_us"), 500);
   EXPECT_EQ(config.servers[2].kind, "fastapi");
-  ASSERT_EQ(config.scenarios.size(), 3u);
+  ASSERT_EQ(config.scenarios.size(), 4u);
   EXPECT_EQ(config.scenarios[0].kind, ScenarioKind::kColdStart);
   EXPECT_EQ(config.scenarios[1].concurrency, (std::vector<int>{1, 4, 16, 64}));
   EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kRateSweep);
   EXPECT_TRUE(config.scenarios[2].saturate);
   EXPECT_EQ(config.scenarios[2].max_levels, 6);
+  EXPECT_EQ(config.scenarios[3].kind, ScenarioKind::kAccuracy);
+  EXPECT_EQ(config.scenarios[3].batch, 1);
   EXPECT_EQ(config.measurement.warmup_ns, 300 * kNanosPerMilli);
   EXPECT_EQ(config.measurement.min_duration_ns, 900 * kNanosPerMilli);
   EXPECT_EQ(config.slo.bound_ns, 100 * kNanosPerMilli);
@@ -189,11 +191,11 @@ generator:
   EXPECT_EQ(c.scenarios[0].repeats, 5);
   EXPECT_EQ(c.scenarios[1].kind, ScenarioKind::kConcurrencySweep);
   EXPECT_EQ(c.scenarios[1].concurrency, (std::vector<int>{1, 8}));
-  EXPECT_EQ(c.scenarios[2].arrival, "constant");
+  EXPECT_EQ(c.scenarios[2].arrival, Arrival::kConstant);
   EXPECT_EQ(c.scenarios[2].rates, (std::vector<double>{10, 20.5}));
   EXPECT_FALSE(c.scenarios[2].saturate);
   EXPECT_TRUE(c.scenarios[3].saturate);
-  EXPECT_EQ(c.scenarios[3].arrival, "poisson");
+  EXPECT_EQ(c.scenarios[3].arrival, Arrival::kPoisson);
   EXPECT_DOUBLE_EQ(c.scenarios[3].start_rate, 40);
   EXPECT_DOUBLE_EQ(c.scenarios[3].growth, 1.5);
   EXPECT_EQ(c.scenarios[3].max_levels, 4);
@@ -312,14 +314,15 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:3:11: servers[0].kind: unknown server kind 'torchscrpt' (known kinds: "
-            "external, fastapi, torchscript; did you mean 'torchscript'?)");
+            "external, fastapi, mlserver, torchscript, torchserve, triton; did you mean "
+            "'torchscript'?)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
-  - kind: triton
+  - kind: tfserving
 scenarios: [{kind: cold_start}]
 )"),
-            "bench.yaml:3:11: servers[0].kind: unknown server kind 'triton' (known kinds: "
-            "external, fastapi, torchscript)");
+            "bench.yaml:3:11: servers[0].kind: unknown server kind 'tfserving' (known kinds: "
+            "external, fastapi, mlserver, torchscript, torchserve, triton)");
 }
 
 TEST(ConfigErrorTest, KeysOfAnotherKind) {
@@ -333,7 +336,7 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:4:5: servers[0]: 'dynamic_batching' does not apply to fastapi servers "
-            "(only to torchscript)");
+            "(only to mlserver, torchscript, torchserve, triton)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
   - kind: torchscript
@@ -414,6 +417,22 @@ TEST(ConfigTest, DefaultModelRepositoryFollowsXdg) {
   unsetenv("XDG_CACHE_HOME");
   EXPECT_EQ(DefaultModelRepository(), Home() + "/.cache/servebench/models");
   if (saved) setenv("XDG_CACHE_HOME", saved_value.c_str(), 1);
+}
+
+TEST(ConfigTest, AccuracyScenario) {
+  const ExperimentConfig c = Parse(std::string(kMinimal) +
+                                   "  - kind: accuracy\n  - name: batched\n    kind: accuracy\n"
+                                   "    batch: 16\n");
+  ASSERT_EQ(c.scenarios.size(), 3u);
+  EXPECT_EQ(c.scenarios[1].kind, ScenarioKind::kAccuracy);
+  EXPECT_EQ(c.scenarios[1].name, "accuracy");
+  EXPECT_EQ(c.scenarios[1].batch, 1);
+  EXPECT_EQ(c.scenarios[2].batch, 16);
+  EXPECT_EQ(ParseError(std::string(kMinimal) + "  - kind: accuracy\n    batch: 0\n"),
+            "bench.yaml:9:12: scenarios[1].batch: must be at least 1, got 0");
+  EXPECT_EQ(ParseError(std::string(kMinimal) + "    batch: 4\n"),
+            "bench.yaml:8:5: scenarios[0]: 'batch' does not apply to cold_start scenarios "
+            "(only to accuracy)");
 }
 
 }  // namespace

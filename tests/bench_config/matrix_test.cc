@@ -128,7 +128,7 @@ TEST(MatrixTest, EstimateArithmetic) {
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
       << error;
-  ASSERT_EQ(cells.size(), 3u);
+  ASSERT_EQ(cells.size(), 4u);
   // 3 repeats x (3 s start + 0.5 s stop).
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 10.5);
   // Start 3 s + 4 levels x 1.2 s + stop 0.5 s.
@@ -136,6 +136,8 @@ TEST(MatrixTest, EstimateArithmetic) {
   // 6 levels from 100 req/s: the first needs 100 requests / 100 req/s = 1 s of measurement
   // (1.3 s with its warm-up), the other five 1.2 s each; plus start and stop.
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 5 * 1.2 + 0.5);
+  // Accuracy: start 3 s + one pass over the test split 1 s + stop 0.5 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[3]), 3 + 1 + 0.5);
 }
 
 TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
@@ -176,8 +178,10 @@ TEST(MatrixTest, PlanOfTheDefault) {
             "concurrency 1,4,16,64                      8 s\n"
             "  digits-mlp/torchscript/poisson      torchscript  "
             "poisson from 100 req/s x4, up to 6 levels  11 s\n"
+            "  digits-mlp/torchscript/accuracy     torchscript  "
+            "accuracy, batch 1                          5 s\n"
             "\n"
-            "3 cells, estimated 30 s\n");
+            "4 cells, estimated 34 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -185,12 +189,12 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   std::vector<Cell> cells;
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
-  ASSERT_EQ(cells.size(), 54u);
+  ASSERT_EQ(cells.size(), 72u);
   const std::string plan = FormatPlan(config, cells);
   // Per (variant, server) pair: cold start 3 x (3 s start + 0.5 s stop) = 10.5 s; concurrency
   // 3 + 4 x (0.3 s warm-up + 0.9 s) + 0.5 = 8.3 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
-  // + 5 x 1.2 + 0.5 = 10.8 s. 18 pairs x 29.6 s = 533 s.
-  EXPECT_NE(plan.find("\n54 cells, estimated 8 min 53 s\n"), std::string::npos) << plan;
+  // + 5 x 1.2 + 0.5 = 10.8 s; accuracy 3 + 1 + 0.5 = 4.5 s. 18 pairs x 34.1 s = 614 s.
+  EXPECT_NE(plan.find("\n72 cells, estimated 10 min 14 s\n"), std::string::npos) << plan;
   EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
 }
 

@@ -9,8 +9,6 @@
 namespace servebench {
 namespace {
 
-using nlohmann::json;
-
 // 100 successful requests in a 1 s window: 90 at 10 ms, 10 at 300 ms.
 LoadResult KnownLevel() {
   LoadResult r;
@@ -69,48 +67,75 @@ TEST(CellSummaryTest, CostPerMillionInferences) {
   EXPECT_DOUBLE_EQ(HourlyPrice(cost, 2), 0.4);  // the machine's price wins
 }
 
-json Level(double throughput, bool slo_met, double p50, double p99, double cpu, double rss) {
-  return {{"slo_met", slo_met},
-          {"load",
-           {{"throughput_rps", throughput},
-            {"latency_us", {{"p50", p50}, {"p99", p99}, {"count", p50 > 0 ? 1000 : 0}}},
-            {"requests", {{"ok", 1000}}}}},
-          {"resources", {{"cpu_percent", {{"mean", cpu}}}, {"rss_bytes", {{"max", rss}}}}},
-          {"energy_j", 50.0}};
+LevelRecord Level(double throughput, bool slo_met, double p50, double p99, double cpu, double rss) {
+  LevelRecord level;
+  level.level = LevelPoint::Concurrency(1);
+  level.slo_met = slo_met;
+  level.load.throughput_rps = throughput;
+  level.load.latency_us.p50 = p50;
+  level.load.latency_us.p99 = p99;
+  level.load.latency_us.count = p50 > 0 ? 1000 : 0;
+  level.load.requests.ok = 1000;
+  ResourceRecord resources;
+  resources.cpu_percent.mean = cpu;
+  resources.rss_bytes.max = rss;
+  level.resources = resources;
+  level.energy_j = 50.0;
+  return level;
+}
+
+CellRecord CellOf(std::vector<LevelRecord> levels) {
+  CellRecord cell;
+  cell.levels = std::move(levels);
+  return cell;
 }
 
 TEST(CellSummaryTest, SummaryTakesTheBestLevelWithinTheSlo) {
-  json cell = {{"levels",
-                {Level(100, true, 1000, 2000, 20, 1e8), Level(400, true, 1500, 9000, 80, 3e8),
-                 Level(600, false, 5000, 500000, 99, 2e8)}},
-               {"cold_start", {{"mean", {{"spawn_to_first_inference_s", 1.25}}}}}};
-  json s = SummarizeCell(cell, 0.36);
-  EXPECT_EQ(s["max_throughput_rps"], 600);
-  EXPECT_EQ(s["throughput_within_slo_rps"], 400);
-  EXPECT_EQ(s["p50_us"], 1500);
-  EXPECT_EQ(s["p99_us"], 9000);
-  EXPECT_EQ(s["cpu_percent_mean"], 80);
-  EXPECT_EQ(s["rss_max_bytes"], 3e8);                                 // the peak over every level
-  EXPECT_DOUBLE_EQ(s["cost_per_million"].get<double>(), 0.25);        // 0.36 / (400 * 3600) * 1e6
-  EXPECT_DOUBLE_EQ(s["energy_per_inference_j"].get<double>(), 0.05);  // 50 J / 1000
-  EXPECT_EQ(s["cold_start_s"], 1.25);
+  CellRecord cell =
+      CellOf({Level(100, true, 1000, 2000, 20, 1e8), Level(400, true, 1500, 9000, 80, 3e8),
+              Level(600, false, 5000, 500000, 99, 2e8)});
+  ColdStartRecord cold;
+  cold.mean.spawn_to_first_inference_s = 1.25;
+  cell.cold_start = cold;
+  CellSummary s = SummarizeCell(cell, 0.36);
+  EXPECT_EQ(s.max_throughput_rps, 600);
+  EXPECT_EQ(s.throughput_within_slo_rps, 400);
+  EXPECT_EQ(s.p50_us, 1500);
+  EXPECT_EQ(s.p99_us, 9000);
+  EXPECT_EQ(s.cpu_percent_mean, 80);
+  EXPECT_EQ(s.rss_max_bytes, 3e8);                           // the peak over every level
+  EXPECT_DOUBLE_EQ(s.cost_per_million.value(), 0.25);        // 0.36 / (400 * 3600) * 1e6
+  EXPECT_DOUBLE_EQ(s.energy_per_inference_j.value(), 0.05);  // 50 J / 1000
+  EXPECT_EQ(s.cold_start_s, 1.25);
 }
 
 TEST(CellSummaryTest, NoLevelWithinTheSloShowsTheFirstAndNoCost) {
-  json cell = {{"levels", {Level(100, false, 1000, 2000, 20, 1e8)}}, {"cold_start", nullptr}};
-  json s = SummarizeCell(cell, 0.36);
-  EXPECT_EQ(s["max_throughput_rps"], 100);
-  EXPECT_TRUE(s["throughput_within_slo_rps"].is_null());
-  EXPECT_TRUE(s["cost_per_million"].is_null());
-  EXPECT_EQ(s["p99_us"], 2000);
-  EXPECT_TRUE(s["cold_start_s"].is_null());
+  CellSummary s = SummarizeCell(CellOf({Level(100, false, 1000, 2000, 20, 1e8)}), 0.36);
+  EXPECT_EQ(s.max_throughput_rps, 100);
+  EXPECT_FALSE(s.throughput_within_slo_rps.has_value());
+  EXPECT_FALSE(s.cost_per_million.has_value());
+  EXPECT_EQ(s.p99_us, 2000);
+  EXPECT_FALSE(s.cold_start_s.has_value());
   // A level where nothing succeeded shows no latency rather than zeros.
-  json failed = SummarizeCell({{"levels", {Level(2.5, false, 0, 0, 99, 1e8)}}}, 0.36);
-  EXPECT_TRUE(failed["p50_us"].is_null());
-  EXPECT_TRUE(failed["p99_us"].is_null());
-  EXPECT_EQ(failed["cpu_percent_mean"], 99);
-  json none = SummarizeCell({{"levels", json::array()}}, 0.36);
-  EXPECT_TRUE(none["max_throughput_rps"].is_null());
+  CellSummary failed = SummarizeCell(CellOf({Level(2.5, false, 0, 0, 99, 1e8)}), 0.36);
+  EXPECT_FALSE(failed.p50_us.has_value());
+  EXPECT_FALSE(failed.p99_us.has_value());
+  EXPECT_EQ(failed.cpu_percent_mean, 99);
+  CellSummary none = SummarizeCell(CellOf({}), 0.36);
+  EXPECT_FALSE(none.max_throughput_rps.has_value());
+}
+
+TEST(CellSummaryTest, UnmeasuredResourcesAndEnergyStayEmpty) {
+  // An external server: no resources, no RAPL. Its summary says so rather than showing zeros.
+  LevelRecord level = Level(100, true, 1000, 2000, 20, 1e8);
+  level.resources.reset();
+  level.energy_j.reset();
+  CellSummary s = SummarizeCell(CellOf({level}), 0);
+  EXPECT_EQ(s.throughput_within_slo_rps, 100);
+  EXPECT_FALSE(s.cpu_percent_mean.has_value());
+  EXPECT_FALSE(s.rss_max_bytes.has_value());
+  EXPECT_FALSE(s.energy_per_inference_j.has_value());
+  EXPECT_FALSE(s.cost_per_million.has_value());  // not priced
 }
 
 TEST(CellSummaryTest, QuickShrinksTheExperiment) {

@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include "servebench/bench/rate_ladder.h"
-
 namespace servebench {
 namespace {
 
@@ -110,39 +108,6 @@ TEST(StabilityRuleTest, OverloadEndsAnOpenLoopLevelEarly) {
   // Closed loop (no offered rate) never counts as overloaded.
   StabilityRule closed(Settings(), nullptr, nullptr);
   EXPECT_FALSE(closed.OnWindow({Window(10, 5e5), Window(300, 5e5), Window(10, 5e5)}));
-}
-
-TEST(RateLadderTest, GrowsUntilTheServerCannotKeepUp) {
-  RateLadder ladder(100, 4, 6);
-  EXPECT_EQ(ladder.rate(), 100);
-  ASSERT_TRUE(ladder.Next(true));
-  EXPECT_EQ(ladder.rate(), 400);
-  ASSERT_TRUE(ladder.Next(true));
-  EXPECT_EQ(ladder.rate(), 1600);
-  EXPECT_FALSE(ladder.Next(false));
-  EXPECT_EQ(ladder.saturated_at(), 1600);
-}
-
-TEST(RateLadderTest, GoesDownWhenTheFirstRateIsTooMuch) {
-  RateLadder ladder(100, 4, 6);
-  ASSERT_TRUE(ladder.Next(false));
-  EXPECT_EQ(ladder.rate(), 25);
-  ASSERT_TRUE(ladder.Next(false));
-  EXPECT_EQ(ladder.rate(), 6.25);
-  EXPECT_FALSE(ladder.Next(true));
-  EXPECT_EQ(ladder.saturated_at(), 25);  // the lowest rate it could not keep up with
-}
-
-TEST(RateLadderTest, StopsAfterMaxLevels) {
-  RateLadder up(100, 2, 3);
-  EXPECT_TRUE(up.Next(true));   // 200
-  EXPECT_TRUE(up.Next(true));   // 400
-  EXPECT_FALSE(up.Next(true));  // three measured
-  EXPECT_FALSE(up.saturated_at().has_value());
-  RateLadder down(100, 2, 2);
-  EXPECT_TRUE(down.Next(false));   // 50
-  EXPECT_FALSE(down.Next(false));  // two measured, none kept up
-  EXPECT_FALSE(down.saturated_at().has_value());
 }
 
 }  // namespace

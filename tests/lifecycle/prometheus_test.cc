@@ -85,7 +85,7 @@ TEST(PrometheusTest, SplitBetweenSumsVersionsAndDividesByRequests) {
   after["nv_inference_count{model=\"other\",version=\"1\"}"] = 5000;
   after["nv_inference_count_total{model=\"mlp\",version=\"1\"}"] = 9000;
 
-  const std::optional<ServerSideSplit> split = SplitBetween(before, after, "mlp");
+  const std::optional<ServerSideRecord> split = SplitBetween(before, after, "mlp");
   ASSERT_TRUE(split.has_value());
   // Deltas: success 40 + 10 = 50, count 320 + 80 = 400, exec 20 + 5 = 25,
   // queue 4000 + 1000 = 5000, compute 8000 + 2000 = 10000, request 20000 + 4000 = 24000.

@@ -47,7 +47,7 @@ TEST(ResourceSamplerTest, SeesABusyCoreAndHeldMemory) {
   ASSERT_NE(server, nullptr);
   ResourceSampler sampler(server->pid(), 100 * kNanosPerMilli);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  const ResourceStats stats = sampler.Stop();
+  const ResourceRecord stats = sampler.Stop();
   server->Stop(kNanosPerSecond);
 
   EXPECT_GE(stats.samples, 8);
@@ -81,7 +81,7 @@ TEST(ResourceSamplerTest, IdleServerUsesLittleCpu) {
   ASSERT_NE(server, nullptr);
   ResourceSampler sampler(server->pid(), 50 * kNanosPerMilli);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const ResourceStats stats = sampler.Stop();
+  const ResourceRecord stats = sampler.Stop();
   EXPECT_GE(stats.samples, 5);
   EXPECT_LT(stats.cpu_percent.mean, 10);
   EXPECT_EQ(stats.processes_max, 1);
@@ -90,7 +90,7 @@ TEST(ResourceSamplerTest, IdleServerUsesLittleCpu) {
 
 TEST(ResourceSamplerTest, StopRightAwayHasNoSamplesAndNoNonsense) {
   ResourceSampler sampler(getpid(), 100 * kNanosPerMilli);
-  const ResourceStats stats = sampler.Stop();
+  const ResourceRecord stats = sampler.Stop();
   EXPECT_EQ(stats.samples, 0);
   EXPECT_EQ(stats.cpu_percent.mean, 0);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -81,7 +82,7 @@ bool BecomesGone(pid_t pid, int64_t timeout_ns) {
 }
 
 double ColdStartReady(int sleep_ms, const TempDir& dir) {
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   EXPECT_TRUE(MeasureColdStart(FakePlan({"--sleep-ms", std::to_string(sleep_ms)}), *Protocol(), {},
                                FakeInfer(), Timeouts(), dir.file("server.log"), &sample, &error))
@@ -108,18 +109,45 @@ TEST(ColdStartTest, MeasuresAKnownStartupTimeWithinFivePercent) {
   }
 }
 
+// A server that takes repository calls on a port of its own (TorchServe's management API): the
+// unload and the load go to the plan's control_url, the model readiness poll to base_url.
+TEST(ColdStartTest, RepositoryCallsGoToTheControlUrl) {
+  TempDir dir;
+  testing::TestHttpServer control({});
+  LaunchPlan plan = FakePlan({});
+  plan.has_repository_api = true;
+  plan.control_url = control.url("");
+  ColdStartTimes sample;
+  std::string error;
+  ASSERT_TRUE(MeasureColdStart(plan, *Protocol(), {}, FakeInfer(), Timeouts(),
+                               dir.file("server.log"), &sample, &error))
+      << error;
+  ASSERT_TRUE(sample.model_load_s.has_value());
+  EXPECT_GT(*sample.model_load_s, 0);
+  EXPECT_EQ(control.requests(), 2);  // unload, load
+
+  plan = FakePlan({});
+  plan.has_repository_api = true;
+  plan.control_url = "http://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
+  EXPECT_FALSE(MeasureColdStart(plan, *Protocol(), {}, FakeInfer(), Timeouts(),
+                                dir.file("server.log"), &sample, &error));
+  EXPECT_NE(error.find("POST " + plan.control_url + "/v2/repository/models/fake/unload"),
+            std::string::npos)
+      << error;
+}
+
 TEST(ColdStartTest, JsonHasEveryStepAndNoModelLoadWhenAbsent) {
-  ColdStartSample sample;
+  ColdStartTimes sample;
   sample.spawn_to_ready_s = 1.5;
   sample.ready_to_first_inference_s = 0.25;
   sample.spawn_to_first_inference_s = 1.75;
-  nlohmann::json json = ToJson(sample);
+  nlohmann::json json = sample.ToJson();
   EXPECT_EQ(json["spawn_to_ready_s"], 1.5);
   EXPECT_EQ(json["ready_to_first_inference_s"], 0.25);
   EXPECT_EQ(json["spawn_to_first_inference_s"], 1.75);
   EXPECT_FALSE(json.contains("model_load_s"));
   sample.model_load_s = 0.5;
-  EXPECT_EQ(ToJson(sample)["model_load_s"], 0.5);
+  EXPECT_EQ(sample.ToJson()["model_load_s"], 0.5);
 }
 
 TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
@@ -139,7 +167,7 @@ TEST(ServerProcessTest, ExitDuringWaitReadyReportsStatusAndLogTail) {
 
 TEST(ServerProcessTest, ColdStartOfADyingServerFailsWithItsExit) {
   TempDir dir;
-  ColdStartSample sample;
+  ColdStartTimes sample;
   std::string error;
   EXPECT_FALSE(MeasureColdStart(FakePlan({"--exit-status", "7"}), *Protocol(), {}, FakeInfer(),
                                 Timeouts(), dir.file("server.log"), &sample, &error));
@@ -272,6 +300,36 @@ TEST(ServerProcessTest, EnvironmentAndLogAppend) {
   const std::vector<std::string> expected = {"earlier run", "value=42", "oops"};
   EXPECT_EQ(server->LogTail(10), expected);
   EXPECT_EQ(server->LogTail(1), std::vector<std::string>{"oops"});
+}
+
+// A plan's cwd is where the server starts; a cwd that cannot be entered fails the start and
+// says which folder, as an exec failure does.
+TEST(ServerProcessTest, StartsInThePlansFolder) {
+  TempDir dir;
+  const std::string log = dir.file("server.log");
+  const std::string folder = dir.file("work");
+  std::filesystem::create_directories(folder);
+  LaunchPlan plan;
+  plan.argv = {"/bin/sh", "-c", "pwd; echo here > written-here"};
+  plan.cwd = folder;
+  std::string error;
+  auto server = ServerProcess::Start(plan, {}, log, &error);
+  ASSERT_NE(server, nullptr) << error;
+  const int64_t deadline = MonotonicNanos() + 5 * kNanosPerSecond;
+  while (server->Alive() && MonotonicNanos() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(server->ExitDescription(), "exited with status 0");
+  EXPECT_EQ(server->LogTail(1),
+            std::vector<std::string>{std::filesystem::canonical(folder).string()});
+  EXPECT_TRUE(std::filesystem::exists(folder + "/written-here"));
+  EXPECT_FALSE(std::filesystem::exists("written-here"));
+
+  plan.cwd = dir.file("no-such-folder");
+  EXPECT_EQ(ServerProcess::Start(plan, {}, log, &error), nullptr);
+  EXPECT_NE(error.find("cannot start /bin/sh: chdir " + plan.cwd + ": No such file or directory"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace

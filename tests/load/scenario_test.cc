@@ -17,6 +17,7 @@
 #include "servebench/core/early_stopping.h"
 #include "servebench/load/load_engine.h"
 #include "servebench/load/load_scenario.h"
+#include "servebench/load/load_scenario_record.h"
 #include "servebench/load/load_scenario_result.h"
 #include "servebench/load/thread_schedule.h"
 #include "test_http_server.h"
@@ -588,7 +589,7 @@ TEST(ScenarioTest, GeneratorLagAboveATenthOfTheLatencyIsInvalid) {
   ASSERT_EQ(Rules(o), Strings{"generator_lag"});
   EXPECT_NE(o.failures[0].detail.find("is 20% of the p99 latency"), std::string::npos)
       << o.failures[0].detail;
-  const nlohmann::json j = LoadScenarioJson(r);
+  const nlohmann::json j = ScenarioRecord::Of(r).ToJson();
   EXPECT_EQ(j["result"], "INVALID");
   EXPECT_EQ(j["failed_rules"][0]["rule"], "generator_lag");
   EXPECT_NEAR(j["generator_lag"]["share"].get<double>(), 0.2, 0.01);

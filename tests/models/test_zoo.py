@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import hashlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -207,6 +209,74 @@ class QuickZoo(unittest.TestCase):
         self.assertEqual(out.strip().splitlines()[-1], str(ZOO.resolve()))
         after = {n: (ZOO / n / "1" / "model.pt").stat().st_mtime_ns for n in QUICK_MODELS}
         self.assertEqual(before, after)
+
+    def test_test_data_is_the_split_in_the_documented_format(self):
+        """Read with numpy from the header alone, the files hold exactly the card's test split."""
+        for name in QUICK_MODELS:
+            c = card(name)
+            with self.subTest(model=name):
+                if c["accuracy"].get("split") is None:
+                    self.assertNotIn("test_data", c)
+                    self.assertFalse((ZOO / name / "test_data").exists())
+                    continue
+                entry = c["test_data"]
+                self.assertEqual(entry["header"], "test_data/test_data.json")
+                folder = ZOO / name / "test_data"
+                header = json.loads((folder / "test_data.json").read_text())
+                self.assertEqual(header["format"], "servebench test data 1")
+                self.assertEqual(entry["format"], header["format"])
+                self.assertEqual(header["split"], c["accuracy"]["split"])
+                self.assertEqual(entry["test_indices_sha256"], c["accuracy"]["split"]["test_indices_sha256"])
+                test, x, y = digits_test_split(c["accuracy"]["split"])
+                shape = c["inputs"][0]["shape"][1:]
+                inputs, labels = header["inputs"], header["labels"]
+                self.assertEqual((inputs["dtype"], inputs["byte_order"]), ("float32", "little"))
+                self.assertEqual((labels["dtype"], labels["byte_order"]), ("int64", "little"))
+                self.assertEqual(inputs["shape"], [len(y), *shape])
+                self.assertEqual(labels["shape"], [len(y)])
+                self.assertEqual(header["samples"], c["accuracy"]["samples"])
+                self.assertEqual(entry["samples"], len(y))
+                self.assertEqual(labels["classes"], 10)
+                self.assertEqual(inputs["tensor"], c["inputs"][0]["name"])
+                raw_x = (folder / inputs["file"]).read_bytes()
+                raw_y = (folder / labels["file"]).read_bytes()
+                self.assertEqual(hashlib.sha256(raw_x).hexdigest(), inputs["sha256"])
+                self.assertEqual(hashlib.sha256(raw_y).hexdigest(), labels["sha256"])
+                got_x = np.frombuffer(raw_x, dtype="<f4").reshape(inputs["shape"])
+                got_y = np.frombuffer(raw_y, dtype="<i8")
+                np.testing.assert_array_equal(got_x.reshape(len(y), -1), x)
+                np.testing.assert_array_equal(got_y, y)
+                # Scored from these files, the model counts what its card counts.
+                logits = run(load(name), torch.from_numpy(got_x.copy()))
+                self.assertEqual(int((logits.argmax(1).numpy() == got_y).sum()), c["accuracy"]["correct"])
+
+    def test_preparation_adds_missing_test_data_without_retraining(self):
+        """A zoo prepared before test data existed gets it from a second run, models untouched."""
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "zoo"
+            # Hard links: the copy's model files are the fixture's, and nothing here rewrites them
+            # in place (cards and test data are replaced by new files).
+            shutil.copytree(ZOO, copy, copy_function=os.link, ignore=shutil.ignore_patterns(".prepare.lock"))
+            digits = [n for n in QUICK_MODELS if n.startswith("digits-")]
+            for name in digits:
+                shutil.rmtree(copy / name / "test_data")
+                c = card(name)
+                del c["test_data"]
+                (copy / name / "card.json").unlink()
+                (copy / name / "card.json").write_text(json.dumps(c, indent=2) + "\n")
+            before = {n: (copy / n / "1" / "model.pt").stat().st_ino for n in QUICK_MODELS}
+            out = subprocess.run([sys.executable, str(SOURCE / "models" / "prepare.py"), "--out", str(copy), "--quick"],
+                                 capture_output=True, text=True, timeout=120, check=True).stdout
+            self.assertIn("0 families built", out)
+            self.assertIn("digits-mlp: test data written for 6 models", out)
+            self.assertIn("digits-cnn: test data written for 7 models", out)
+            self.assertEqual(before, {n: (copy / n / "1" / "model.pt").stat().st_ino for n in QUICK_MODELS})
+            for name in digits:
+                with self.subTest(model=name):
+                    self.assertEqual(json.loads((copy / name / "card.json").read_text()), card(name))
+                    for f in ("test_data.json", "inputs.f32", "labels.i64"):
+                        self.assertEqual((copy / name / "test_data" / f).read_bytes(),
+                                         (ZOO / name / "test_data" / f).read_bytes())
 
 
 if __name__ == "__main__":

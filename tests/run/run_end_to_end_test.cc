@@ -333,7 +333,20 @@ TEST(RunEndToEndTest, ServerKilledMidCellFailsThatCellAndTheRunGoesOn) {
       },
       60))
       << run.err();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // into the level
+  // Into the level: the server says it serves (a loaded machine can take seconds to get there),
+  // then the first inference, the warm-up (200 ms) and part of the 3 s level.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        if (!fs::exists(dir.path() / "runs")) return false;
+        for (const auto& run_dir : fs::directory_iterator(dir.path() / "runs")) {
+          const std::string log = Slurp(run_dir.path() / "logs" / "mlp_victim_conc.log");
+          if (log.find("serving:") != std::string::npos) return true;
+        }
+        return false;
+      },
+      60))
+      << run.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   for (pid_t pid : victims) kill(pid, SIGKILL);
 
   EXPECT_EQ(run.Wait(), 1) << run.err();

@@ -162,6 +162,10 @@ TEST(RunLoopbackTest, OverloadedOpenLoopLevelEndsEarly) {
   // The whole cell, recovery included, took a fraction of max_duration.
   EXPECT_LT(cell["duration_s"].get<double>(), 12) << cell["duration_s"];
   EXPECT_LT(run.seconds, 15);
+  // report.html puts the overload among the warnings at the top of the page.
+  const std::string page = Slurp(OnlyRunDir(dir.path() / "runs") / "report.html");
+  EXPECT_NE(page.find("<b>1</b> overloaded levels"), std::string::npos);
+  EXPECT_NE(page.find("/s offered, and the level ended early"), std::string::npos);
 }
 
 // A server that answers every tenth inference with a wrong body (status 200): about 10% of the
@@ -198,6 +202,10 @@ TEST(RunLoopbackTest, WrongResponsesAreValidationErrors) {
   const double delivered = load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
   EXPECT_NEAR(delivered, ok, 0.02 * ok + 8) << load.dump();
   EXPECT_FALSE(cell["levels"][0]["slo_met"].get<bool>());
+  // report.html warns of them, with what the check found wrong in the first.
+  const std::string page = Slurp(run_dir / "report.html");
+  EXPECT_NE(page.find("<b>1</b> levels with wrong responses"), std::string::npos);
+  EXPECT_NE(page.find("responses failed the response check"), std::string::npos);
 }
 
 // results.csv cannot be written (a directory stands where it goes): the run exits non-zero,

@@ -43,8 +43,8 @@ ServerConfig ReadServer(const std::string& name, const std::string& kind, const 
   return {name, kind, {}, system->ReadSettings(fields, "")};
 }
 
-void PrintColdStart(const std::string& server, const ColdStartSample& sample) {
-  std::cout << server << " cold start: " << ToJson(sample).dump() << std::endl;
+void PrintColdStart(const std::string& server, const ColdStartTimes& sample) {
+  std::cout << server << " cold start: " << sample.ToJson().dump() << std::endl;
 }
 
 // Starts `config` on the mlp model, checks it serves and samples it, and measures a cold start.
@@ -92,7 +92,7 @@ void ExerciseServer(const ServerConfig& config, const std::string& binary_dir) {
   if (elapsed < 200 * kNanosPerMilli) {
     std::this_thread::sleep_for(std::chrono::nanoseconds(200 * kNanosPerMilli - elapsed));
   }
-  const ResourceStats stats = sampler.Stop();
+  const ResourceRecord stats = sampler.Stop();
   EXPECT_GE(stats.samples, 3);
   EXPECT_GT(stats.rss_bytes.max, 10e6) << stats.ToJson().dump();
   EXPECT_GE(stats.threads.max, 1);
@@ -102,7 +102,7 @@ void ExerciseServer(const ServerConfig& config, const std::string& binary_dir) {
   if (!plan.metrics_url.empty()) {
     MetricSamples after;
     ASSERT_TRUE(ScrapePrometheus(plan.metrics_url, kNanosPerSecond, &after, &error)) << error;
-    const std::optional<ServerSideSplit> split = SplitBetween(before, after, plan.model);
+    const std::optional<ServerSideRecord> split = SplitBetween(before, after, plan.model);
     ASSERT_TRUE(split.has_value());
     EXPECT_EQ(split->requests, kRequests);
     EXPECT_EQ(split->inferences, kRequests * kBatch);
@@ -119,7 +119,7 @@ void ExerciseServer(const ServerConfig& config, const std::string& binary_dir) {
   ASSERT_EQ(sched_getaffinity(0, sizeof(mine), &mine), 0);
   int cpu = 0;
   while (!CPU_ISSET(cpu, &mine)) ++cpu;
-  ColdStartSample sample;
+  ColdStartTimes sample;
   ASSERT_TRUE(MeasureColdStart(plan, *adapter, {cpu}, infer, Timeouts(), dir.file("logs/cold.log"),
                                &sample, &error))
       << error;

@@ -149,7 +149,7 @@ TEST(TestOnlyKindTest, RunsASweepCellThroughTheRegistries) {
   sweep.kind = ScenarioKind::kConcurrencySweep;
   sweep.concurrency = {1};
   const CellOutcome outcome = RunCell(FakeCell(MakeModel(dir), sweep), Environment(config, dir));
-  const nlohmann::json& record = outcome.record;
+  const nlohmann::json record = outcome.record.ToJson();
   ASSERT_EQ(record["status"], "ok") << record.dump(2);
   EXPECT_EQ(record["server_kind"], "test-fake");
   ASSERT_EQ(record["levels"].size(), 1u);
@@ -165,7 +165,7 @@ TEST(TestOnlyKindTest, ColdStartWaitsForTheTestProtocolsReadiness) {
   cold.kind = ScenarioKind::kColdStart;
   cold.repeats = 2;
   const CellOutcome outcome = RunCell(FakeCell(MakeModel(dir), cold), Environment(config, dir));
-  const nlohmann::json& record = outcome.record;
+  const nlohmann::json record = outcome.record.ToJson();
   ASSERT_EQ(record["status"], "ok") << record.dump(2);
   ASSERT_EQ(record["cold_start"]["repeats"].size(), 2u);
   // The fake server sleeps 100 ms before it listens: the truth spawn-to-ready is checked against.

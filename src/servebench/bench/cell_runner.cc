@@ -7,18 +7,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <thread>
 
+#include "servebench/bench/accuracy_pass.h"
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/rate_ladder.h"
+#include "servebench/bench/server_observation.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
 #include "servebench/core/wall_time.h"
 #include "servebench/lifecycle/cold_start.h"
-#include "servebench/lifecycle/prometheus.h"
-#include "servebench/lifecycle/resource_sampler.h"
 #include "servebench/lifecycle/server_process.h"
 #include "servebench/load/load_engine.h"
 #include "servebench/protocols/http_client.h"
@@ -50,15 +49,18 @@ const char* ScenarioKindName(ScenarioKind kind) {
       return "concurrency_sweep";
     case ScenarioKind::kRateSweep:
       return "rate_sweep";
+    case ScenarioKind::kAccuracy:
+      return "accuracy";
   }
   return "?";
 }
 
+// The model's card.json, or null: a model without a card has nothing to show beside its numbers.
 json ReadCard(const ModelVariant& variant) {
   std::string text, ignored;
   if (!ReadWholeFile((fs::path(variant.repository) / variant.name / "card.json").string(), &text,
                      &ignored)) {
-    return nullptr;  // a model without a card: nothing to show beside its numbers
+    return nullptr;
   }
   json card = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return card.is_discarded() ? json(nullptr) : card;
@@ -113,9 +115,20 @@ class CellRun {
   // start on a server still busy with the abandoned requests. Returns the seconds waited.
   double WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call);
   void RunColdStart(const ServingSystem& system);
+  // One pass over the variant's test split through the server (bench/accuracy_pass.h); skipped,
+  // not failed, for a variant without test data.
+  void RunAccuracy(const ServingSystem& system);
+  // A load scenario: starts the server, checks its answer, and measures the scenario's levels.
   void RunSweep(const ServingSystem& system);
+  void RunConcurrencySweep(RunningServer* server, const LoadSettings& base);
+  void RunRateList(RunningServer* server, const LoadSettings& base);
+  void RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base);
+  // One open-loop level at `rate`, the index-th of `planned`.
+  bool RunRate(RunningServer* server, const LoadSettings& base, double rate, int index, int planned,
+               LevelRecord* measured);
   // Measures one level; false when the cell cannot go on (failed or interrupted).
-  bool RunLevel(RunningServer* server, const json& level, LoadSettings settings, json* measured);
+  bool RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,
+                LevelRecord* measured);
 
   const Cell& cell_;
   const CellEnvironment& env_;
@@ -126,7 +139,7 @@ class CellRun {
   const std::vector<int> cpus_;
   const SystemContext context_;
   std::unique_ptr<ProtocolAdapter> adapter_;  // the protocol of the last plan
-  json record_;
+  CellRecord record_;
   bool interrupted_ = false;
   HttpCall call_;  // the checked inference request
   // Built from the first response to it: every response of the load is checked against it.
@@ -136,22 +149,18 @@ class CellRun {
 
 CellOutcome CellRun::Run() {
   const int64_t start_ns = MonotonicNanos();
-  record_ = {{"record", "cell"},
-             {"run_id", env_.run_id},
-             {"cell_id", cell_.id},
-             {"variant", cell_.variant.name},
-             {"server", cell_.server.name},
-             {"server_kind", cell_.server.kind},
-             {"scenario", cell_.scenario.name},
-             {"scenario_kind", ScenarioKindName(cell_.scenario.kind)},
-             {"status", "ok"},
-             {"failure", nullptr},
-             {"started_at", UtcNowIso8601()},
-             {"model_card", ReadCard(cell_.variant)},
-             {"server_cpus", cpus_},
-             {"log", log_path_},
-             {"cold_start", nullptr},
-             {"levels", json::array()}};
+  record_ = CellRecord();
+  record_.run_id = env_.run_id;
+  record_.cell_id = cell_.id;
+  record_.variant = cell_.variant.name;
+  record_.server = cell_.server.name;
+  record_.server_kind = cell_.server.kind;
+  record_.scenario = cell_.scenario.name;
+  record_.scenario_kind = ScenarioKindName(cell_.scenario.kind);
+  record_.started_at = UtcNowIso8601();
+  record_.model_card = ReadCard(cell_.variant);
+  record_.server_cpus = cpus_;
+  record_.log = log_path_;
   std::error_code ec;
   fs::create_directories(work_dir_, ec);
 
@@ -163,25 +172,28 @@ CellOutcome CellRun::Run() {
     Failed(error, nullptr);
   } else if (cell_.scenario.kind == ScenarioKind::kColdStart) {
     RunColdStart(*system);
+  } else if (cell_.scenario.kind == ScenarioKind::kAccuracy) {
+    RunAccuracy(*system);
   } else {
     RunSweep(*system);
   }
 
-  record_["finished_at"] = UtcNowIso8601();
-  record_["duration_s"] = (MonotonicNanos() - start_ns) / 1e9;
+  record_.finished_at = UtcNowIso8601();
+  record_.duration_s = (MonotonicNanos() - start_ns) / 1e9;
   const int cores = static_cast<int>(std::max<size_t>(1, cpus_.size()));
-  record_["summary"] = SummarizeCell(record_, HourlyPrice(config_.cost, cores));
+  record_.summary = SummarizeCell(record_, HourlyPrice(config_.cost, cores));
   return {record_, interrupted_};
 }
 
 bool CellRun::Failed(const std::string& message, ServerProcess* process) {
-  json failure = {{"message", message}, {"exit", nullptr}, {"log_tail", json::array()}};
+  CellFailure failure;
+  failure.message = message;
   if (process != nullptr) {
-    if (!process->Alive()) failure["exit"] = process->ExitDescription();
-    failure["log_tail"] = process->LogTail(kLogTailLines);
+    if (!process->Alive()) failure.exit = process->ExitDescription();
+    failure.log_tail = process->LogTail(kLogTailLines);
   }
-  record_["status"] = "failed";
-  record_["failure"] = failure;
+  record_.status = CellStatus::kFailed;
+  record_.failure = failure;
   return false;
 }
 
@@ -308,12 +320,12 @@ void CellRun::RunColdStart(const ServingSystem& system) {
       return;
     }
     if (!PrepareInferCall(server->plan(), &call)) {
-      record_["failure"]["log_tail"] = server->process()->LogTail(kLogTailLines);
+      record_.failure->log_tail = server->process()->LogTail(kLogTailLines);
       return;
     }
   }
-  json repeats = json::array();
-  std::vector<ColdStartSample> samples;
+  ColdStartRecord cold_start;
+  std::vector<ColdStartTimes> samples;
   for (int r = 0; r < cell_.scenario.repeats; ++r) {
     if (env_.interrupt != nullptr && env_.interrupt->load()) {
       interrupted_ = true;
@@ -322,7 +334,7 @@ void CellRun::RunColdStart(const ServingSystem& system) {
     Status("cold start " + std::to_string(r + 1) + "/" + std::to_string(cell_.scenario.repeats));
     LaunchPlan plan;
     if (!PlanServer(system, &plan)) return;
-    ColdStartSample sample;
+    ColdStartTimes sample;
     std::string error;
     if (!MeasureColdStart(plan, *adapter_, cpus_, call, config_.measurement.server_timeouts(),
                           log_path_, &sample, &error)) {
@@ -330,10 +342,41 @@ void CellRun::RunColdStart(const ServingSystem& system) {
       break;
     }
     samples.push_back(sample);
-    repeats.push_back(ToJson(sample));
+    cold_start.repeats.push_back(sample);
   }
   if (samples.empty()) return;
-  record_["cold_start"] = {{"repeats", repeats}, {"mean", ToJson(MeanColdStart(samples))}};
+  cold_start.mean = MeanColdStart(samples);
+  record_.cold_start = cold_start;
+}
+
+void CellRun::RunAccuracy(const ServingSystem& system) {
+  TestData data;
+  std::string message;
+  const TestDataStatus found = LoadTestData(cell_.variant, record_.model_card, &data, &message);
+  if (found == TestDataStatus::kNone) {
+    AccuracyRecord skipped;
+    skipped.skipped = true;
+    skipped.reason = message;
+    skipped.batch = cell_.scenario.batch;
+    record_.accuracy = skipped;
+    return;
+  }
+  if (found == TestDataStatus::kInvalid) {
+    Failed("bad test data: " + message, nullptr);
+    return;
+  }
+  std::unique_ptr<RunningServer> server = StartServer(system);
+  if (!server) return;
+  Status("accuracy: " + std::to_string(data.samples()) + " test samples");
+  AccuracyCount count;
+  if (!RunAccuracyPass(*adapter_, server->plan().base_url, server->plan().model, data,
+                       cell_.scenario.batch, config_.measurement.request_timeout_ns, env_.interrupt,
+                       &count, &message)) {
+    interrupted_ = count.interrupted;
+    if (!interrupted_) Failed("accuracy pass: " + message, server->process());
+    return;
+  }
+  record_.accuracy = JudgeAccuracy(count, record_.model_card, cell_.scenario.batch, data.header);
 }
 
 void CellRun::RunSweep(const ServingSystem& system) {
@@ -342,7 +385,7 @@ void CellRun::RunSweep(const ServingSystem& system) {
   HttpCall call;
   if (!PrepareInferCall(server->plan(), &call)) {
     if (server->process() != nullptr) {
-      record_["failure"]["log_tail"] = server->process()->LogTail(kLogTailLines);
+      record_.failure->log_tail = server->process()->LogTail(kLogTailLines);
     }
     return;
   }
@@ -366,89 +409,90 @@ void CellRun::RunSweep(const ServingSystem& system) {
 
   const Scenario& sc = cell_.scenario;
   if (sc.kind == ScenarioKind::kConcurrencySweep) {
-    for (size_t i = 0; i < sc.concurrency.size(); ++i) {
-      const int n = sc.concurrency[i];
-      Status("concurrency " + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
-             std::to_string(sc.concurrency.size()) + ")");
-      LoadSettings s = base;
-      s.mode = LoopMode::kClosed;
-      s.concurrency = n;
-      s.connections = n;
-      s.threads = std::min(s.threads, n);
-      json measured;
-      if (!RunLevel(server.get(), {{"concurrency", n}}, s, &measured)) return;
-    }
-    return;
+    RunConcurrencySweep(server.get(), base);
+  } else if (!sc.saturate) {
+    RunRateList(server.get(), base);
+  } else {
+    RunSaturatingRateSweep(server.get(), base);
   }
-
-  // Rate sweep: the listed rates, or (saturate) rates growing from start_rate until the server
-  // no longer keeps up; when the first level already fails, rates shrinking from it until one
-  // keeps up, so that a heavy model also gets a rate within its capacity.
-  auto run_rate = [&](double rate, int index, int planned, json* measured) {
-    char label[64];
-    std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", sc.arrival.c_str(), rate, index + 1,
-                  planned);
-    Status(label);
-    LoadSettings s = base;
-    s.mode = LoopMode::kOpen;
-    s.arrival = sc.arrival == "constant" ? Arrival::kConstant : Arrival::kPoisson;
-    s.rate = rate;
-    s.seed = 1 + index;
-    s.connections = std::max(kOpenLoopConnections, s.threads);
-    return RunLevel(server.get(), {{"rate", rate}, {"arrival", sc.arrival}}, s, measured);
-  };
-  if (!sc.saturate) {
-    for (size_t i = 0; i < sc.rates.size(); ++i) {
-      json measured;
-      if (!run_rate(sc.rates[i], static_cast<int>(i), static_cast<int>(sc.rates.size()),
-                    &measured)) {
-        return;
-      }
-    }
-    return;
-  }
-  RateLadder ladder(sc.start_rate, sc.growth, sc.max_levels);
-  for (int k = 0;; ++k) {
-    json measured;
-    if (!run_rate(ladder.rate(), k, sc.max_levels, &measured)) return;
-    // Whether the server kept up is judged against the arrivals this level really had (a
-    // Poisson count varies around rate x window), not against the nominal rate.
-    const json& load = measured["load"];
-    const double delivered =
-        load["throughput_rps"].get<double>() * load["duration_s"].get<double>();
-    const double offered = load["requests"].value("scheduled", 0.0);
-    const bool kept_up = measured["slo_met"].get<bool>() && delivered >= kSaturationShare * offered;
-    if (!ladder.Next(kept_up)) break;
-  }
-  if (ladder.saturated_at()) record_["saturated_at_rps"] = *ladder.saturated_at();
 }
 
-bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings settings,
-                       json* measured) {
+void CellRun::RunConcurrencySweep(RunningServer* server, const LoadSettings& base) {
+  const std::vector<int>& levels = cell_.scenario.concurrency;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const int n = levels[i];
+    Status("concurrency " + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
+           std::to_string(levels.size()) + ")");
+    LoadSettings s = base;
+    s.mode = LoopMode::kClosed;
+    s.concurrency = n;
+    s.connections = n;
+    s.threads = std::min(s.threads, n);
+    LevelRecord measured;
+    if (!RunLevel(server, LevelPoint::Concurrency(n), s, &measured)) return;
+  }
+}
+
+void CellRun::RunRateList(RunningServer* server, const LoadSettings& base) {
+  const std::vector<double>& rates = cell_.scenario.rates;
+  for (size_t i = 0; i < rates.size(); ++i) {
+    LevelRecord measured;
+    if (!RunRate(server, base, rates[i], static_cast<int>(i), static_cast<int>(rates.size()),
+                 &measured)) {
+      return;
+    }
+  }
+}
+
+// Rates growing from start_rate until the server no longer keeps up; when the first level
+// already fails, rates shrinking from it until one keeps up, so that a heavy model also gets a
+// rate within its capacity (RateLadder).
+void CellRun::RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base) {
+  const Scenario& sc = cell_.scenario;
+  RateLadder ladder(sc.start_rate, sc.growth, sc.max_levels);
+  for (int k = 0;; ++k) {
+    LevelRecord measured;
+    if (!RunRate(server, base, ladder.rate(), k, sc.max_levels, &measured)) return;
+    // Whether the server kept up is judged against the arrivals this level really had (a
+    // Poisson count varies around rate x window), not against the nominal rate.
+    const LoadRecord& load = measured.load;
+    const double delivered = load.throughput_rps * load.duration_s;
+    const double offered = static_cast<double>(load.requests.scheduled.value_or(0));
+    const bool kept_up = measured.slo_met && delivered >= kSaturationShare * offered;
+    if (!ladder.Next(kept_up)) break;
+  }
+  if (ladder.saturated_at()) record_.saturated_at_rps = *ladder.saturated_at();
+}
+
+bool CellRun::RunRate(RunningServer* server, const LoadSettings& base, double rate, int index,
+                      int planned, LevelRecord* measured) {
+  const Scenario& sc = cell_.scenario;
+  char label[64];
+  std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", ArrivalName(sc.arrival), rate,
+                index + 1, planned);
+  Status(label);
+  LoadSettings s = base;
+  s.mode = LoopMode::kOpen;
+  s.arrival = sc.arrival;
+  s.rate = rate;
+  s.seed = 1 + index;
+  s.connections = std::max(kOpenLoopConnections, s.threads);
+  return RunLevel(server, LevelPoint::Rate(rate, ArrivalName(sc.arrival)), s, measured);
+}
+
+bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,
+                       LevelRecord* measured) {
   const LaunchPlan& plan = server->plan();
   ServerProcess* process = server->process();
   const MeasurementSettings& m = config_.measurement;
 
-  std::optional<MetricSamples> before;
-  std::unique_ptr<ResourceSampler> sampler;
-  std::unique_ptr<EnergyMeter> energy;
-  auto on_start = [&] {
-    std::string ignored;
-    if (!plan.metrics_url.empty()) {
-      MetricSamples samples;
-      if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &samples, &ignored)) {
-        before = samples;
-      }
-    }
-    if (process != nullptr)
-      sampler = std::make_unique<ResourceSampler>(process->pid(), m.sample_period_ns);
-    energy = std::make_unique<EnergyMeter>();
-  };
+  ServerObservation observation(plan, process, m);
   // An open-loop level is offered its arrival rate: one that delivers far less ends early as
   // overloaded instead of running to the maximum duration.
   const double offered_rps = settings.mode == LoopMode::kOpen ? settings.rate : 0;
   StabilityRule rule(
-      m, [server] { return server->Alive(); }, on_start, offered_rps);
+      m, [server] { return server->Alive(); }, [&observation] { observation.Start(); },
+      offered_rps);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;
@@ -456,46 +500,32 @@ bool CellRun::RunLevel(RunningServer* server, const json& level, LoadSettings se
   std::string error;
   const bool ran = RunLoad(settings, hooks, &result, &error);
 
-  json resources = nullptr, server_side = nullptr, energy_j = nullptr;
-  if (sampler) resources = sampler->Stop().ToJson();
-  if (energy) {
-    if (std::optional<double> joules = energy->Joules()) energy_j = *joules;
-  }
-  if (before) {
-    MetricSamples after;
-    std::string ignored;
-    if (ScrapePrometheus(plan.metrics_url, m.request_timeout_ns, &after, &ignored)) {
-      if (auto split = SplitBetween(*before, after, plan.model)) server_side = split->ToJson();
-    }
-  }
+  *measured = LevelRecord();
+  observation.Finish(measured);
   if (!ran) return Failed("load failed: " + error, process);
   if (result.interrupted) {
     interrupted_ = true;
     return false;
   }
   const LevelVerdict verdict = JudgeLevel(result, config_.slo);
-  *measured = {
-      {"level", level},
-      {"windows", result.windows.size()},
-      {"stable", rule.stable()},
-      {"max_duration_reached", !rule.stable() && !rule.server_died() && !rule.overloaded()},
-      {"overloaded", rule.overloaded()},
-      {"slo_met", verdict.slo_met},
-      {"slo_latency_us", verdict.slo_latency_us},
-      {"goodput_rps", verdict.goodput_rps},
-      {"load", result.ToJson()},
-      {"resources", resources},
-      {"server_side", server_side},
-      {"energy_j", energy_j}};
+  measured->level = level;
+  measured->windows = static_cast<int>(result.windows.size());
+  measured->stable = rule.stable();
+  measured->max_duration_reached = !rule.stable() && !rule.server_died() && !rule.overloaded();
+  measured->overloaded = rule.overloaded();
+  measured->slo_met = verdict.slo_met;
+  measured->slo_latency_us = verdict.slo_latency_us;
+  measured->goodput_rps = verdict.goodput_rps;
+  measured->load = LoadRecord::Of(result);
   if (!server->Alive()) {
-    record_["levels"].push_back(*measured);
-    return Failed("the server died during the level " + level.dump(), process);
+    record_.levels.push_back(*measured);
+    return Failed("the server died during the level " + level.ToJson().dump(), process);
   }
   if (rule.overloaded() || result.counters.errors.timeout > 0) {
     Status("waiting for the server to work off abandoned requests");
-    (*measured)["recovery_s"] = WaitUntilIdle(plan, call_);
+    measured->recovery_s = WaitUntilIdle(plan, call_);
   }
-  record_["levels"].push_back(*measured);
+  record_.levels.push_back(*measured);
   return true;
 }
 

@@ -11,11 +11,11 @@
 
 #include <atomic>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "servebench/bench/experiment.h"
+#include "servebench/records/cell_record.h"
 
 namespace servebench {
 
@@ -35,7 +35,7 @@ struct CellEnvironment {
 // The outcome of RunCell: the record, and whether the user interrupted it (then the record is
 // incomplete and must not be journaled).
 struct CellOutcome {
-  nlohmann::json record;
+  CellRecord record;
   bool interrupted = false;
 };
 

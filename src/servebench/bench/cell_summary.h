@@ -7,10 +7,9 @@
 #ifndef SERVEBENCH_BENCH_CELL_SUMMARY_H_
 #define SERVEBENCH_BENCH_CELL_SUMMARY_H_
 
-#include <nlohmann/json.hpp>
-
 #include "servebench/bench/experiment.h"
 #include "servebench/load/load_result.h"
+#include "servebench/records/cell_record.h"
 
 namespace servebench {
 
@@ -35,12 +34,10 @@ double CostPerMillion(double throughput_rps, double hourly_price);
 // the cores the server is pinned to (`server_cores`). 0 when not priced.
 double HourlyPrice(const CostSettings& cost, int server_cores);
 
-// The summary of a cell record (its "levels" and "cold_start", as the runner writes them):
-// {"max_throughput_rps", "throughput_within_slo_rps", "p50_us", "p99_us", "cpu_percent_mean",
-//  "rss_max_bytes", "cost_per_million", "energy_per_inference_j", "cold_start_s"}, null where not
-// measured. The latency, CPU and energy figures are those of the level with the highest
-// throughput within the SLO, or of the first level when none meets it.
-nlohmann::json SummarizeCell(const nlohmann::json& cell, double hourly_price);
+// The summary of a cell from its levels and cold start, empty where not measured. The latency,
+// CPU and energy figures are those of the level with the highest throughput within the SLO, or
+// of the first level when none meets it.
+CellSummary SummarizeCell(const CellRecord& cell, double hourly_price);
 
 }  // namespace servebench
 

@@ -44,7 +44,7 @@ class Parser {
   void Parse(const YAML::Node& root, ExperimentConfig* config) {
     const Fields top(root, "",
                      {"name", "models", "servers", "scenarios", "measurement", "slo", "cost",
-                      "output", "generator"},
+                      "output", "generator", "report"},
                      "a map of sections (models, servers, scenarios, ...)");
     IfPresent(top, "name",
               [&](const YAML::Node& n, const std::string& p) { config->name = ReadName(n, p); });
@@ -66,6 +66,9 @@ class Parser {
     });
     IfPresent(top, "generator", [&](const YAML::Node& n, const std::string& p) {
       config->generator = ReadGenerator(n, p);
+    });
+    IfPresent(top, "report", [&](const YAML::Node& n, const std::string& p) {
+      config->report = ReadReport(n, p);
     });
   }
 
@@ -152,6 +155,7 @@ class Parser {
         {"cold_start", {"repeats"}},
         {"concurrency_sweep", {"levels"}},
         {"rate_sweep", {"rates", "arrival", "saturate", "start_rate", "growth", "max_levels"}},
+        {"accuracy", {"batch"}},
     };
     return kinds;
   }
@@ -190,6 +194,11 @@ class Parser {
       scenario.concurrency = ReadIntList(levels.value, levels.path, 1);
       if (scenario.concurrency.empty())
         Fail(levels.value, levels.path, "expected at least one level");
+    } else if (kind == "accuracy") {
+      scenario.kind = ScenarioKind::kAccuracy;
+      IfPresent(fields, "batch", [&](const YAML::Node& n, const std::string& p) {
+        scenario.batch = ReadInt(n, p, 1);
+      });
     } else {
       scenario.kind = ScenarioKind::kRateSweep;
       ReadRateSweep(fields, &scenario);
@@ -200,9 +209,9 @@ class Parser {
   // Explicit rates, or a geometric search up to saturation; not both.
   void ReadRateSweep(const Fields& fields, Scenario* scenario) {
     IfPresent(fields, "arrival", [&](const YAML::Node& n, const std::string& p) {
-      scenario->arrival = ReadNonEmptyString(n, p);
-      if (scenario->arrival != "poisson" && scenario->arrival != "constant") {
-        Fail(n, p, "expected 'poisson' or 'constant', got " + Quote(scenario->arrival));
+      const std::string name = ReadNonEmptyString(n, p);
+      if (!ParseRateArrival(name, &scenario->arrival)) {
+        Fail(n, p, "expected 'poisson' or 'constant', got " + Quote(name));
       }
     });
     IfPresent(fields, "saturate", [&](const YAML::Node& n, const std::string& p) {
@@ -311,6 +320,15 @@ class Parser {
       output.directory = ReadNonEmptyString(n, p);
     });
     return output;
+  }
+
+  static ReportSettings ReadReport(const YAML::Node& node, const std::string& path) {
+    const Fields fields(node, path, {"accuracy_floor"});
+    ReportSettings report;
+    IfPresent(fields, "accuracy_floor", [&](const YAML::Node& n, const std::string& p) {
+      report.accuracy_floor = ReadNumberIn(n, p, Range{0, false, 1, false});
+    });
+    return report;
   }
 
   static GeneratorSettings ReadGenerator(const YAML::Node& node, const std::string& path) {

@@ -17,6 +17,7 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/lifecycle/model_variant.h"
+#include "servebench/load/load_settings.h"
 #include "servebench/systems/serving_system.h"
 
 namespace servebench {
@@ -26,21 +27,22 @@ struct ModelsSection {
   std::vector<ModelVariant> variants;
 };
 
-enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep };
+enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep, kAccuracy };
 
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
   ScenarioKind kind = ScenarioKind::kConcurrencySweep;
-  int repeats = 3;                  // cold start: fresh processes
-  std::vector<int> concurrency;     // concurrency sweep: levels (YAML key `levels`)
-  std::vector<double> rates;        // rate sweep: explicit levels (req/s); empty with saturate
-  std::string arrival = "poisson";  // rate sweep: "poisson" | "constant"
+  int repeats = 3;                      // cold start: fresh processes
+  std::vector<int> concurrency;         // concurrency sweep: levels (YAML key `levels`)
+  std::vector<double> rates;            // rate sweep: explicit levels (req/s); empty with saturate
+  Arrival arrival = Arrival::kPoisson;  // rate sweep: Poisson or constant
   // Rate sweep up to saturation: start at `start_rate`, multiply by `growth` until the SLO or
   // the offered rate fails (throughput below 95% of offered), at most `max_levels` levels.
   bool saturate = false;
   double start_rate = 100;
   double growth = 2;
   int max_levels = 8;
+  int batch = 1;  // accuracy: test samples per request
 };
 
 struct MeasurementSettings {
@@ -71,6 +73,12 @@ struct CostSettings {
   std::string currency = "USD";
 };
 
+struct ReportSettings {
+  // The top-1 accuracy (a fraction) a recommended variant must reach; absent: within one point
+  // of its family's fp32 model (docs/report.md).
+  std::optional<double> accuracy_floor;
+};
+
 struct OutputSettings {
   std::string directory = "runs";  // run folders are created inside it
 };
@@ -91,6 +99,7 @@ struct ExperimentConfig {
   CostSettings cost;
   OutputSettings output;
   GeneratorSettings generator;
+  ReportSettings report;
 };
 
 // One unit of work: a model variant on a server configuration under a scenario.

@@ -124,8 +124,10 @@ bool Journal::Append(const nlohmann::json& record, std::string* error) {
   return true;
 }
 
+std::string Journal::PathIn(const std::string& run_dir) { return JournalPath(run_dir); }
+
 bool Journal::Read(const std::string& run_dir, std::vector<nlohmann::json>* records,
-                   std::string* error) {
+                   std::string* error, std::vector<int>* line_numbers) {
   const std::string path = JournalPath(run_dir);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -137,6 +139,7 @@ bool Journal::Read(const std::string& run_dir, std::vector<nlohmann::json>* reco
   buffer << in.rdbuf();
   const std::string text = buffer.str();
   records->clear();
+  if (line_numbers != nullptr) line_numbers->clear();
   size_t start = 0;
   int line_number = 0;
   while (start < text.size()) {
@@ -153,6 +156,7 @@ bool Journal::Read(const std::string& run_dir, std::vector<nlohmann::json>* reco
       return false;
     }
     records->push_back(std::move(record));
+    if (line_numbers != nullptr) line_numbers->push_back(line_number);
   }
   return true;
 }

@@ -26,10 +26,14 @@ class Journal {
   // Appends one record as a single line; returns after fsync.
   bool Append(const nlohmann::json& record, std::string* error);
 
-  // Every complete record of `<run_dir>/journal.jsonl` in order. A torn last line (the run was
-  // killed while writing it) is ignored; a malformed line elsewhere is an error naming it.
+  // Every complete record of `<run_dir>/journal.jsonl` in order, with its line number in
+  // *line_numbers when given. A torn last line (the run was killed while writing it) is
+  // ignored; a line that is not a JSON object elsewhere is an error naming it.
   static bool Read(const std::string& run_dir, std::vector<nlohmann::json>* records,
-                   std::string* error);
+                   std::string* error, std::vector<int>* line_numbers = nullptr);
+
+  // "<run_dir>/journal.jsonl", for messages.
+  static std::string PathIn(const std::string& run_dir);
 
  private:
   std::FILE* file_ = nullptr;

@@ -19,6 +19,8 @@ namespace {
 // polling; SIGTERM and drain). Only for estimates: the runner measures the real ones.
 constexpr double kTypicalStartSeconds = 3.0;
 constexpr double kTypicalStopSeconds = 0.5;
+// One pass over the digits test split (450 requests of one sample) on the C++ server.
+constexpr double kTypicalAccuracyPassSeconds = 1.0;
 
 const std::vector<std::string>& FilterFields() {
   static const std::vector<std::string> fields = {"variant", "server", "kind", "scenario"};
@@ -187,15 +189,18 @@ std::string ScenarioDetail(const Scenario& s) {
   switch (s.kind) {
     case ScenarioKind::kColdStart:
       return "cold start x" + std::to_string(s.repeats);
+    case ScenarioKind::kAccuracy:
+      return "accuracy, batch " + std::to_string(s.batch);
     case ScenarioKind::kConcurrencySweep:
       return "concurrency " +
              JoinNumbers(std::vector<double>(s.concurrency.begin(), s.concurrency.end()));
     case ScenarioKind::kRateSweep:
       if (s.saturate) {
-        return s.arrival + " from " + FormatRate(s.start_rate) + " req/s x" + FormatRate(s.growth) +
-               ", up to " + std::to_string(s.max_levels) + " levels";
+        return ArrivalName(s.arrival) + std::string(" from ") + FormatRate(s.start_rate) +
+               " req/s x" + FormatRate(s.growth) + ", up to " + std::to_string(s.max_levels) +
+               " levels";
       }
-      return s.arrival + " " + JoinNumbers(s.rates) + " req/s";
+      return ArrivalName(s.arrival) + std::string(" ") + JoinNumbers(s.rates) + " req/s";
   }
   return "";
 }
@@ -272,6 +277,8 @@ double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
   switch (s.kind) {
     case ScenarioKind::kColdStart:
       return s.repeats * (kTypicalStartSeconds + kTypicalStopSeconds);
+    case ScenarioKind::kAccuracy:
+      return kTypicalStartSeconds + kTypicalAccuracyPassSeconds + kTypicalStopSeconds;
     case ScenarioKind::kConcurrencySweep: {
       const double levels = static_cast<double>(s.concurrency.size()) * LevelSeconds(m, 0);
       return kTypicalStartSeconds + levels + kTypicalStopSeconds;

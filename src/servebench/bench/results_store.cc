@@ -21,135 +21,138 @@ namespace {
 
 using nlohmann::json;
 
-// One column filled from a record: its SQL type and how to read its value (null: SQL NULL).
+// One column filled from a record of type R: its SQL type and its value (null: SQL NULL).
+template <typename R>
 struct Column {
   const char* name;
   const char* type;
-  std::function<json(const json&)> value;
+  std::function<json(const R&)> value;
 };
 
-std::function<json(const json&)> Path(const char* dotted) {
-  return [dotted](const json& record) {
-    const json* v = FindPath(record, dotted);
-    return v != nullptr ? *v : json();
-  };
+template <typename T>
+json OrNull(const std::optional<T>& value) {
+  return value ? json(*value) : json();
 }
 
-// Objects and arrays as their JSON text.
-std::function<json(const json&)> JsonText(const char* dotted) {
-  return [dotted](const json& record) {
-    const json* v = FindPath(record, dotted);
-    return v != nullptr ? json(SafeDump(*v)) : json();
-  };
-}
-
-const std::vector<Column>& RunColumns() {
-  static const std::vector<Column> columns = {
-      {"run_id", "TEXT NOT NULL PRIMARY KEY", Path("run_id")},
-      {"name", "TEXT", Path("name")},
-      {"config_source", "TEXT", Path("config_source")},
-      {"config", "TEXT", Path("config")},
-      {"started_at", "TEXT", Path("started_at")},
-      {"finished_at", "TEXT", Path("finished_at")},
-      {"servebench_version", "TEXT", Path("servebench_version")},
-      {"quick", "INTEGER", Path("quick")},
-      {"filter", "TEXT", Path("filter")},
-      {"slo_percentile", "REAL", Path("slo.percentile")},
-      {"slo_bound_us", "REAL", Path("slo.bound_us")},
-      {"hourly_price", "REAL", Path("cost.hourly_price")},
-      {"hourly_price_per_core", "REAL", Path("cost.hourly_price_per_core")},
-      {"currency", "TEXT", Path("cost.currency")},
-      {"record", "TEXT NOT NULL", [](const json& run) { return json(SafeDump(run)); }},
+const std::vector<Column<RunRecord>>& RunColumns() {
+  using R = const RunRecord&;
+  static const std::vector<Column<RunRecord>> columns = {
+      {"run_id", "TEXT NOT NULL PRIMARY KEY", [](R r) { return json(r.run_id); }},
+      {"name", "TEXT", [](R r) { return json(r.name); }},
+      {"config_source", "TEXT", [](R r) { return json(r.config_source); }},
+      {"config", "TEXT", [](R r) { return json(r.config); }},
+      {"started_at", "TEXT", [](R r) { return json(r.started_at); }},
+      {"finished_at", "TEXT", [](R r) { return OrNull(r.finished_at); }},
+      {"servebench_version", "TEXT", [](R r) { return json(r.servebench_version); }},
+      {"quick", "INTEGER", [](R r) { return json(r.quick); }},
+      {"filter", "TEXT", [](R r) { return json(r.filter); }},
+      {"slo_percentile", "REAL", [](R r) { return json(r.slo.percentile); }},
+      {"slo_bound_us", "REAL", [](R r) { return json(r.slo.bound_us); }},
+      {"hourly_price", "REAL", [](R r) { return json(r.cost.hourly_price); }},
+      {"hourly_price_per_core", "REAL", [](R r) { return json(r.cost.hourly_price_per_core); }},
+      {"currency", "TEXT", [](R r) { return json(r.cost.currency); }},
+      {"record", "TEXT NOT NULL", [](R r) { return json(SafeDump(r.ToJson())); }},
   };
   return columns;
 }
 
-const std::vector<Column>& CellColumns() {
-  static const std::vector<Column> columns = {
-      {"run_id", "TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE", Path("run_id")},
-      {"cell_id", "TEXT NOT NULL", Path("cell_id")},
-      {"variant", "TEXT", Path("variant")},
-      {"server", "TEXT", Path("server")},
-      {"server_kind", "TEXT", Path("server_kind")},
-      {"scenario", "TEXT", Path("scenario")},
-      {"scenario_kind", "TEXT", Path("scenario_kind")},
-      {"status", "TEXT", Path("status")},
-      {"failure_message", "TEXT", Path("failure.message")},
-      {"failure", "TEXT", JsonText("failure")},
-      {"started_at", "TEXT", Path("started_at")},
-      {"finished_at", "TEXT", Path("finished_at")},
-      {"duration_s", "REAL", Path("duration_s")},
-      {"max_throughput_rps", "REAL", Path("summary.max_throughput_rps")},
-      {"throughput_within_slo_rps", "REAL", Path("summary.throughput_within_slo_rps")},
-      {"p50_us", "REAL", Path("summary.p50_us")},
-      {"p99_us", "REAL", Path("summary.p99_us")},
-      {"cpu_percent_mean", "REAL", Path("summary.cpu_percent_mean")},
-      {"rss_max_bytes", "REAL", Path("summary.rss_max_bytes")},
-      {"cost_per_million", "REAL", Path("summary.cost_per_million")},
-      {"energy_per_inference_j", "REAL", Path("summary.energy_per_inference_j")},
-      {"cold_start_s", "REAL", Path("summary.cold_start_s")},
-      {"accuracy_top1", "REAL", Path("model_card.accuracy.top1")},
-      {"model_card", "TEXT", JsonText("model_card")},
-      {"cold_start", "TEXT", JsonText("cold_start")},
-      {"record", "TEXT NOT NULL", [](const json& cell) { return json(SafeDump(cell)); }},
-  };
-  return columns;
-}
-
-const std::vector<Column>& LevelColumns() {
-  static const std::vector<Column> columns = {
-      {"level_kind", "TEXT", [](const json& level) { return json(LevelKind(level)); }},
-      {"level_value", "REAL",
-       [](const json& level) {
-         std::optional<double> v = LevelValue(level);
-         return v ? json(*v) : json();
+const std::vector<Column<CellRecord>>& CellColumns() {
+  using C = const CellRecord&;
+  static const std::vector<Column<CellRecord>> columns = {
+      {"run_id", "TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE",
+       [](C c) { return json(c.run_id); }},
+      {"cell_id", "TEXT NOT NULL", [](C c) { return json(c.cell_id); }},
+      {"variant", "TEXT", [](C c) { return json(c.variant); }},
+      {"server", "TEXT", [](C c) { return json(c.server); }},
+      {"server_kind", "TEXT", [](C c) { return json(c.server_kind); }},
+      {"scenario", "TEXT", [](C c) { return json(c.scenario); }},
+      {"scenario_kind", "TEXT", [](C c) { return json(c.scenario_kind); }},
+      {"status", "TEXT", [](C c) { return json(CellStatusName(c.status)); }},
+      {"failure_message", "TEXT",
+       [](C c) { return c.failure ? json(c.failure->message) : json(); }},
+      {"failure", "TEXT",
+       [](C c) { return c.failure ? json(SafeDump(c.failure->ToJson())) : json(); }},
+      {"started_at", "TEXT", [](C c) { return json(c.started_at); }},
+      {"finished_at", "TEXT", [](C c) { return json(c.finished_at); }},
+      {"duration_s", "REAL", [](C c) { return json(c.duration_s); }},
+      {"max_throughput_rps", "REAL", [](C c) { return OrNull(c.summary.max_throughput_rps); }},
+      {"throughput_within_slo_rps", "REAL",
+       [](C c) { return OrNull(c.summary.throughput_within_slo_rps); }},
+      {"p50_us", "REAL", [](C c) { return OrNull(c.summary.p50_us); }},
+      {"p99_us", "REAL", [](C c) { return OrNull(c.summary.p99_us); }},
+      {"cpu_percent_mean", "REAL", [](C c) { return OrNull(c.summary.cpu_percent_mean); }},
+      {"rss_max_bytes", "REAL", [](C c) { return OrNull(c.summary.rss_max_bytes); }},
+      {"cost_per_million", "REAL", [](C c) { return OrNull(c.summary.cost_per_million); }},
+      {"energy_per_inference_j", "REAL",
+       [](C c) { return OrNull(c.summary.energy_per_inference_j); }},
+      {"cold_start_s", "REAL", [](C c) { return OrNull(c.summary.cold_start_s); }},
+      {"accuracy_top1", "REAL",
+       [](C c) {
+         const json* top1 = FindPath(c.model_card, "accuracy.top1");
+         return top1 != nullptr ? *top1 : json();
        }},
-      {"arrival", "TEXT", Path("level.arrival")},
-      {"windows", "INTEGER", Path("windows")},
-      {"stable", "INTEGER", Path("stable")},
-      {"max_duration_reached", "INTEGER", Path("max_duration_reached")},
-      {"slo_met", "INTEGER", Path("slo_met")},
-      {"throughput_rps", "REAL", Path("load.throughput_rps")},
-      {"goodput_rps", "REAL", Path("goodput_rps")},
-      {"sent", "INTEGER", Path("load.requests.sent")},
-      {"completed", "INTEGER", Path("load.requests.completed")},
-      {"ok", "INTEGER", Path("load.requests.ok")},
-      {"errors", "INTEGER",
-       [](const json& level) {
-         std::optional<double> total = ErrorsTotal(level);
-         return total ? json(static_cast<int64_t>(*total)) : json();
-       }},
-      {"errors_connect", "INTEGER", Path("load.requests.errors.connect")},
-      {"errors_timeout", "INTEGER", Path("load.requests.errors.timeout")},
-      {"errors_http_status", "INTEGER", Path("load.requests.errors.http_status")},
-      {"errors_protocol", "INTEGER", Path("load.requests.errors.protocol")},
-      {"errors_validation", "INTEGER", Path("load.requests.errors.validation")},
-      {"latency_p50_us", "REAL", Path("load.latency_us.p50")},
-      {"latency_p90_us", "REAL", Path("load.latency_us.p90")},
-      {"latency_p95_us", "REAL", Path("load.latency_us.p95")},
-      {"latency_p99_us", "REAL", Path("load.latency_us.p99")},
-      {"latency_p999_us", "REAL", Path("load.latency_us.p999")},
-      {"latency_p9999_us", "REAL", Path("load.latency_us.p9999")},
-      {"latency_max_us", "REAL", Path("load.latency_us.max")},
-      {"latency_mean_us", "REAL", Path("load.latency_us.mean")},
-      {"latency_stddev_us", "REAL", Path("load.latency_us.stddev")},
-      {"service_time_p50_us", "REAL", Path("load.service_time_us.p50")},
-      {"service_time_p99_us", "REAL", Path("load.service_time_us.p99")},
-      {"late_fraction", "REAL", Path("load.generator.late_fraction")},
-      {"generator_behind", "INTEGER", Path("load.generator.behind")},
-      {"cpu_percent_mean", "REAL", Path("resources.cpu_percent.mean")},
-      {"rss_max_bytes", "REAL", Path("resources.rss_bytes.max")},
-      {"queue_us_per_request", "REAL", Path("server_side.queue_us_per_request")},
-      {"compute_us_per_request", "REAL", Path("server_side.compute_us_per_request")},
-      {"energy_j", "REAL", Path("energy_j")},
+      {"model_card", "TEXT",
+       [](C c) { return c.model_card.is_null() ? json() : json(SafeDump(c.model_card)); }},
+      {"cold_start", "TEXT",
+       [](C c) { return c.cold_start ? json(SafeDump(c.cold_start->ToJson())) : json(); }},
+      {"record", "TEXT NOT NULL", [](C c) { return json(SafeDump(c.ToJson())); }},
   };
   return columns;
 }
 
-std::string CreateTable(const char* table, const std::vector<Column>& columns,
+const std::vector<Column<LevelRecord>>& LevelColumns() {
+  using L = const LevelRecord&;
+  static const std::vector<Column<LevelRecord>> columns = {
+      {"level_kind", "TEXT", [](L l) { return json(l.level.kind()); }},
+      {"level_value", "REAL", [](L l) { return json(l.level.value()); }},
+      {"arrival", "TEXT", [](L l) { return l.level.rate ? json(l.level.arrival) : json(); }},
+      {"windows", "INTEGER", [](L l) { return json(l.windows); }},
+      {"stable", "INTEGER", [](L l) { return json(l.stable); }},
+      {"max_duration_reached", "INTEGER", [](L l) { return json(l.max_duration_reached); }},
+      {"slo_met", "INTEGER", [](L l) { return json(l.slo_met); }},
+      {"throughput_rps", "REAL", [](L l) { return json(l.load.throughput_rps); }},
+      {"goodput_rps", "REAL", [](L l) { return json(l.goodput_rps); }},
+      {"sent", "INTEGER", [](L l) { return json(l.load.requests.sent); }},
+      {"completed", "INTEGER", [](L l) { return json(l.load.requests.completed); }},
+      {"ok", "INTEGER", [](L l) { return json(l.load.requests.ok); }},
+      {"errors", "INTEGER", [](L l) { return json(l.load.requests.errors.total()); }},
+      {"errors_connect", "INTEGER", [](L l) { return json(l.load.requests.errors.connect); }},
+      {"errors_timeout", "INTEGER", [](L l) { return json(l.load.requests.errors.timeout); }},
+      {"errors_http_status", "INTEGER",
+       [](L l) { return json(l.load.requests.errors.http_status); }},
+      {"errors_protocol", "INTEGER", [](L l) { return json(l.load.requests.errors.protocol); }},
+      {"errors_validation", "INTEGER", [](L l) { return json(l.load.requests.errors.validation); }},
+      {"latency_p50_us", "REAL", [](L l) { return json(l.load.latency_us.p50); }},
+      {"latency_p90_us", "REAL", [](L l) { return json(l.load.latency_us.p90); }},
+      {"latency_p95_us", "REAL", [](L l) { return json(l.load.latency_us.p95); }},
+      {"latency_p99_us", "REAL", [](L l) { return json(l.load.latency_us.p99); }},
+      {"latency_p999_us", "REAL", [](L l) { return json(l.load.latency_us.p999); }},
+      {"latency_p9999_us", "REAL", [](L l) { return json(l.load.latency_us.p9999); }},
+      {"latency_max_us", "REAL", [](L l) { return json(l.load.latency_us.max); }},
+      {"latency_mean_us", "REAL", [](L l) { return json(l.load.latency_us.mean); }},
+      {"latency_stddev_us", "REAL", [](L l) { return json(l.load.latency_us.stddev); }},
+      {"service_time_p50_us", "REAL", [](L l) { return json(l.load.service_time_us.p50); }},
+      {"service_time_p99_us", "REAL", [](L l) { return json(l.load.service_time_us.p99); }},
+      {"late_fraction", "REAL", [](L l) { return json(l.load.generator.late_fraction); }},
+      {"generator_behind", "INTEGER", [](L l) { return json(l.load.generator.behind); }},
+      {"cpu_percent_mean", "REAL",
+       [](L l) { return l.resources ? json(l.resources->cpu_percent.mean) : json(); }},
+      {"rss_max_bytes", "REAL",
+       [](L l) { return l.resources ? json(l.resources->rss_bytes.max) : json(); }},
+      {"queue_us_per_request", "REAL",
+       [](L l) { return l.server_side ? json(l.server_side->queue_us_per_request) : json(); }},
+      {"compute_us_per_request", "REAL",
+       [](L l) { return l.server_side ? json(l.server_side->compute_us_per_request) : json(); }},
+      {"energy_j", "REAL", [](L l) { return OrNull(l.energy_j); }},
+  };
+  return columns;
+}
+
+template <typename R>
+std::string CreateTable(const char* table, const std::vector<Column<R>>& columns,
                         const std::string& leading, const std::string& trailing) {
   std::string sql = std::string("CREATE TABLE IF NOT EXISTS ") + table + " (" + leading;
-  for (const Column& c : columns) {
+  for (const Column<R>& c : columns) {
     if (sql.back() != '(') sql += ", ";
     sql += std::string(c.name) + " " + c.type;
   }
@@ -194,9 +197,10 @@ std::string Insert(const char* table, const std::vector<std::string>& names,
   return sql + ") VALUES (" + values + ")" + conflict;
 }
 
-std::vector<std::string> Names(const std::vector<Column>& columns,
+template <typename R>
+std::vector<std::string> Names(const std::vector<Column<R>>& columns,
                                std::vector<std::string> leading = {}) {
-  for (const Column& c : columns) leading.push_back(c.name);
+  for (const Column<R>& c : columns) leading.push_back(c.name);
   return leading;
 }
 
@@ -276,11 +280,12 @@ class Transaction {
   bool open_ = false;
 };
 
+template <typename R>
 bool InsertRow(sqlite3* db, Statement* statement, const std::vector<json>& leading,
-               const std::vector<Column>& columns, const json& record, std::string* error) {
+               const std::vector<Column<R>>& columns, const R& record, std::string* error) {
   int index = 1;
   for (const json& value : leading) statement->Bind(index++, value);
-  for (const Column& c : columns) statement->Bind(index++, c.value(record));
+  for (const Column<R>& c : columns) statement->Bind(index++, c.value(record));
   return statement->Run(db, error);
 }
 
@@ -316,6 +321,20 @@ void FlattenEnvironment(const json& node, const std::string& prefix,
   }
 }
 
+// Removes a cell's rows, children first, explicitly: the cascade would do it, but only where
+// foreign keys are on.
+bool DeleteCell(sqlite3* db, const json& run_id, const json& cell_id, std::string* error) {
+  for (const char* table : {"histograms", "metrics", "levels", "cells"}) {
+    Statement remove(db, std::string("DELETE FROM ") + table + " WHERE run_id = ? AND cell_id = ?",
+                     error);
+    if (!remove.ok()) return false;
+    remove.Bind(1, run_id);
+    remove.Bind(2, cell_id);
+    if (!remove.Run(db, error)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::unique_ptr<ResultsStore> ResultsStore::Open(const std::string& path, std::string* error) {
@@ -338,16 +357,16 @@ std::unique_ptr<ResultsStore> ResultsStore::Open(const std::string& path, std::s
 
 ResultsStore::~ResultsStore() { sqlite3_close(db_); }
 
-bool ResultsStore::PutRun(const nlohmann::json& run, const nlohmann::json& environment,
+bool ResultsStore::PutRun(const RunRecord& run, const nlohmann::json& environment,
                           std::string* error) {
-  if (!run.contains("run_id") || !run["run_id"].is_string()) {
+  if (run.run_id.empty()) {
     *error = "a run record needs a run_id";
     return false;
   }
   // An upsert, not INSERT OR REPLACE: replacing the row would cascade-delete the run's cells.
   std::string conflict = " ON CONFLICT (run_id) DO UPDATE SET ";
   bool first = true;
-  for (const Column& c : RunColumns()) {
+  for (const Column<RunRecord>& c : RunColumns()) {
     if (std::string(c.name) == "run_id") continue;
     conflict += (first ? "" : ", ") + std::string(c.name) + " = excluded." + c.name;
     first = false;
@@ -357,16 +376,17 @@ bool ResultsStore::PutRun(const nlohmann::json& run, const nlohmann::json& envir
   Statement insert_run(db_, Insert("runs", Names(RunColumns()), conflict), error);
   if (!insert_run.ok() || !InsertRow(db_, &insert_run, {}, RunColumns(), run, error)) return false;
 
+  const json run_id = run.run_id;
   Statement clear(db_, "DELETE FROM environment WHERE run_id = ?", error);
   if (!clear.ok()) return false;
-  clear.Bind(1, run["run_id"]);
+  clear.Bind(1, run_id);
   if (!clear.Run(db_, error)) return false;
   Statement insert_env(db_, Insert("environment", {"run_id", "key", "value"}), error);
   if (!insert_env.ok()) return false;
   std::vector<std::pair<std::string, json>> entries;
   FlattenEnvironment(environment, "", &entries);
   for (const auto& [key, value] : entries) {
-    insert_env.Bind(1, run["run_id"]);
+    insert_env.Bind(1, run_id);
     insert_env.Bind(2, key);
     insert_env.Bind(3, value);
     if (!insert_env.Run(db_, error)) return false;
@@ -374,29 +394,21 @@ bool ResultsStore::PutRun(const nlohmann::json& run, const nlohmann::json& envir
   return transaction.Commit(error);
 }
 
-bool ResultsStore::PutCell(const nlohmann::json& cell, std::string* error) {
-  const json* run_id = FindPath(cell, "run_id");
-  const json* cell_id = FindPath(cell, "cell_id");
-  if (run_id == nullptr || !run_id->is_string() || cell_id == nullptr || !cell_id->is_string()) {
+bool ResultsStore::PutCell(const CellRecord& cell, std::string* error) {
+  if (cell.run_id.empty() || cell.cell_id.empty()) {
     *error = "a cell record needs a run_id and a cell_id";
     return false;
   }
+  const json run_id = cell.run_id;
+  const json cell_id = cell.cell_id;
   Transaction transaction(db_);
   if (!transaction.Begin(error)) return false;
-  // Children first, explicitly: the cascade would do it, but only where foreign keys are on.
-  for (const char* table : {"histograms", "metrics", "levels", "cells"}) {
-    Statement remove(db_, std::string("DELETE FROM ") + table + " WHERE run_id = ? AND cell_id = ?",
-                     error);
-    if (!remove.ok()) return false;
-    remove.Bind(1, *run_id);
-    remove.Bind(2, *cell_id);
-    if (!remove.Run(db_, error)) return false;
-  }
+  if (!DeleteCell(db_, run_id, cell_id, error)) return false;
 
   Statement insert_cell(db_, Insert("cells", Names(CellColumns())), error);
   if (!insert_cell.ok() || !InsertRow(db_, &insert_cell, {}, CellColumns(), cell, error)) {
     if (error->find("FOREIGN KEY") != std::string::npos) {
-      *error += " (PutRun must record run " + run_id->get<std::string>() + " first)";
+      *error += " (PutRun must record run " + cell.run_id + " first)";
     }
     return false;
   }
@@ -412,8 +424,8 @@ bool ResultsStore::PutCell(const nlohmann::json& cell, std::string* error) {
     std::vector<std::pair<std::string, double>> leaves;
     NumericLeaves(node, prefix, &leaves);
     for (const auto& [name, value] : leaves) {
-      insert_metric.Bind(1, *run_id);
-      insert_metric.Bind(2, *cell_id);
+      insert_metric.Bind(1, run_id);
+      insert_metric.Bind(2, cell_id);
       insert_metric.Bind(3, level_index);
       insert_metric.Bind(4, name);
       insert_metric.Bind(5, value);
@@ -421,31 +433,28 @@ bool ResultsStore::PutCell(const nlohmann::json& cell, std::string* error) {
     }
     return true;
   };
-  // The cell's own numbers (summary, cold start) under level_index -1.
-  for (const char* part : {"duration_s", "summary", "cold_start"}) {
-    const json* node = FindPath(cell, part);
-    if (node != nullptr && !put_metrics(-1, *node, part)) return false;
+  // The cell's own numbers (summary, cold start, accuracy) under level_index -1, named by their
+  // JSON paths.
+  if (!put_metrics(-1, cell.duration_s, "duration_s") ||
+      !put_metrics(-1, cell.summary.ToJson(), "summary") ||
+      (cell.cold_start && !put_metrics(-1, cell.cold_start->ToJson(), "cold_start")) ||
+      (cell.accuracy && !put_metrics(-1, cell.accuracy->ToJson(), "accuracy"))) {
+    return false;
   }
 
-  const json* levels = FindPath(cell, "levels");
-  if (levels != nullptr && levels->is_array()) {
-    for (size_t i = 0; i < levels->size(); ++i) {
-      const json& level = (*levels)[i];
-      const int64_t index = static_cast<int64_t>(i);
-      if (!InsertRow(db_, &insert_level, {*run_id, *cell_id, index}, LevelColumns(), level,
-                     error) ||
-          !put_metrics(index, level, "")) {
-        return false;
-      }
-      if (const json* histogram = FindPath(level, "load.histogram")) {
-        insert_histogram.Bind(1, *run_id);
-        insert_histogram.Bind(2, *cell_id);
-        insert_histogram.Bind(3, index);
-        insert_histogram.Bind(4, "latency");
-        insert_histogram.Bind(5, SafeDump(*histogram));
-        if (!insert_histogram.Run(db_, error)) return false;
-      }
+  for (size_t i = 0; i < cell.levels.size(); ++i) {
+    const LevelRecord& level = cell.levels[i];
+    const int64_t index = static_cast<int64_t>(i);
+    if (!InsertRow(db_, &insert_level, {run_id, cell_id, index}, LevelColumns(), level, error) ||
+        !put_metrics(index, level.ToJson(), "")) {
+      return false;
     }
+    insert_histogram.Bind(1, run_id);
+    insert_histogram.Bind(2, cell_id);
+    insert_histogram.Bind(3, index);
+    insert_histogram.Bind(4, "latency");
+    insert_histogram.Bind(5, SafeDump(level.load.histogram));
+    if (!insert_histogram.Run(db_, error)) return false;
   }
   return transaction.Commit(error);
 }

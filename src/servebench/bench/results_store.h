@@ -11,6 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "servebench/records/cell_record.h"
+#include "servebench/records/run_record.h"
+
 struct sqlite3;
 
 namespace servebench {
@@ -21,13 +24,12 @@ class ResultsStore {
   static std::unique_ptr<ResultsStore> Open(const std::string& path, std::string* error);
   ~ResultsStore();
 
-  // Records the run (a run record, docs/results.md) and its environment; idempotent per run_id
-  // (a resumed run updates its row).
-  bool PutRun(const nlohmann::json& run, const nlohmann::json& environment, std::string* error);
+  // Records the run and its environment; idempotent per run_id (a resumed run updates its row).
+  bool PutRun(const RunRecord& run, const nlohmann::json& environment, std::string* error);
 
-  // Records one finished cell record and its levels, metrics and histograms; replaces an
-  // earlier record of the same (run_id, cell_id).
-  bool PutCell(const nlohmann::json& cell, std::string* error);
+  // Records one finished cell and its levels, metrics and histograms; replaces an earlier
+  // record of the same (run_id, cell_id).
+  bool PutCell(const CellRecord& cell, std::string* error);
 
  private:
   explicit ResultsStore(sqlite3* db) : db_(db) {}

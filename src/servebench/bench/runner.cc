@@ -2,35 +2,33 @@
 
 #include "servebench/bench/runner.h"
 
-#include <sched.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
-#include <set>
 
 #include "servebench/bench/cell_runner.h"
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/config.h"
+#include "servebench/bench/cpu_plan.h"
 #include "servebench/bench/environment.h"
 #include "servebench/bench/journal.h"
 #include "servebench/bench/matrix.h"
+#include "servebench/bench/progress_line.h"
 #include "servebench/bench/results_store.h"
+#include "servebench/bench/run_journal.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
+#include "servebench/core/version.h"
 #include "servebench/core/wall_time.h"
 #include "servebench/report/result_writer.h"
 
 namespace servebench {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -47,131 +45,6 @@ std::string ShellQuote(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-std::string FormatSeconds(double seconds) {
-  const long s = std::lround(std::max(0.0, seconds));
-  char text[32];
-  if (s >= 60) {
-    std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
-  } else {
-    std::snprintf(text, sizeof text, "%lds", s);
-  }
-  return text;
-}
-
-// The servers' and the generator's cores. Without configured sets the machine is split in two
-// (on 2 cores: server on core 1, generator on core 0), so that they never fight for a core.
-struct CpuPlan {
-  std::vector<int> server;
-  std::vector<int> generator;
-};
-
-CpuPlan PlanCpus(const ExperimentConfig& config) {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    }
-  }
-  CpuPlan plan;
-  if (cpus.size() >= 2) {
-    const size_t half = cpus.size() / 2;
-    plan.generator.assign(cpus.begin(), cpus.begin() + half);
-    plan.server.assign(cpus.begin() + half, cpus.end());
-  }
-  if (!config.generator.cpus.empty()) plan.generator = config.generator.cpus;
-  return plan;
-}
-
-bool PinThisThread(const std::vector<int>& cpus, std::string* error) {
-  if (cpus.empty()) return true;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int c : cpus) CPU_SET(c, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) {
-    *error = std::string("cannot pin the load generator: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
-
-// One line that shows where the run is: the cell, done/total and an ETA from the estimates of
-// the cells left, scaled by how the finished cells compared with their estimates.
-class ProgressLine {
- public:
-  ProgressLine(std::ostream& err, const ExperimentConfig& config, const std::vector<Cell>& todo)
-      : err_(err), config_(config), tty_(isatty(STDERR_FILENO)), total_(todo.size()) {
-    for (const Cell& c : todo) remaining_estimate_ += EstimateCellSeconds(config, c);
-    start_ns_ = MonotonicNanos();
-  }
-
-  void StartCell(const Cell& cell) {
-    cell_ = &cell;
-    cell_start_ns_ = MonotonicNanos();
-    cell_estimate_ = EstimateCellSeconds(config_, cell);
-    status_.clear();
-    if (!tty_) err_ << Prefix() << cell.id << "\n" << std::flush;
-    Draw();
-  }
-
-  void Status(const std::string& status) {
-    status_ = status;
-    Draw();
-  }
-
-  void FinishCell(const json& record) {
-    const std::string prefix = Prefix();
-    ++done_;
-    const double took = (MonotonicNanos() - cell_start_ns_) / 1e9;
-    estimated_done_ += cell_estimate_;
-    actual_done_ += took;
-    remaining_estimate_ -= cell_estimate_;
-    std::string line =
-        prefix + cell_->id + ": " + record.value("status", "?") + " in " + FormatSeconds(took);
-    if (record.value("status", "") != "ok" && record["failure"].is_object()) {
-      line += " (" + record["failure"].value("message", "") + ")";
-    }
-    if (tty_) err_ << "\r\033[K";
-    err_ << line << "\n" << std::flush;
-  }
-
-  void Clear() {
-    if (tty_) err_ << "\r\033[K" << std::flush;
-  }
-
- private:
-  std::string Prefix() const {
-    char text[48];  // snprintf: GCC 12 warns falsely (-Wrestrict) on chains of string +
-    std::snprintf(text, sizeof text, "[%zu/%zu] ", std::min(done_ + 1, total_), total_);
-    return text;
-  }
-
-  void Draw() {
-    if (!tty_ || cell_ == nullptr) return;
-    const double elapsed = (MonotonicNanos() - start_ns_) / 1e9;
-    const double scale = estimated_done_ > 0 ? actual_done_ / estimated_done_ : 1.0;
-    const double in_cell = (MonotonicNanos() - cell_start_ns_) / 1e9;
-    const double eta = std::max(0.0, remaining_estimate_ * scale - in_cell);
-    err_ << "\r\033[K" << Prefix() << cell_->id << (status_.empty() ? "" : ": " + status_)
-         << "  elapsed " << FormatSeconds(elapsed) << ", ETA " << FormatSeconds(eta) << std::flush;
-  }
-
-  std::ostream& err_;
-  const ExperimentConfig& config_;
-  const bool tty_;
-  const size_t total_;
-  size_t done_ = 0;
-  const Cell* cell_ = nullptr;
-  std::string status_;
-  int64_t start_ns_ = 0;
-  int64_t cell_start_ns_ = 0;
-  double cell_estimate_ = 0;
-  double remaining_estimate_ = 0;
-  double estimated_done_ = 0;
-  double actual_done_ = 0;
-};
 
 // Runs models/prepare.py into the default repository; its output goes to `err`'s terminal.
 bool PrepareZoo(const std::string& source_dir, const std::string& repository, bool quick,
@@ -195,44 +68,8 @@ bool PrepareZoo(const std::string& source_dir, const std::string& repository, bo
   return true;
 }
 
-struct RunState {
-  std::string run_dir;
-  json run;                 // the run record
-  json environment;         // the machine it ran on (journaled after the run record)
-  std::vector<json> cells;  // finished cell records, latest per cell id
-  std::set<std::string> ok_cells;
-};
-
-void KeepCell(RunState* state, const json& record) {
-  const std::string id = record.value("cell_id", "");
-  auto same = [&](const json& r) { return r.value("cell_id", "") == id; };
-  state->cells.erase(std::remove_if(state->cells.begin(), state->cells.end(), same),
-                     state->cells.end());
-  state->cells.push_back(record);
-  if (record.value("status", "") == "ok") state->ok_cells.insert(id);
-}
-
-bool ReadResumeState(const std::string& run_dir, RunState* state, std::string* error) {
-  std::vector<json> records;
-  if (!Journal::Read(run_dir, &records, error)) return false;
-  state->run_dir = run_dir;
-  for (const json& r : records) {
-    if (r.value("record", "") == "run") {
-      state->run = r;
-    } else if (r.value("record", "") == "environment") {
-      state->environment = r["environment"];
-    } else if (r.value("record", "") == "cell") {
-      KeepCell(state, r);
-    }
-  }
-  if (!state->run.is_object()) {
-    *error = run_dir + "/journal.jsonl holds no run record: not a servebench run folder";
-    return false;
-  }
-  return true;
-}
-
-// Writes results.json, results.csv and summary.md; false when one could not be written.
+// Writes results.json, results.csv, summary.md and report.html; false when one could not be
+// written.
 bool WriteOutputs(const RunState& state, std::ostream& err) {
   bool ok = true;
   for (const auto& writer : AllResultWriters()) {
@@ -245,29 +82,258 @@ bool WriteOutputs(const RunState& state, std::ostream& err) {
   return ok;
 }
 
+// The experiment a run measures, once read: its config with --quick and --out applied, its
+// cells after --filter, and the --quick and --filter it was read with (when resuming, those of
+// the resumed run).
+struct Experiment {
+  ExperimentConfig config;
+  std::vector<Cell> cells;
+  bool quick = false;
+  std::string filter;
+};
+
+// Step 1: the experiment from a file, the embedded default, or (resuming) the run record of
+// `resumed`, which this reads from the run folder's journal.
+bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::string* error) {
+  e->quick = o.quick;
+  e->filter = o.filter;
+  if (!o.resume_dir.empty()) {
+    if (!ReadRunJournal(o.resume_dir, resumed, error)) {
+      *error = "--resume: " + *error;
+      return false;
+    }
+    const RunRecord& run = resumed->run;
+    e->quick = run.quick;
+    e->filter = run.filter;
+    if (!ParseConfig(run.config, run.config_source, run.config_base_dir, &e->config, error)) {
+      *error = "--resume: " + *error;
+      return false;
+    }
+  } else if (o.config_path.empty()) {
+    if (!ParseConfig(DefaultConfigYaml(), "<embedded default>", fs::current_path().string(),
+                     &e->config, error)) {
+      return false;
+    }
+  } else if (!LoadConfigFile(o.config_path, &e->config, error)) {
+    return false;
+  }
+  if (e->quick) ApplyQuick(&e->config);
+  if (!o.out_dir.empty()) e->config.output.directory = o.out_dir;
+  if (!ExpandMatrix(e->config, e->filter, &e->cells, error)) {
+    *error = "--filter: " + *error;
+    return false;
+  }
+  return true;
+}
+
+// Step 2: what the cells need before any runs: the default model zoo (prepared on first use),
+// the servers' programs and the models.
+bool PrepareInputs(const RunOptions& o, const ExperimentConfig& config, std::ostream& err,
+                   std::string* error) {
+  if (config.models.repository.empty()) {
+    const std::string repository = DefaultModelRepository();
+    if (!fs::exists(fs::path(repository) / "zoo.json") &&
+        !PrepareZoo(o.source_dir, repository, /*quick=*/false, err, error)) {
+      return false;
+    }
+  }
+  return ValidateEnvironment(config, o.binary_dir, o.source_dir, error);
+}
+
+// The run record of a new run of `e`.
+bool NewRunRecord(const RunOptions& o, const Experiment& e, RunRecord* run, std::string* error) {
+  // The experiment's text goes into the run record, so that --resume runs the same one.
+  run->config = DefaultConfigYaml();
+  if (!o.config_path.empty() && !ReadWholeFile(o.config_path, &run->config, error)) return false;
+  const ExperimentConfig& config = e.config;
+  run->run_id = NewRunId();
+  run->name = config.name;
+  run->config_source = config.source;
+  run->config_base_dir = o.config_path.empty() ? fs::current_path().string()
+                                               : fs::absolute(o.config_path).parent_path().string();
+  run->started_at = UtcNowIso8601();
+  run->servebench_version = kServebenchVersion;
+  run->quick = e.quick;
+  run->filter = e.filter;
+  run->slo = {config.slo.percentile, config.slo.bound_ns / 1e3};
+  run->cost = {config.cost.hourly_price, config.cost.hourly_price_per_core, config.cost.currency};
+  run->accuracy_floor = config.report.accuracy_floor;
+  return true;
+}
+
+// An open run folder: its records so far, its journal and its database.
+struct OpenRun {
+  RunState state;
+  Journal journal;
+  std::unique_ptr<ResultsStore> store;
+  std::string log_dir;   // the servers' logs
+  std::string work_dir;  // derived model repositories
+};
+
+// Step 3: a new run folder under output.directory, or the resumed one, with its journal (the
+// run and environment records first) and its database (every journaled cell stored again).
+bool OpenRunFolder(const RunOptions& o, const Experiment& e, OpenRun* run, std::string* error) {
+  const bool resuming = !o.resume_dir.empty();
+  RunState& state = run->state;
+  if (!resuming) {
+    if (!NewRunRecord(o, e, &state.run, error)) return false;
+    state.run_dir = (fs::path(e.config.output.directory) / state.run.run_id).string();
+  }
+  std::error_code ec;
+  run->log_dir = (fs::path(state.run_dir) / "logs").string();
+  run->work_dir = (fs::path(state.run_dir) / "work").string();
+  fs::create_directories(run->log_dir, ec);
+  fs::create_directories(run->work_dir, ec);
+  if (ec) {
+    *error = "cannot create " + run->log_dir + ": " + ec.message();
+    return false;
+  }
+  if (!Journal::Open(state.run_dir, &run->journal, error)) return false;
+  if (!resuming) {
+    state.environment = CollectEnvironment();
+    if (!run->journal.Append(state.run.ToJson(), error) ||
+        !run->journal.Append(EnvironmentJournalRecord(state.environment), error)) {
+      return false;
+    }
+  }
+  run->store = ResultsStore::Open((fs::path(state.run_dir) / "results.db").string(), error);
+  if (!run->store || !run->store->PutRun(state.run, state.environment, error)) {
+    *error = "results.db: " + *error;
+    return false;
+  }
+  // The journal is the record of what finished: a run killed between journaling a cell and
+  // storing it left the database one cell short, so a resumed run stores them all again.
+  for (const CellRecord& cell : state.cells) {
+    if (!run->store->PutCell(cell, error)) {
+      *error = "results.db: " + *error;
+      return false;
+    }
+  }
+  return true;
+}
+
+enum class CellsOutcome { kFinished, kInterrupted, kNotRecorded };
+
+// Step 4: measures every cell the run has not finished yet, journaling and storing each before
+// the next.
+CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, std::ostream& err) {
+  RunState& state = run->state;
+  std::string error;
+  const CpuPlan cpus = PlanCpus(e.config);
+  if (!PinThisThread(cpus.generator, &error)) err << "servebench run: " << error << "\n";
+
+  std::vector<Cell> todo;
+  double estimate = 0;
+  for (const Cell& c : e.cells) {
+    if (state.ok_cells.count(c.id)) continue;
+    todo.push_back(c);
+    estimate += EstimateCellSeconds(e.config, c);
+  }
+  err << "servebench run " << state.run.run_id << ": " << todo.size() << " cells"
+      << (o.resume_dir.empty() ? "" : " left") << " (estimated " << FormatDuration(estimate)
+      << "), results in " << state.run_dir << "\n";
+
+  ProgressLine progress(err, e.config, todo);
+  CellEnvironment env;
+  env.config = &e.config;
+  env.run_id = state.run.run_id;
+  env.log_dir = run->log_dir;
+  env.work_dir = run->work_dir;
+  env.binary_dir = o.binary_dir;
+  env.source_dir = o.source_dir;
+  env.server_cpus = cpus.server;
+  env.interrupt = o.interrupt;
+  env.status = [&progress](const std::string& s) { progress.Status(s); };
+
+  CellsOutcome result = CellsOutcome::kFinished;
+  for (const Cell& cell : todo) {
+    if (o.interrupt != nullptr && o.interrupt->load()) {
+      result = CellsOutcome::kInterrupted;
+      break;
+    }
+    progress.StartCell(cell);
+    CellOutcome outcome = RunCell(cell, env);
+    if (outcome.interrupted) {
+      result = CellsOutcome::kInterrupted;
+      break;
+    }
+    if (!run->journal.Append(outcome.record.ToJson(), &error) ||
+        !run->store->PutCell(outcome.record, &error)) {
+      progress.Clear();
+      err << "servebench run: cannot record " << cell.id << ": " << error << "\n";
+      return CellsOutcome::kNotRecorded;
+    }
+    state.KeepCell(outcome.record);
+    progress.FinishCell(outcome.record);
+  }
+  progress.Clear();
+  return result;
+}
+
+// Step 5: the run's end time, the output files, the summary table and the exit code.
+int FinishRun(bool interrupted, OpenRun* run, std::ostream& out, std::ostream& err) {
+  RunState& state = run->state;
+  std::string error;
+  bool written = true;
+  if (!interrupted) {
+    state.run.finished_at = UtcNowIso8601();
+    if (!run->store->PutRun(state.run, state.environment, &error)) {
+      err << "servebench run: results.db: " << error << "\n";
+      written = false;
+    }
+  }
+  written = WriteOutputs(state, err) && written;
+
+  out << "\n" << FormatTerminalSummary(state.run, state.cells) << "\n";
+  int failed = 0;
+  for (const CellRecord& c : state.cells) failed += c.ok() ? 0 : 1;
+  if (written) {
+    out << "results: " << state.run_dir
+        << "/report.html, summary.md, results.json, results.csv, results.db\n";
+  }
+  if (interrupted) {
+    err << "servebench run: interrupted; the finished cells are kept. Go on with:\n"
+        << "  servebench run --resume " << state.run_dir << "\n";
+    return kRunInterrupted;
+  }
+  if (!written) {
+    err << "servebench run: the results are incomplete; the journal keeps every finished cell. "
+        << "Write them again with:\n  servebench report " << state.run_dir << "\n";
+    return kRunOutputFailed;
+  }
+  if (failed > 0) {
+    err << "servebench run: " << failed << " cell" << (failed == 1 ? "" : "s")
+        << " failed; see summary.md and " << run->log_dir << "\n";
+    return kRunCellsFailed;
+  }
+  return kRunOk;
+}
+
 }  // namespace
+
+bool ReadRunFolder(const std::string& run_dir, RunState* state, std::string* error) {
+  if (!ReadRunJournal(run_dir, state, error)) return false;
+  // Summaries are derived from the levels: computed anew, they follow the current definitions.
+  CostSettings cost;
+  cost.hourly_price = state->run.cost.hourly_price;
+  cost.hourly_price_per_core = state->run.cost.hourly_price_per_core;
+  for (CellRecord& cell : state->cells) {
+    const int cores = static_cast<int>(std::max<size_t>(1, cell.server_cpus.size()));
+    cell.summary = SummarizeCell(cell, HourlyPrice(cost, cores));
+  }
+  return true;
+}
 
 int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) {
   RunState state;
   std::string error;
-  if (!ReadResumeState(run_dir, &state, &error)) {
+  if (!ReadRunFolder(run_dir, &state, &error)) {
     err << "servebench report: " << error << "\n";
     return kRunBadInput;
   }
-  // Summaries are derived from the levels: computed anew, they follow the current definitions.
-  CostSettings cost;
-  if (state.run.contains("cost") && state.run["cost"].is_object()) {
-    cost.hourly_price = state.run["cost"].value("hourly_price", 0.0);
-    cost.hourly_price_per_core = state.run["cost"].value("hourly_price_per_core", 0.0);
-  }
-  for (json& cell : state.cells) {
-    const size_t cores = cell.contains("server_cpus") ? cell["server_cpus"].size() : 0;
-    cell["summary"] =
-        SummarizeCell(cell, HourlyPrice(cost, static_cast<int>(std::max<size_t>(1, cores))));
-  }
   if (!WriteOutputs(state, err)) return kRunOutputFailed;
   out << FormatTerminalSummary(state.run, state.cells) << "\n";
-  out << "results: " << run_dir << "/summary.md, results.json, results.csv\n";
+  out << "results: " << run_dir << "/report.html, summary.md, results.json, results.csv\n";
   return kRunOk;
 }
 
@@ -289,211 +355,24 @@ void ApplyQuick(ExperimentConfig* config) {
 
 int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err) {
   std::string error;
-  RunState state;
-  const bool resuming = !options.resume_dir.empty();
-  RunOptions o = options;
-
-  // The experiment: a file, the embedded default, or the one of the run being resumed.
-  ExperimentConfig config;
-  if (resuming) {
-    if (!ReadResumeState(o.resume_dir, &state, &error)) {
-      err << "servebench run: --resume: " << error << "\n";
-      return kRunBadInput;
-    }
-    o.quick = state.run.value("quick", false);
-    o.filter = state.run.value("filter", "");
-    if (!ParseConfig(state.run.value("config", ""), state.run.value("config_source", ""),
-                     state.run.value("config_base_dir", "."), &config, &error)) {
-      err << "servebench run: --resume: " << error << "\n";
-      return kRunBadInput;
-    }
-  } else if (o.config_path.empty()) {
-    if (!ParseConfig(DefaultConfigYaml(), "<embedded default>", fs::current_path().string(),
-                     &config, &error)) {
-      err << "servebench run: " << error << "\n";
-      return kRunBadInput;
-    }
-  } else if (!LoadConfigFile(o.config_path, &config, &error)) {
+  OpenRun run;
+  Experiment experiment;
+  if (!LoadExperiment(options, &run.state, &experiment, &error)) {
     err << "servebench run: " << error << "\n";
     return kRunBadInput;
   }
-  if (o.quick) ApplyQuick(&config);
-  if (!o.out_dir.empty()) config.output.directory = o.out_dir;
-
-  std::vector<Cell> cells;
-  if (!ExpandMatrix(config, o.filter, &cells, &error)) {
-    err << "servebench run: --filter: " << error << "\n";
-    return kRunBadInput;
-  }
-  if (o.dry_run) {
-    out << FormatPlan(config, cells) << std::flush;
+  if (options.dry_run) {
+    out << FormatPlan(experiment.config, experiment.cells) << std::flush;
     return kRunOk;
   }
-
-  // The default zoo is prepared on first use.
-  if (config.models.repository.empty()) {
-    const std::string repository = DefaultModelRepository();
-    if (!fs::exists(fs::path(repository) / "zoo.json")) {
-      if (!PrepareZoo(o.source_dir, repository, /*quick=*/false, err, &error)) {
-        err << "servebench run: " << error << "\n";
-        return kRunBadInput;
-      }
-    }
-  }
-  if (!ValidateEnvironment(config, o.binary_dir, o.source_dir, &error)) {
+  if (!PrepareInputs(options, experiment.config, err, &error) ||
+      !OpenRunFolder(options, experiment, &run, &error)) {
     err << "servebench run: " << error << "\n";
     return kRunBadInput;
   }
-
-  // The run folder, its journal and its database.
-  if (!resuming) {
-    const std::string run_id = NewRunId();
-    state.run_dir = (fs::path(config.output.directory) / run_id).string();
-    // The experiment's text goes into the run record, so that --resume runs the same one.
-    std::string config_text = DefaultConfigYaml();
-    if (!o.config_path.empty() && !ReadWholeFile(o.config_path, &config_text, &error)) {
-      err << "servebench run: " << error << "\n";
-      return kRunBadInput;
-    }
-    state.run = {
-        {"record", "run"},
-        {"run_id", run_id},
-        {"name", config.name},
-        {"config_source", config.source},
-        {"config_base_dir", o.config_path.empty()
-                                ? fs::current_path().string()
-                                : fs::absolute(o.config_path).parent_path().string()},
-        {"config", config_text},
-        {"started_at", UtcNowIso8601()},
-        {"finished_at", nullptr},
-        {"servebench_version", "0.1.0"},
-        {"quick", o.quick},
-        {"filter", o.filter},
-        {"slo", {{"percentile", config.slo.percentile}, {"bound_us", config.slo.bound_ns / 1e3}}},
-        {"cost",
-         {{"hourly_price", config.cost.hourly_price},
-          {"hourly_price_per_core", config.cost.hourly_price_per_core},
-          {"currency", config.cost.currency}}}};
-  }
-  std::error_code ec;
-  const std::string log_dir = (fs::path(state.run_dir) / "logs").string();
-  const std::string work_dir = (fs::path(state.run_dir) / "work").string();
-  fs::create_directories(log_dir, ec);
-  fs::create_directories(work_dir, ec);
-  if (ec) {
-    err << "servebench run: cannot create " << log_dir << ": " << ec.message() << "\n";
-    return kRunBadInput;
-  }
-  Journal journal;
-  if (!Journal::Open(state.run_dir, &journal, &error) ||
-      (!resuming && !journal.Append(state.run, &error))) {
-    err << "servebench run: " << error << "\n";
-    return kRunBadInput;
-  }
-  if (!resuming) {
-    state.environment = CollectEnvironment();
-    if (!journal.Append({{"record", "environment"}, {"environment", state.environment}}, &error)) {
-      err << "servebench run: " << error << "\n";
-      return kRunBadInput;
-    }
-  }
-  std::unique_ptr<ResultsStore> store =
-      ResultsStore::Open((fs::path(state.run_dir) / "results.db").string(), &error);
-  const json& environment = state.environment;
-  if (!store || !store->PutRun(state.run, environment, &error)) {
-    err << "servebench run: results.db: " << error << "\n";
-    return kRunBadInput;
-  }
-  // The journal is the record of what finished: a run killed between journaling a cell and
-  // storing it left the database one cell short, so a resumed run stores them all again.
-  for (const json& cell : state.cells) {
-    if (!store->PutCell(cell, &error)) {
-      err << "servebench run: results.db: " << error << "\n";
-      return kRunBadInput;
-    }
-  }
-
-  const CpuPlan cpus = PlanCpus(config);
-  if (!PinThisThread(cpus.generator, &error)) err << "servebench run: " << error << "\n";
-
-  std::vector<Cell> todo;
-  for (const Cell& c : cells) {
-    if (!state.ok_cells.count(c.id)) todo.push_back(c);
-  }
-  err << "servebench run " << state.run.value("run_id", "") << ": " << todo.size() << " cells"
-      << (resuming ? " left" : "") << " (estimated " << FormatSeconds([&] {
-           double s = 0;
-           for (const Cell& c : todo) s += EstimateCellSeconds(config, c);
-           return s;
-         }())
-      << "), results in " << state.run_dir << "\n";
-
-  ProgressLine progress(err, config, todo);
-  CellEnvironment env;
-  env.config = &config;
-  env.run_id = state.run.value("run_id", "");
-  env.log_dir = log_dir;
-  env.work_dir = work_dir;
-  env.binary_dir = o.binary_dir;
-  env.source_dir = o.source_dir;
-  env.server_cpus = cpus.server;
-  env.interrupt = o.interrupt;
-  env.status = [&progress](const std::string& s) { progress.Status(s); };
-
-  bool interrupted = false;
-  for (const Cell& cell : todo) {
-    if (o.interrupt != nullptr && o.interrupt->load()) {
-      interrupted = true;
-      break;
-    }
-    progress.StartCell(cell);
-    CellOutcome outcome = RunCell(cell, env);
-    if (outcome.interrupted) {
-      interrupted = true;
-      break;
-    }
-    if (!journal.Append(outcome.record, &error) || !store->PutCell(outcome.record, &error)) {
-      progress.Clear();
-      err << "servebench run: cannot record " << cell.id << ": " << error << "\n";
-      return kRunBadInput;
-    }
-    KeepCell(&state, outcome.record);
-    progress.FinishCell(outcome.record);
-  }
-  progress.Clear();
-
-  bool written = true;
-  if (!interrupted) {
-    state.run["finished_at"] = UtcNowIso8601();
-    if (!store->PutRun(state.run, environment, &error)) {
-      err << "servebench run: results.db: " << error << "\n";
-      written = false;
-    }
-  }
-  written = WriteOutputs(state, err) && written;
-
-  out << "\n" << FormatTerminalSummary(state.run, state.cells) << "\n";
-  int failed = 0;
-  for (const json& c : state.cells) failed += c.value("status", "") != "ok";
-  if (written) {
-    out << "results: " << state.run_dir << "/summary.md, results.json, results.csv, results.db\n";
-  }
-  if (interrupted) {
-    err << "servebench run: interrupted; the finished cells are kept. Go on with:\n"
-        << "  servebench run --resume " << state.run_dir << "\n";
-    return kRunInterrupted;
-  }
-  if (!written) {
-    err << "servebench run: the results are incomplete; the journal keeps every finished cell. "
-        << "Write them again with:\n  servebench report " << state.run_dir << "\n";
-    return kRunOutputFailed;
-  }
-  if (failed > 0) {
-    err << "servebench run: " << failed << " cell" << (failed == 1 ? "" : "s")
-        << " failed; see summary.md and " << log_dir << "\n";
-    return kRunCellsFailed;
-  }
-  return kRunOk;
+  const CellsOutcome outcome = RunCells(options, experiment, &run, err);
+  if (outcome == CellsOutcome::kNotRecorded) return kRunBadInput;
+  return FinishRun(outcome == CellsOutcome::kInterrupted, &run, out, err);
 }
 
 }  // namespace servebench

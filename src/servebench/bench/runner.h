@@ -3,8 +3,8 @@
 // `servebench run`: reads the experiment, expands the matrix, prepares the model zoo when the
 // default repository is missing, and runs every cell in turn, journaling each finished cell
 // (JSONL and SQLite) before the next, so that an interrupted or killed run keeps what it
-// finished and `--resume` goes on from there. Ends by writing results.json, results.csv and
-// summary.md and printing the summary table.
+// finished and `--resume` goes on from there. Ends by writing results.json, results.csv,
+// summary.md and report.html and printing the summary table.
 
 #ifndef SERVEBENCH_BENCH_RUNNER_H_
 #define SERVEBENCH_BENCH_RUNNER_H_
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "servebench/bench/experiment.h"
+#include "servebench/bench/run_journal.h"
 
 namespace servebench {
 
@@ -40,9 +41,13 @@ inline constexpr int kRunOutputFailed = 3;
 
 int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err);
 
-// `servebench report RUN_DIR`: writes results.json, results.csv and summary.md anew from the
-// run's journal (finished or not) and prints the summary table.
+// `servebench report RUN_DIR`: writes results.json, results.csv, summary.md and report.html
+// anew from the run's journal (finished or not) and prints the summary table.
 int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err);
+
+// A run folder's records as `servebench report` and `servebench compare` read them: its journal,
+// with each cell's summary computed anew from its levels (the current definitions).
+bool ReadRunFolder(const std::string& run_dir, RunState* state, std::string* error);
 
 // What --quick does to an experiment: the first two model variants, one cold-start repeat, the
 // first and last level of each concurrency sweep, at most three rates per rate sweep, and

@@ -235,11 +235,7 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
       s->trace = trace;
     } else {
       s->rate = o.rate;
-      if (o.arrival == "poisson") {
-        s->arrival = Arrival::kPoisson;
-      } else if (o.arrival == "constant") {
-        s->arrival = Arrival::kConstant;
-      } else {
+      if (!ParseRateArrival(o.arrival, &s->arrival)) {
         *error = "--arrival '" + o.arrival + "': expected poisson or constant";
         return false;
       }

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "servebench/cli/compare_command.h"
 #include "servebench/cli/load_command.h"
 #include "servebench/cli/run_command.h"
 #include "servebench/core/version.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   servebench::AddLoadCommand(&app, &exit_code);
   servebench::AddRunCommand(&app, &exit_code);
   servebench::AddReportCommand(&app, &exit_code);
+  servebench::AddCompareCommand(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -30,7 +30,8 @@ bool MeasureModelLoad(ServerProcess* server, const LaunchPlan& plan,
   }
   auto send = [&](const HttpCall& call, int64_t timeout_ns) {
     HttpReply reply;
-    const std::string url = plan.base_url + call.path;
+    const std::string url =
+        (plan.control_url.empty() ? plan.base_url : plan.control_url) + call.path;
     if (!HttpFetch(call.method, url, call.headers, call.body, timeout_ns, &reply, error)) {
       *error = call.method + " " + url + ": " + *error;
       return false;
@@ -61,22 +62,11 @@ bool MeasureModelLoad(ServerProcess* server, const LaunchPlan& plan,
 
 }  // namespace
 
-nlohmann::json ToJson(const ColdStartSample& sample) {
-  nlohmann::json out = {
-      {"spawn_to_ready_s", sample.spawn_to_ready_s},
-      {"ready_to_first_inference_s", sample.ready_to_first_inference_s},
-      {"spawn_to_first_inference_s", sample.spawn_to_first_inference_s},
-  };
-  // Absent rather than 0 where the server has no repository API: 0 would read as instant.
-  if (sample.model_load_s) out["model_load_s"] = *sample.model_load_s;
-  return out;
-}
-
-ColdStartSample MeanColdStart(const std::vector<ColdStartSample>& samples) {
-  ColdStartSample mean;
+ColdStartTimes MeanColdStart(const std::vector<ColdStartTimes>& samples) {
+  ColdStartTimes mean;
   int loads = 0;
   double load_sum = 0;
-  for (const ColdStartSample& s : samples) {
+  for (const ColdStartTimes& s : samples) {
     mean.spawn_to_ready_s += s.spawn_to_ready_s / samples.size();
     mean.ready_to_first_inference_s += s.ready_to_first_inference_s / samples.size();
     mean.spawn_to_first_inference_s += s.spawn_to_first_inference_s / samples.size();
@@ -92,10 +82,10 @@ ColdStartSample MeanColdStart(const std::vector<ColdStartSample>& samples) {
 bool MeasureColdStart(const LaunchPlan& plan, const ProtocolAdapter& protocol,
                       const std::vector<int>& cpus, const HttpCall& infer,
                       const ServerTimeouts& timeouts, const std::string& log_path,
-                      ColdStartSample* sample, std::string* error) {
+                      ColdStartTimes* sample, std::string* error) {
   std::unique_ptr<ServerProcess> server = ServerProcess::Start(plan, cpus, log_path, error);
   if (!server) return false;
-  ColdStartSample s;
+  ColdStartTimes s;
   int64_t ready_ns = 0;
   if (!server->WaitReady(protocol.ServerReadyPath(), timeouts.ready_ns, &ready_ns, error)) {
     server->Stop(timeouts.stop_grace_ns);

@@ -16,13 +16,20 @@ namespace servebench {
 struct LaunchPlan {
   std::vector<std::string> argv;  // program and arguments; empty: an external server
   std::vector<std::string> env;   // extra KEY=VALUE entries
-  std::string base_url;           // "http://127.0.0.1:PORT": where the protocol's paths start
+  // The folder the server starts in; empty: servebench's own. Some servers write beside
+  // themselves (TorchServe its logs and unpacked archives), so a plan keeps them in its work
+  // folder. argv's paths should be absolute when this is set.
+  std::string cwd;
+  std::string base_url;  // "http://127.0.0.1:PORT": where the protocol's paths start
   // The wire protocol requests use, by its registered name (protocols/protocol_adapter.h); its
   // adapter says how to check readiness and model readiness and how to build inferences.
   std::string protocol;
   std::string metrics_url;          // Prometheus text endpoint; empty when the server has none
   bool has_repository_api = false;  // the protocol's model load/unload calls work on this server
-  std::string model;                // the model name requests address
+  // Where those calls go when the server takes them on a port of their own (TorchServe's
+  // management API); empty: base_url.
+  std::string control_url;
+  std::string model;  // the model name requests address
 
   // Appends "--name value" to argv.
   void AddFlag(const std::string& name, const std::string& value) {

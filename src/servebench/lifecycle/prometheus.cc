@@ -217,17 +217,8 @@ bool ScrapePrometheus(const std::string& url, int64_t timeout_ns, MetricSamples*
   return true;
 }
 
-nlohmann::json ServerSideSplit::ToJson() const {
-  return {{"requests", requests},
-          {"inferences", inferences},
-          {"executions", executions},
-          {"queue_us_per_request", queue_us_per_request},
-          {"compute_us_per_request", compute_us_per_request},
-          {"request_us_per_request", request_us_per_request}};
-}
-
-std::optional<ServerSideSplit> SplitBetween(const MetricSamples& before, const MetricSamples& after,
-                                            const std::string& model) {
+std::optional<ServerSideRecord> SplitBetween(const MetricSamples& before,
+                                             const MetricSamples& after, const std::string& model) {
   // Counters only grow; a smaller value after means the server restarted in between, and the
   // difference means nothing.
   auto delta = [&](const std::string& name) -> std::optional<double> {
@@ -245,7 +236,7 @@ std::optional<ServerSideSplit> SplitBetween(const MetricSamples& before, const M
   if (!requests || !inferences || !executions || !queue || !compute || !request || *requests <= 0) {
     return std::nullopt;
   }
-  ServerSideSplit split;
+  ServerSideRecord split;
   split.requests = *requests;
   split.inferences = *inferences;
   split.executions = *executions;

@@ -10,10 +10,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "servebench/records/server_side_record.h"
 
 namespace servebench {
 
@@ -28,21 +29,15 @@ bool ParsePrometheusText(const std::string& text, MetricSamples* out, std::strin
 bool ScrapePrometheus(const std::string& url, int64_t timeout_ns, MetricSamples* out,
                       std::string* error);
 
-struct ServerSideSplit {
-  double requests = 0;                // nv_inference_request_success delta
-  double inferences = 0;              // nv_inference_count delta
-  double executions = 0;              // nv_inference_exec_count delta
-  double queue_us_per_request = 0;    // nv_inference_queue_duration_us delta / requests
-  double compute_us_per_request = 0;  // nv_inference_compute_infer_duration_us delta / requests
-  double request_us_per_request = 0;  // nv_inference_request_duration_us delta / requests
-
-  nlohmann::json ToJson() const;
-};
+// The split of a level between two scrapes, from Triton's nv_inference_* counters: the deltas of
+// nv_inference_request_success (requests), nv_inference_count (inferences) and
+// nv_inference_exec_count (executions), and the queue, compute and request durations
+// (nv_inference_queue_duration_us, _compute_infer_duration_us, _request_duration_us) per request.
 
 // The split for `model` (summed over its versions) between two scrapes; absent when the
 // counters are missing or no request succeeded in between.
-std::optional<ServerSideSplit> SplitBetween(const MetricSamples& before, const MetricSamples& after,
-                                            const std::string& model);
+std::optional<ServerSideRecord> SplitBetween(const MetricSamples& before,
+                                             const MetricSamples& after, const std::string& model);
 
 }  // namespace servebench
 

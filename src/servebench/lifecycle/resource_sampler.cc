@@ -27,8 +27,8 @@ class Accumulator {
     max_ = count_ == 0 ? value : std::max(max_, value);
     ++count_;
   }
-  Extremes Get() const {
-    Extremes e;
+  MeanMax Get() const {
+    MeanMax e;
     if (count_ > 0) {
       e.mean = sum_ / count_;
       e.max = max_;
@@ -42,26 +42,7 @@ class Accumulator {
   int64_t count_ = 0;
 };
 
-nlohmann::json ToJson(const Extremes& e) { return {{"mean", e.mean}, {"max", e.max}}; }
-
 }  // namespace
-
-nlohmann::json ResourceStats::ToJson() const {
-  nlohmann::json out = {{"samples", samples},
-                        {"period_s", period_s},
-                        {"cpu_percent", servebench::ToJson(cpu_percent)},
-                        {"rss_bytes", servebench::ToJson(rss_bytes)},
-                        {"pss_bytes", servebench::ToJson(pss_bytes)},
-                        {"threads", servebench::ToJson(threads)},
-                        {"processes_max", processes_max}};
-  if (gpu) {
-    out["gpu"] = {{"devices", gpu->devices},
-                  {"utilization_percent", servebench::ToJson(gpu->utilization_percent)},
-                  {"memory_used_bytes", servebench::ToJson(gpu->memory_used_bytes)},
-                  {"power_watts", servebench::ToJson(gpu->power_watts)}};
-  }
-  return out;
-}
 
 struct ResourceSampler::State {
   pid_t root = 0;
@@ -140,7 +121,7 @@ ResourceSampler::ResourceSampler(pid_t root, int64_t period_ns)
 
 ResourceSampler::~ResourceSampler() { Stop(); }
 
-ResourceStats ResourceSampler::Stop() {
+ResourceRecord ResourceSampler::Stop() {
   if (!state_->stopped) {
     {
       std::lock_guard<std::mutex> lock(state_->mu);
@@ -151,7 +132,7 @@ ResourceStats ResourceSampler::Stop() {
     state_->stopped = true;
   }
   const State& s = *state_;
-  ResourceStats stats;
+  ResourceRecord stats;
   stats.samples = s.samples;
   stats.period_s = static_cast<double>(s.period_ns) / kNanosPerSecond;
   stats.cpu_percent = s.cpu.Get();
@@ -160,7 +141,7 @@ ResourceStats ResourceSampler::Stop() {
   stats.threads = s.threads.Get();
   stats.processes_max = s.processes_max;
   if (s.nvml != nullptr && !s.gpu_failed) {
-    GpuStats gpu;
+    GpuRecord gpu;
     gpu.devices = s.nvml->devices();
     gpu.utilization_percent = s.gpu_utilization.Get();
     gpu.memory_used_bytes = s.gpu_memory.Get();

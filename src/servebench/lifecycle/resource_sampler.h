@@ -18,36 +18,14 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "servebench/records/resource_record.h"
 
 namespace servebench {
 
-struct Extremes {
-  double mean = 0;
-  double max = 0;
-};
-
-// Whole devices, all of them, as NVML reports them: NVML cannot attribute a device's use to
-// one process tree, so a GPU shared with other work shows that work too.
-struct GpuStats {
-  int devices = 0;
-  Extremes utilization_percent;  // 100 = one device busy, summed over devices
-  Extremes memory_used_bytes;    // summed over devices
-  Extremes power_watts;          // summed over devices
-};
-
-struct ResourceStats {
-  int samples = 0;
-  double period_s = 0;
-  Extremes cpu_percent;  // 100 = one core busy, summed over the process tree
-  Extremes rss_bytes;
-  Extremes pss_bytes;  // from /proc/PID/smaps_rollup; 0 where unreadable
-  Extremes threads;
-  int processes_max = 0;
-  std::optional<GpuStats> gpu;  // absent without NVML
-
-  nlohmann::json ToJson() const;
-};
+// The samples become a ResourceRecord (records/resource_record.h): mean and maximum of CPU %,
+// RSS, PSS (from /proc/PID/smaps_rollup; 0 where unreadable) and threads over the process tree,
+// and whole GPUs as NVML reports them (NVML cannot attribute a device's use to one process tree,
+// so a GPU shared with other work shows that work too).
 
 class ResourceSampler {
  public:
@@ -56,7 +34,7 @@ class ResourceSampler {
   ~ResourceSampler();  // stops
 
   // Stops sampling and returns what was seen since the start.
-  ResourceStats Stop();
+  ResourceRecord Stop();
 
  private:
   struct State;

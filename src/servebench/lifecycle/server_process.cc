@@ -45,12 +45,14 @@ struct ChildFailure {
   int step;  // index into kChildSteps
   int error;
 };
-constexpr const char* kChildSteps[] = {"setpgid", "prctl(PR_SET_PDEATHSIG)", "sched_setaffinity",
-                                       "dup2", "exec"};
+constexpr const char* kChildSteps[] = {
+    "setpgid", "prctl(PR_SET_PDEATHSIG)", "sched_setaffinity", "dup2", "chdir", "exec"};
+constexpr int kChdirStep = 4;
 
 // Runs in the forked child, before exec: only async-signal-safe calls, no allocation.
-[[noreturn]] void BecomeServer(char* const* argv, char* const* envp, const cpu_set_t* cpus,
-                               pid_t parent, int log_fd, int null_fd, int report_fd) {
+[[noreturn]] void BecomeServer(char* const* argv, char* const* envp, const char* cwd,
+                               const cpu_set_t* cpus, pid_t parent, int log_fd, int null_fd,
+                               int report_fd) {
   auto fail = [report_fd](int step) {
     ChildFailure f{step, errno};
     [[maybe_unused]] ssize_t n = write(report_fd, &f, sizeof(f));
@@ -66,6 +68,7 @@ constexpr const char* kChildSteps[] = {"setpgid", "prctl(PR_SET_PDEATHSIG)", "sc
       dup2(log_fd, STDERR_FILENO) < 0) {
     fail(3);
   }
+  if (cwd != nullptr && chdir(cwd) != 0) fail(kChdirStep);
   // A server must see signals as a fresh process would, whatever servebench's threads block
   // or ignore (ignored dispositions and the mask survive exec).
   sigset_t none;
@@ -73,7 +76,7 @@ constexpr const char* kChildSteps[] = {"setpgid", "prctl(PR_SET_PDEATHSIG)", "sc
   sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
   execvpe(argv[0], argv, envp);
-  fail(4);
+  fail(5);
   _exit(127);  // not reached: fail exits
 }
 
@@ -148,8 +151,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
   process->spawn_ns_ = MonotonicNanos();
   const pid_t pid = fork();
   if (pid == 0) {
-    BecomeServer(argv.data(), envp.data(), cpus.empty() ? nullptr : &cpu_set, parent, log_fd,
-                 null_fd, report[1]);
+    BecomeServer(argv.data(), envp.data(), plan.cwd.empty() ? nullptr : plan.cwd.c_str(),
+                 cpus.empty() ? nullptr : &cpu_set, parent, log_fd, null_fd, report[1]);
   }
   const int fork_errno = errno;
   close(report[1]);
@@ -174,7 +177,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
   close(report[0]);
   if (n == static_cast<ssize_t>(sizeof(failure))) {
     process->Stop(0);
-    *error = "cannot start " + plan.argv[0] + ": " + kChildSteps[failure.step] + ": " +
+    *error = "cannot start " + plan.argv[0] + ": " + kChildSteps[failure.step] +
+             (failure.step == kChdirStep ? " " + plan.cwd : "") + ": " +
              std::strerror(failure.error);
     return nullptr;
   }

@@ -26,9 +26,10 @@ class ServerProcess {
  public:
   // Forks and execs plan.argv in a new process group, pinned to `cpus` (empty: not pinned),
   // stdout and stderr appended to `log_path` (its folder created when missing), plan.env added
-  // to servebench's environment. Returns null with *error when it cannot start (exec failures
-  // included). The server gets SIGKILL when the thread that called Start ends (Linux ties
-  // PR_SET_PDEATHSIG to the forking thread): start servers from a thread that outlives them.
+  // to servebench's environment, in the folder plan.cwd when it is set. Returns null with
+  // *error when it cannot start (chdir and exec failures included). The server gets SIGKILL when
+  // the thread that called Start ends (Linux ties PR_SET_PDEATHSIG to the forking thread): start
+  // servers from a thread that outlives them.
   static std::unique_ptr<ServerProcess> Start(const LaunchPlan& plan, const std::vector<int>& cpus,
                                               const std::string& log_path, std::string* error);
   ~ServerProcess();  // Stop() with a short grace if still running

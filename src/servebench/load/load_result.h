@@ -1,7 +1,7 @@
 // Copyright servebench authors.
 //
-// What one load run measured, merged over its threads, and its stable JSON form (design.md,
-// "Stable result fields"; every number is defined in docs/metrics.md).
+// What one load run measured, merged over its threads. Its stable JSON form is LoadRecord
+// (load_record.h), which also holds the JSON reading of the small structs below.
 
 #ifndef SERVEBENCH_LOAD_LOAD_RESULT_H_
 #define SERVEBENCH_LOAD_LOAD_RESULT_H_
@@ -17,6 +17,8 @@
 
 namespace servebench {
 
+class JsonReader;
+
 struct ErrorCounts {
   int64_t connect = 0;      // no connection for the request, or it was lost before the response
   int64_t timeout = 0;      // no complete response within the timeout
@@ -26,15 +28,18 @@ struct ErrorCounts {
 
   int64_t total() const { return connect + timeout + http_status + protocol + validation; }
   void Add(const ErrorCounts& o);
+  void Read(JsonReader* in);  // load_record.cc
 };
 
 // Percentiles and moments of a nanosecond histogram, in microseconds.
 struct LatencySummary {
   double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, p9999 = 0, max = 0, mean = 0, stddev = 0;
   int64_t count = 0;
+
+  void Read(JsonReader* in);  // load_record.cc
 };
 LatencySummary SummarizeMicros(const Histogram& nanos);
-nlohmann::json ToJson(const LatencySummary& s);
+nlohmann::json ToJson(const LatencySummary& s);  // load_record.cc
 
 // Counters one worker thread keeps; merged after the run. Only requests that belong to the
 // measurement window are counted (see docs/metrics.md), except where a name says otherwise.
@@ -71,6 +76,8 @@ struct WindowStats {
   int64_t ok = 0;              // 2xx responses completed in the window
   double throughput_rps = 0;   // ok / seconds
   double mean_latency_us = 0;  // mean latency of those responses
+
+  void Read(JsonReader* in);  // load_record.cc; index is the caller's
 };
 
 struct LoadResult {
@@ -100,7 +107,7 @@ struct LoadResult {
   // True when the generator could not keep up: over 1% of sends were late.
   bool generator_behind() const { return late_fraction() > 0.01; }
 
-  nlohmann::json ToJson() const;
+  nlohmann::json ToJson() const;  // LoadRecord::Of(*this).ToJson()
 };
 
 }  // namespace servebench

@@ -19,10 +19,6 @@ std::string PercentileName(double percentile) {
   return text;
 }
 
-nlohmann::json OrNull(bool defined, double value) {
-  return defined ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
 std::string Printf(const char* format, auto... args) {
   char buffer[256];
   std::snprintf(buffer, sizeof buffer, format, args...);
@@ -221,87 +217,6 @@ LoadScenarioOutcome SummarizeLoadScenario(const LoadResult& r) {
   o.failures = JudgeRules(r, o);
   o.valid = o.failures.empty();
   return o;
-}
-
-nlohmann::json LoadScenarioJson(const LoadResult& r) {
-  using nlohmann::json;
-  const LoadScenarioSettings& sc = r.settings.scenario;
-  const LoadScenarioOutcome o = SummarizeLoadScenario(r);
-  json settings = {{"min_duration_s", sc.min_duration_ns / 1e9},
-                   {"max_duration_s", sc.max_duration_ns / 1e9},
-                   {"min_queries", sc.min_queries},
-                   {"seed", sc.seed}};
-  switch (sc.kind) {
-    case LoadScenario::kNone:
-      break;
-    case LoadScenario::kMultiStream:
-      settings["samples_per_query"] = sc.samples_per_query;
-      [[fallthrough]];
-    case LoadScenario::kSingleStream:
-      settings["percentile"] = sc.percentile;
-      break;
-    case LoadScenario::kServer:
-      settings["target_rate"] = sc.target_rate;
-      settings["percentile"] = sc.percentile;
-      break;
-    case LoadScenario::kOffline:
-      settings["total_samples"] = sc.total_samples;
-      settings["samples_per_request"] = sc.samples_per_request;
-      break;
-  }
-  if (sc.kind != LoadScenario::kOffline) {
-    settings["latency_bound_us"] =
-        sc.latency_bound_ns > 0 ? json(sc.latency_bound_ns / 1e3) : json(nullptr);
-  }
-
-  json j = {{"name", LoadScenarioName(sc.kind)},
-            {"settings", settings},
-            {"metric", {{"name", o.metric_name}, {"value", OrNull(o.metric_defined, o.metric)}}},
-            {"queries", o.queries},
-            {"min_duration_met", o.min_duration_met},
-            {"min_queries_met", o.min_queries_met}};
-  if (sc.kind == LoadScenario::kSingleStream || sc.kind == LoadScenario::kMultiStream) {
-    j["queries_ok"] = r.counters.queries_ok;
-    j["queries_failed"] = r.counters.queries_failed;
-  }
-  if (sc.kind != LoadScenario::kOffline) {
-    const EarlyStoppingEstimate& e = o.estimate;
-    j["early_stopping"] = {{"percentile", sc.percentile},
-                           {"queries", e.queries},
-                           {"min_queries", e.min_queries},
-                           {"defined", e.defined},
-                           {"rank", e.defined ? json(e.rank) : json(nullptr)},
-                           {"discarded", e.defined ? json(e.discarded) : json(nullptr)},
-                           {"value_us", OrNull(e.defined, e.value / 1e3)}};
-  }
-  if (o.bound_judged) {
-    j["bound"] = {{"latency_us", sc.latency_bound_ns / 1e3},
-                  {"percentile", sc.percentile},
-                  {"verdict", BoundVerdictName(o.bound.verdict)},
-                  {"queries", o.bound.queries},
-                  {"overruns", o.bound.overruns},
-                  {"certain_overruns", o.bound.certain_overruns},
-                  {"min_queries", o.bound.min_queries}};
-  }
-  if (sc.kind == LoadScenario::kServer) {
-    j["scheduled_rate"] = o.scheduled_rate;
-    j["generator_lag"] = {{"schedule_lag_p99_us", o.lag_p99_us},
-                          {"share", o.lag_share},
-                          {"limit", kScenarioLagShareLimit}};
-  }
-  if (sc.kind == LoadScenario::kOffline) {
-    j["ok_samples"] = o.ok_samples;
-    j["last_completion_s"] = r.last_completion_s;
-  }
-  j["result"] = o.valid ? "VALID" : "INVALID";
-  json failures = json::array();
-  for (const ScenarioRuleFailure& f : o.failures) {
-    failures.push_back(
-        {{"rule", f.rule}, {"detail", f.detail}, {"recommendation", f.recommendation}});
-  }
-  j["failed_rules"] = failures;
-  j["summary"] = LoadScenarioVerdictLine(r);
-  return j;
 }
 
 std::string LoadScenarioVerdictLine(const LoadResult& r) {

@@ -9,7 +9,6 @@
 #define SERVEBENCH_LOAD_LOAD_SCENARIO_RESULT_H_
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -83,9 +82,6 @@ struct LoadScenarioOutcome {
 
 // Requires result.settings.scenario.kind != kNone.
 LoadScenarioOutcome SummarizeLoadScenario(const LoadResult& result);
-
-// The "scenario" object of the result's JSON: name, settings, the outcome above.
-nlohmann::json LoadScenarioJson(const LoadResult& result);
 
 // One line in the spirit of MLPerf's summary: the scenario, its metric, VALID or INVALID, and
 // for an invalid run each failed rule with its recommendation, e.g.

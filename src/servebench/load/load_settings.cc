@@ -18,6 +18,16 @@ const char* ArrivalName(Arrival arrival) {
   return "?";
 }
 
+bool ParseRateArrival(const std::string& name, Arrival* arrival) {
+  for (Arrival a : {Arrival::kPoisson, Arrival::kConstant}) {
+    if (name == ArrivalName(a)) {
+      *arrival = a;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
   if (s.threads < 1) {
     *error = "threads must be at least 1";

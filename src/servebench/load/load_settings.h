@@ -30,6 +30,9 @@ enum class Arrival { kConstant, kPoisson, kTrace };
 
 const char* LoopModeName(LoopMode mode);   // "closed" | "open"
 const char* ArrivalName(Arrival arrival);  // "constant" | "poisson" | "trace"
+// The rate-driven arrivals by name: "poisson" or "constant" (a trace is not a rate's arrival
+// process). False for any other name.
+bool ParseRateArrival(const std::string& name, Arrival* arrival);
 
 struct LoadSettings {
   Url url;

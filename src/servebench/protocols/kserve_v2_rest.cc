@@ -2,14 +2,14 @@
 //
 // KServe v2 / Open Inference Protocol over REST with JSON tensors. The request's shape and types
 // come from the model's metadata (GET /v2/models/{m}); its data is deterministic so that every
-// server, configuration and run is sent the same bytes.
+// server, configuration and run is sent the same bytes (protocols/kserve_json.h).
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "servebench/core/clock.h"
 #include "servebench/protocols/http_client.h"
+#include "servebench/protocols/kserve_json.h"
 #include "servebench/protocols/kserve_v2_response_check.h"
 #include "servebench/protocols/protocol_adapter.h"
 
@@ -21,39 +21,6 @@ using nlohmann::json;
 
 // Metadata is a control-plane call; a server that cannot answer it in this time is broken.
 constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
-// Fixed so that the request body is the same on every call, run and machine.
-constexpr uint32_t kDataSeed = 20240601;
-
-bool IsFloatType(const std::string& t) { return t == "FP16" || t == "FP32" || t == "FP64"; }
-
-bool IsIntType(const std::string& t) {
-  return t == "UINT8" || t == "UINT16" || t == "UINT32" || t == "UINT64" || t == "INT8" ||
-         t == "INT16" || t == "INT32" || t == "INT64";
-}
-
-// `count` values of `datatype`: floats in [0, 1) with four decimals (short in JSON, exact enough
-// for any model), small non-negative integers (valid for every integer type, and for index
-// inputs such as token ids or classes), alternating booleans, short strings for BYTES.
-bool MakeData(const std::string& datatype, int64_t count, std::mt19937* gen, json* data,
-              std::string* error) {
-  *data = json::array();
-  data->get_ref<json::array_t&>().reserve(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
-    if (IsFloatType(datatype)) {
-      data->push_back(static_cast<double>((*gen)() % 10000) / 10000.0);
-    } else if (IsIntType(datatype)) {
-      data->push_back(static_cast<int>((*gen)() % 10));
-    } else if (datatype == "BOOL") {
-      data->push_back(((*gen)() & 1) != 0);
-    } else if (datatype == "BYTES") {
-      data->push_back("servebench-" + std::to_string((*gen)() % 1000));
-    } else {
-      *error = "datatype '" + datatype + "' is not a KServe v2 datatype";
-      return false;
-    }
-  }
-  return true;
-}
 
 class KServeV2RestAdapter : public ProtocolAdapter {
  public:
@@ -83,128 +50,35 @@ class KServeV2RestAdapter : public ProtocolAdapter {
       *error = "batch must be at least 1, not " + std::to_string(batch);
       return false;
     }
-    HttpReply reply;
-    const std::string url = base_url + "/v2/models/" + model;
-    if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
-    if (reply.status != 200) {
-      *error = "GET " + url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
-      return false;
-    }
-    json metadata = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
-    if (!metadata.is_object() || !metadata.contains("inputs") || !metadata["inputs"].is_array() ||
-        metadata["inputs"].empty()) {
-      *error =
-          "GET " + url + ": metadata without an \"inputs\" array: " + reply.body.substr(0, 200);
-      return false;
-    }
-
-    std::mt19937 gen(kDataSeed);
-    json inputs = json::array();
-    for (const json& input : metadata["inputs"]) {
-      if (!input.is_object() || !input.contains("name") || !input["name"].is_string() ||
-          !input.contains("datatype") || !input["datatype"].is_string() ||
-          !input.contains("shape") || !input["shape"].is_array()) {
-        *error =
-            "model '" + model + "': input metadata needs name, datatype and shape: " + input.dump();
-        return false;
-      }
-      const std::string input_name = input["name"].get<std::string>();
-      std::vector<int64_t> shape;
-      bool batched = false;
-      for (size_t d = 0; d < input["shape"].size(); ++d) {
-        const json& dim = input["shape"][d];
-        if (!dim.is_number_integer() || dim.get<int64_t>() < -1) {
-          *error = "model '" + model + "': input '" + input_name + "': bad shape " +
-                   input["shape"].dump();
-          return false;
-        }
-        int64_t n = dim.get<int64_t>();
-        // A leading -1 is the batch dimension of a batching model; any other -1 is a variable
-        // dimension, given its smallest size.
-        if (n == -1 && d == 0) {
-          n = batch;
-          batched = true;
-        } else if (n == -1) {
-          n = 1;
-        }
-        shape.push_back(n);
-      }
-      if (!batched && batch != 1) {
-        *error = "model '" + model + "': input '" + input_name +
-                 "' has no batch dimension (shape " + input["shape"].dump() +
-                 "), so only batch 1 can be sent, not " + std::to_string(batch);
-        return false;
-      }
-      int64_t count = 1;
-      for (int64_t n : shape) count *= n;
-      json data;
-      const std::string datatype = input["datatype"].get<std::string>();
-      if (!MakeData(datatype, count, &gen, &data, error)) {
-        *error = "model '" + model + "': input '" + input_name + "': " + *error;
-        return false;
-      }
-      inputs.push_back(json{{"name", input_name},
-                            {"shape", shape},
-                            {"datatype", datatype},
-                            {"data", std::move(data)}});
-    }
-
-    call->method = "POST";
-    call->path = "/v2/models/" + model + "/infer";
-    call->headers = {{"Content-Type", "application/json"}};
-    call->body = json{{"inputs", std::move(inputs)}}.dump();
+    std::string metadata, origin;
+    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+    json inputs;
+    if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
+    *call = InferCall(model, std::move(inputs));
     return true;
   }
 
-  bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
-    json response = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (response.is_discarded() || !response.is_object()) {
-      *error = "response is not a JSON object: " + body.substr(0, 200);
+  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
+                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
+                               std::string* error) const override {
+    std::string metadata, origin;
+    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+    std::vector<json> inputs_per_request;
+    if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
       return false;
     }
-    if (response.contains("error")) {
-      *error = "server error: " + response["error"].dump();
-      return false;
-    }
-    if (!response.contains("outputs") || !response["outputs"].is_array() ||
-        response["outputs"].empty()) {
-      *error = "response has no \"outputs\"";
-      return false;
-    }
-    for (const json& output : response["outputs"]) {
-      const std::string name =
-          output.is_object() && output.contains("name") && output["name"].is_string()
-              ? output["name"].get<std::string>()
-              : "?";
-      if (!output.is_object() || !output.contains("shape") || !output["shape"].is_array() ||
-          !output.contains("data") || !output["data"].is_array()) {
-        *error = "output '" + name + "' lacks shape or data";
-        return false;
-      }
-      const json& shape = output["shape"];
-      int64_t count = 1;
-      for (const json& dim : shape) {
-        if (!dim.is_number_integer() || dim.get<int64_t>() < 0) {
-          *error = "output '" + name + "': bad shape " + shape.dump();
-          return false;
-        }
-        count *= dim.get<int64_t>();
-      }
-      if (shape.empty() || shape[0].get<int64_t>() != batch) {
-        *error = "output '" + name + "': shape " + shape.dump() + " does not start with batch " +
-                 std::to_string(batch);
-        return false;
-      }
-      // Data may be flat (the norm) or nested row-major; count the leaves.
-      int64_t leaves = 0;
-      CountLeaves(output["data"], &leaves);
-      if (leaves != count) {
-        *error = "output '" + name + "': " + std::to_string(leaves) + " elements for shape " +
-                 shape.dump() + " (" + std::to_string(count) + " expected)";
-        return false;
-      }
-    }
+    calls->clear();
+    for (json& inputs : inputs_per_request) calls->push_back(InferCall(model, std::move(inputs)));
     return true;
+  }
+
+  bool ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,
+                   std::string* error) const override {
+    return ReadKServeOutputs(body, outputs, error);
+  }
+
+  bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
+    return CheckKServeOutputs(body, batch, error);
   }
 
   std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
@@ -214,12 +88,29 @@ class KServeV2RestAdapter : public ProtocolAdapter {
   }
 
  private:
-  static void CountLeaves(const json& value, int64_t* leaves) {
-    if (!value.is_array()) {
-      ++*leaves;
-      return;
+  // The model's metadata document (GET /v2/models/{model}) into *metadata, and where it came
+  // from into *origin, for messages.
+  static bool FetchMetadata(const std::string& base_url, const std::string& model,
+                            std::string* metadata, std::string* origin, std::string* error) {
+    HttpReply reply;
+    const std::string url = base_url + "/v2/models/" + model;
+    if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
+    if (reply.status != 200) {
+      *error = "GET " + url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
+      return false;
     }
-    for (const json& v : value) CountLeaves(v, leaves);
+    *metadata = std::move(reply.body);
+    *origin = "GET " + url;
+    return true;
+  }
+
+  static HttpCall InferCall(const std::string& model, json inputs) {
+    HttpCall call;
+    call.method = "POST";
+    call.path = "/v2/models/" + model + "/infer";
+    call.headers = {{"Content-Type", "application/json"}};
+    call.body = json{{"inputs", std::move(inputs)}}.dump();
+    return call;
   }
 };
 

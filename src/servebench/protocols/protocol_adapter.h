@@ -5,6 +5,9 @@
 // model, and how to tell a good inference response from a bad one. The runner, cold start and
 // the load engine only see HttpCall values, never a protocol's details.
 //
+// Besides the synthetic requests of load, an adapter may send given data and read the outputs
+// back (the accuracy pass); one that cannot keeps the defaults, which say so.
+//
 // Adapters register themselves by name from their own file (a ProtocolRegistration at namespace
 // scope); a serving system's plan names the protocol it speaks, and NewProtocolAdapter makes it.
 // Adding a protocol is adding its adapter file.
@@ -12,6 +15,7 @@
 #ifndef SERVEBENCH_PROTOCOLS_PROTOCOL_ADAPTER_H_
 #define SERVEBENCH_PROTOCOLS_PROTOCOL_ADAPTER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +34,13 @@ struct HttpCall {
   std::string body;
 };
 
+// Numbers shaped as a tensor, row-major: data to send, or an output read back.
+struct TensorValues {
+  std::string name;  // an output's name; unused for data to send
+  std::vector<int64_t> shape;
+  std::vector<double> values;  // the product of `shape` of them
+};
+
 class ProtocolAdapter {
  public:
   virtual ~ProtocolAdapter() = default;
@@ -42,8 +53,9 @@ class ProtocolAdapter {
   // Path that answers 2xx once `model` can serve.
   virtual std::string ModelReadyPath(const std::string& model) const = 0;
 
-  // The calls that unload and load `model` through the server's repository API. False when the
-  // protocol has none (then LaunchPlan::has_repository_api must be false).
+  // The calls that unload and load `model` through the server's repository API, sent to the
+  // plan's control_url (base_url unless the server takes them on a port of their own). False
+  // when the protocol has none (then LaunchPlan::has_repository_api must be false).
   virtual bool ModelControlCalls(const std::string& model, HttpCall* unload, HttpCall* load) const;
 
   // Builds an inference request for `model` holding `batch` samples of deterministic data
@@ -62,6 +74,19 @@ class ProtocolAdapter {
   virtual std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
                                                                 const std::string& origin,
                                                                 std::string* error) const = 0;
+
+  // Builds the requests that send `data` (samples along its first dimension) to `model`, whose
+  // metadata it fetches from `base_url` once: one call per run of at most `batch` consecutive
+  // samples, in order, into *calls. The model must take one input, of a numeric type. The
+  // default explains that this protocol cannot send given data.
+  virtual bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
+                                       const TensorValues& data, int batch,
+                                       std::vector<HttpCall>* calls, std::string* error) const;
+
+  // Reads every output of a successful inference response, in the response's order; explains a
+  // response that is not one. The default explains that this protocol cannot read outputs.
+  virtual bool ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,
+                           std::string* error) const;
 };
 
 using ProtocolFactory = std::function<std::unique_ptr<ProtocolAdapter>()>;
@@ -81,6 +106,9 @@ std::vector<std::string> ProtocolNames();
 
 // The name of the KServe v2 / Open Inference Protocol REST adapter with JSON tensors.
 inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";
+// The name of the adapter for TorchServe's inference and management APIs, with the tensors
+// servebench's TorchServe handler (servers/torchserve/handler.py) takes and answers.
+inline constexpr char kTorchServeRest[] = "torchserve-rest";
 
 }  // namespace servebench
 

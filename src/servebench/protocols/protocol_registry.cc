@@ -25,6 +25,19 @@ bool ProtocolAdapter::ModelControlCalls(const std::string&, HttpCall*, HttpCall*
   return false;
 }
 
+bool ProtocolAdapter::BuildInferCallsWithData(const std::string&, const std::string&,
+                                              const TensorValues&, int, std::vector<HttpCall>*,
+                                              std::string* error) const {
+  *error = "protocol '" + name() + "' cannot send given data (no BuildInferCallsWithData)";
+  return false;
+}
+
+bool ProtocolAdapter::ReadOutputs(const std::string&, std::vector<TensorValues>*,
+                                  std::string* error) const {
+  *error = "protocol '" + name() + "' cannot read outputs back (no ReadOutputs)";
+  return false;
+}
+
 ProtocolRegistration::ProtocolRegistration(const std::string& name, ProtocolFactory factory) {
   if (!Table().emplace(name, std::move(factory)).second) {
     std::fprintf(stderr, "servebench: protocol '%s' registered twice\n", name.c_str());

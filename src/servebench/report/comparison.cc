@@ -6,15 +6,9 @@
 #include <map>
 #include <utility>
 
-#include "servebench/report/record_fields.h"
-
 namespace servebench {
 
 namespace {
-
-bool IsColdStart(const nlohmann::json& cell) {
-  return StringAt(cell, "scenario_kind") == "cold_start";
-}
 
 template <typename Key>
 void AddDistinct(std::vector<Key>* keys, const Key& key) {
@@ -23,43 +17,54 @@ void AddDistinct(std::vector<Key>* keys, const Key& key) {
 
 }  // namespace
 
-std::vector<ComparisonRow> BuildComparison(const std::vector<nlohmann::json>& cells) {
+std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells) {
   using Pair = std::pair<std::string, std::string>;  // variant, server
   std::map<Pair, std::optional<double>> cold_start;
   std::map<Pair, bool> has_load_cell;
   std::map<std::string, nlohmann::json> cards;
-  for (const nlohmann::json& cell : cells) {
-    const Pair pair{StringAt(cell, "variant"), StringAt(cell, "server")};
-    if (const nlohmann::json* card = FindPath(cell, "model_card")) cards[pair.first] = *card;
-    if (IsColdStart(cell)) {
-      if (auto s = NumberAt(cell, "summary.cold_start_s")) cold_start[pair] = s;
+  for (const CellRecord& cell : cells) {
+    const Pair pair{cell.variant, cell.server};
+    if (!cell.model_card.is_null()) cards[pair.first] = cell.model_card;
+    if (cell.is_accuracy()) continue;
+    if (cell.is_cold_start()) {
+      if (cell.summary.cold_start_s) cold_start[pair] = cell.summary.cold_start_s;
     } else {
       has_load_cell[pair] = true;
     }
   }
 
   std::vector<ComparisonRow> rows;
-  for (const nlohmann::json& cell : cells) {
-    const Pair pair{StringAt(cell, "variant"), StringAt(cell, "server")};
-    const bool cold = IsColdStart(cell);
+  for (const CellRecord& cell : cells) {
+    if (cell.is_accuracy()) continue;
+    const Pair pair{cell.variant, cell.server};
+    const bool cold = cell.is_cold_start();
     // A cold-start cell makes a row only when its pair was measured under no load scenario.
     if (cold && has_load_cell[pair]) continue;
+    const CellSummary& s = cell.summary;
     ComparisonRow row;
     row.variant = pair.first;
     row.server = pair.second;
-    row.scenario = StringAt(cell, "scenario");
-    row.failed = StringAt(cell, "status") != "ok";
-    row.p50_us = NumberAt(cell, "summary.p50_us");
-    row.p99_us = NumberAt(cell, "summary.p99_us");
-    row.max_throughput_rps = NumberAt(cell, "summary.max_throughput_rps");
-    row.throughput_within_slo_rps = NumberAt(cell, "summary.throughput_within_slo_rps");
-    row.cold_start_s = cold ? NumberAt(cell, "summary.cold_start_s") : cold_start[pair];
-    row.cpu_percent_mean = NumberAt(cell, "summary.cpu_percent_mean");
-    row.rss_max_bytes = NumberAt(cell, "summary.rss_max_bytes");
-    row.cost_per_million = NumberAt(cell, "summary.cost_per_million");
+    row.scenario = cell.scenario;
+    row.failed = !cell.ok();
+    row.p50_us = s.p50_us;
+    row.p99_us = s.p99_us;
+    row.max_throughput_rps = s.max_throughput_rps;
+    row.throughput_within_slo_rps = s.throughput_within_slo_rps;
+    row.cold_start_s = cold ? s.cold_start_s : cold_start[pair];
+    row.cpu_percent_mean = s.cpu_percent_mean;
+    row.rss_max_bytes = s.rss_max_bytes;
+    row.cost_per_million = s.cost_per_million;
     auto card = cards.find(pair.first);
     if (card != cards.end()) row.card = card->second;
     rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<AccuracyRow> AccuracyRows(const std::vector<CellRecord>& cells) {
+  std::vector<AccuracyRow> rows;
+  for (const CellRecord& cell : cells) {
+    if (cell.is_accuracy()) rows.push_back({cell.variant, cell.server, !cell.ok(), cell.accuracy});
   }
   return rows;
 }

@@ -3,7 +3,8 @@
 // The side-by-side view shared by summary.md and the terminal summary: one row per model
 // variant, server and load scenario, carrying the cell summary's numbers. Cold start is a
 // property of a (variant, server) pair, not of a load scenario, so the pair's cold-start cell
-// lends its number to each of the pair's rows instead of taking a row of its own.
+// lends its number to each of the pair's rows instead of taking a row of its own. Accuracy cells
+// measure no load and have their own section (AccuracyRows).
 
 #ifndef SERVEBENCH_REPORT_COMPARISON_H_
 #define SERVEBENCH_REPORT_COMPARISON_H_
@@ -12,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "servebench/records/cell_record.h"
 
 namespace servebench {
 
@@ -32,7 +35,18 @@ struct ComparisonRow {
 };
 
 // Rows in the order the cells first name their variant, server and scenario.
-std::vector<ComparisonRow> BuildComparison(const std::vector<nlohmann::json>& cells);
+std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells);
+
+// One accuracy cell, as summary.md and the terminal summary show it.
+struct AccuracyRow {
+  std::string variant;
+  std::string server;
+  bool failed = false;
+  std::optional<AccuracyRecord> accuracy;  // null when the cell failed before it had one
+};
+
+// The accuracy cells, in run order.
+std::vector<AccuracyRow> AccuracyRows(const std::vector<CellRecord>& cells);
 
 // Distinct variants / servers of `rows`, in first-seen order.
 std::vector<std::string> VariantsOf(const std::vector<ComparisonRow>& rows);

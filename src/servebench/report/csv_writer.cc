@@ -5,7 +5,6 @@
 // are written exactly as results.json has them, so that the two files agree to the last digit.
 // The columns are defined in docs/results.md.
 
-#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,8 +22,8 @@ using nlohmann::json;
 
 // What one row describes: a cell and one of its levels (nullptr for a row without a level).
 struct RowSource {
-  const json& cell;
-  const json* level;
+  const CellRecord& cell;
+  const LevelRecord* level;
   int level_index;  // -1 without a level
 };
 
@@ -33,101 +32,106 @@ struct Column {
   std::function<json(const RowSource&)> value;
 };
 
-json At(const json& j, std::string_view path) {
-  const json* v = FindPath(j, path);
-  return v != nullptr ? *v : json();
+template <typename T>
+json OrNull(const std::optional<T>& value) {
+  return value ? json(*value) : json();
 }
 
-json LevelAt(const RowSource& r, std::string_view path) {
-  return r.level != nullptr ? At(*r.level, path) : json();
+// A level column: `read` of the row's level, empty on a row without one.
+template <typename Read>
+std::function<json(const RowSource&)> OfLevel(Read read) {
+  return [read](const RowSource& r) { return r.level != nullptr ? json(read(*r.level)) : json(); };
 }
 
-json Number(std::optional<double> value) {
-  if (!value) return json();
-  // Integral values (counts) print without a fraction, as the JSON has them.
-  if (std::floor(*value) == *value && std::fabs(*value) < 9e15) {
-    return json(static_cast<int64_t>(*value));
-  }
-  return json(*value);
+// A column of a cold-start cell's mean times, empty on other rows.
+template <typename Read>
+std::function<json(const RowSource&)> OfColdStartMean(Read read) {
+  return [read](const RowSource& r) {
+    return r.level == nullptr && r.cell.cold_start ? json(read(r.cell.cold_start->mean)) : json();
+  };
 }
 
-json ColdStartMean(const RowSource& r, const char* key) {
-  return r.level == nullptr ? At(r.cell, std::string("cold_start.mean.") + key) : json();
+// A column of an accuracy cell's result, empty on other rows.
+template <typename Read>
+std::function<json(const RowSource&)> OfAccuracy(Read read) {
+  return [read](const RowSource& r) { return r.cell.accuracy ? read(*r.cell.accuracy) : json(); };
 }
 
 const std::vector<Column>& Columns() {
+  using A = const AccuracyRecord&;
+  using L = const LevelRecord&;
+  using T = const ColdStartTimes&;
   static const std::vector<Column> columns = {
-      {"run_id", [](const RowSource& r) { return At(r.cell, "run_id"); }},
-      {"cell_id", [](const RowSource& r) { return At(r.cell, "cell_id"); }},
-      {"variant", [](const RowSource& r) { return At(r.cell, "variant"); }},
-      {"server", [](const RowSource& r) { return At(r.cell, "server"); }},
-      {"server_kind", [](const RowSource& r) { return At(r.cell, "server_kind"); }},
-      {"scenario", [](const RowSource& r) { return At(r.cell, "scenario"); }},
-      {"scenario_kind", [](const RowSource& r) { return At(r.cell, "scenario_kind"); }},
-      {"status", [](const RowSource& r) { return At(r.cell, "status"); }},
+      {"run_id", [](const RowSource& r) { return json(r.cell.run_id); }},
+      {"cell_id", [](const RowSource& r) { return json(r.cell.cell_id); }},
+      {"variant", [](const RowSource& r) { return json(r.cell.variant); }},
+      {"server", [](const RowSource& r) { return json(r.cell.server); }},
+      {"server_kind", [](const RowSource& r) { return json(r.cell.server_kind); }},
+      {"scenario", [](const RowSource& r) { return json(r.cell.scenario); }},
+      {"scenario_kind", [](const RowSource& r) { return json(r.cell.scenario_kind); }},
+      {"status", [](const RowSource& r) { return json(CellStatusName(r.cell.status)); }},
       {"level_index",
        [](const RowSource& r) { return r.level != nullptr ? json(r.level_index) : json(); }},
       {"level_kind",
        [](const RowSource& r) {
-         if (r.level != nullptr) return json(LevelKind(*r.level));
-         return StringAt(r.cell, "scenario_kind") == "cold_start" ? json("cold_start") : json();
+         if (r.level != nullptr) return json(r.level->level.kind());
+         return r.cell.is_cold_start() ? json("cold_start") : json();
        }},
-      {"level_value",
-       [](const RowSource& r) {
-         if (r.level == nullptr) return json();
-         json v = LevelAt(r, "level.concurrency");
-         return v.is_null() ? LevelAt(r, "level.rate") : v;
-       }},
-      {"arrival", [](const RowSource& r) { return LevelAt(r, "level.arrival"); }},
-      {"windows", [](const RowSource& r) { return LevelAt(r, "windows"); }},
-      {"stable", [](const RowSource& r) { return LevelAt(r, "stable"); }},
-      {"slo_met", [](const RowSource& r) { return LevelAt(r, "slo_met"); }},
-      {"sent", [](const RowSource& r) { return LevelAt(r, "load.requests.sent"); }},
-      {"ok", [](const RowSource& r) { return LevelAt(r, "load.requests.ok"); }},
-      {"errors",
-       [](const RowSource& r) {
-         return r.level != nullptr ? Number(ErrorsTotal(*r.level)) : json();
-       }},
-      {"throughput_rps", [](const RowSource& r) { return LevelAt(r, "load.throughput_rps"); }},
-      {"goodput_rps", [](const RowSource& r) { return LevelAt(r, "goodput_rps"); }},
-      {"latency_p50_us", [](const RowSource& r) { return LevelAt(r, "load.latency_us.p50"); }},
-      {"latency_p90_us", [](const RowSource& r) { return LevelAt(r, "load.latency_us.p90"); }},
-      {"latency_p99_us", [](const RowSource& r) { return LevelAt(r, "load.latency_us.p99"); }},
-      {"latency_p999_us", [](const RowSource& r) { return LevelAt(r, "load.latency_us.p999"); }},
-      {"latency_max_us", [](const RowSource& r) { return LevelAt(r, "load.latency_us.max"); }},
-      {"latency_mean_us", [](const RowSource& r) { return LevelAt(r, "load.latency_us.mean"); }},
-      {"service_time_p50_us",
-       [](const RowSource& r) { return LevelAt(r, "load.service_time_us.p50"); }},
-      {"service_time_p99_us",
-       [](const RowSource& r) { return LevelAt(r, "load.service_time_us.p99"); }},
-      {"late_fraction",
-       [](const RowSource& r) { return LevelAt(r, "load.generator.late_fraction"); }},
+      {"level_value", OfLevel([](L l) {
+         return l.level.concurrency ? json(*l.level.concurrency) : OrNull(l.level.rate);
+       })},
+      {"arrival", OfLevel([](L l) { return l.level.rate ? json(l.level.arrival) : json(); })},
+      {"windows", OfLevel([](L l) { return l.windows; })},
+      {"stable", OfLevel([](L l) { return l.stable; })},
+      {"slo_met", OfLevel([](L l) { return l.slo_met; })},
+      {"sent", OfLevel([](L l) { return l.load.requests.sent; })},
+      {"ok", OfLevel([](L l) { return l.load.requests.ok; })},
+      {"errors", OfLevel([](L l) { return l.load.requests.errors.total(); })},
+      {"throughput_rps", OfLevel([](L l) { return l.load.throughput_rps; })},
+      {"goodput_rps", OfLevel([](L l) { return l.goodput_rps; })},
+      {"latency_p50_us", OfLevel([](L l) { return l.load.latency_us.p50; })},
+      {"latency_p90_us", OfLevel([](L l) { return l.load.latency_us.p90; })},
+      {"latency_p99_us", OfLevel([](L l) { return l.load.latency_us.p99; })},
+      {"latency_p999_us", OfLevel([](L l) { return l.load.latency_us.p999; })},
+      {"latency_max_us", OfLevel([](L l) { return l.load.latency_us.max; })},
+      {"latency_mean_us", OfLevel([](L l) { return l.load.latency_us.mean; })},
+      {"service_time_p50_us", OfLevel([](L l) { return l.load.service_time_us.p50; })},
+      {"service_time_p99_us", OfLevel([](L l) { return l.load.service_time_us.p99; })},
+      {"late_fraction", OfLevel([](L l) { return l.load.generator.late_fraction; })},
       {"cpu_percent_mean",
-       [](const RowSource& r) { return LevelAt(r, "resources.cpu_percent.mean"); }},
-      {"rss_max_bytes", [](const RowSource& r) { return LevelAt(r, "resources.rss_bytes.max"); }},
-      {"queue_us_per_request",
-       [](const RowSource& r) { return LevelAt(r, "server_side.queue_us_per_request"); }},
-      {"compute_us_per_request",
-       [](const RowSource& r) { return LevelAt(r, "server_side.compute_us_per_request"); }},
+       OfLevel([](L l) { return l.resources ? json(l.resources->cpu_percent.mean) : json(); })},
+      {"rss_max_bytes",
+       OfLevel([](L l) { return l.resources ? json(l.resources->rss_bytes.max) : json(); })},
+      {"queue_us_per_request", OfLevel([](L l) {
+         return l.server_side ? json(l.server_side->queue_us_per_request) : json();
+       })},
+      {"compute_us_per_request", OfLevel([](L l) {
+         return l.server_side ? json(l.server_side->compute_us_per_request) : json();
+       })},
       {"cold_start_repeats",
        [](const RowSource& r) {
-         const json* repeats = FindPath(r.cell, "cold_start.repeats");
-         return r.level == nullptr && repeats != nullptr && repeats->is_array()
-                    ? json(repeats->size())
-                    : json();
+         return r.level == nullptr && r.cell.cold_start ? json(r.cell.cold_start->repeats.size())
+                                                        : json();
        }},
-      {"cold_start_spawn_to_ready_s",
-       [](const RowSource& r) { return ColdStartMean(r, "spawn_to_ready_s"); }},
+      {"cold_start_spawn_to_ready_s", OfColdStartMean([](T t) { return t.spawn_to_ready_s; })},
       {"cold_start_ready_to_first_inference_s",
-       [](const RowSource& r) { return ColdStartMean(r, "ready_to_first_inference_s"); }},
+       OfColdStartMean([](T t) { return t.ready_to_first_inference_s; })},
       {"cold_start_spawn_to_first_inference_s",
-       [](const RowSource& r) { return ColdStartMean(r, "spawn_to_first_inference_s"); }},
-      {"cold_start_model_load_s",
-       [](const RowSource& r) { return ColdStartMean(r, "model_load_s"); }},
-      {"accuracy_top1", [](const RowSource& r) { return At(r.cell, "model_card.accuracy.top1"); }},
+       OfColdStartMean([](T t) { return t.spawn_to_first_inference_s; })},
+      {"cold_start_model_load_s", OfColdStartMean([](T t) { return OrNull(t.model_load_s); })},
+      {"accuracy_top1",
+       [](const RowSource& r) {
+         const json* top1 = FindPath(r.cell.model_card, "accuracy.top1");
+         return top1 != nullptr ? *top1 : json();
+       }},
+      {"accuracy_status", OfAccuracy([](A a) { return json(a.skipped ? "skipped" : "measured"); })},
+      {"accuracy_server_top1", OfAccuracy([](A a) { return OrNull(a.top1); })},
+      {"accuracy_differs_by", OfAccuracy([](A a) { return OrNull(a.differs_by); })},
+      {"accuracy_warning", OfAccuracy([](A a) { return OrNull(a.warning); })},
       {"cost_per_million",
-       [](const RowSource& r) { return At(r.cell, "summary.cost_per_million"); }},
-      {"failure", [](const RowSource& r) { return At(r.cell, "failure.message"); }},
+       [](const RowSource& r) { return OrNull(r.cell.summary.cost_per_million); }},
+      {"failure",
+       [](const RowSource& r) { return r.cell.failure ? json(r.cell.failure->message) : json(); }},
   };
   return columns;
 }
@@ -165,8 +169,8 @@ void AppendRow(const RowSource& source, std::string* out) {
 class CsvWriter : public ResultWriter {
  public:
   std::string file_name() const override { return "results.csv"; }
-  bool Write(const nlohmann::json& run, const nlohmann::json& /*environment*/,
-             const std::vector<nlohmann::json>& cells, const std::string& run_dir,
+  bool Write(const RunRecord& run, const nlohmann::json& /*environment*/,
+             const std::vector<CellRecord>& cells, const std::string& run_dir,
              std::string* error) const override {
     return ReplaceFile(JoinPath(run_dir, file_name()), FormatResultsCsv(run, cells), error);
   }
@@ -174,8 +178,7 @@ class CsvWriter : public ResultWriter {
 
 }  // namespace
 
-std::string FormatResultsCsv(const nlohmann::json& /*run*/,
-                             const std::vector<nlohmann::json>& cells) {
+std::string FormatResultsCsv(const RunRecord& /*run*/, const std::vector<CellRecord>& cells) {
   std::string out;
   bool first = true;
   for (const Column& column : Columns()) {
@@ -184,14 +187,13 @@ std::string FormatResultsCsv(const nlohmann::json& /*run*/,
     out += column.name;
   }
   out += "\r\n";
-  for (const json& cell : cells) {
-    const json* levels = FindPath(cell, "levels");
-    if (levels == nullptr || !levels->is_array() || levels->empty()) {
+  for (const CellRecord& cell : cells) {
+    if (cell.levels.empty()) {
       AppendRow({cell, nullptr, -1}, &out);
       continue;
     }
-    for (size_t i = 0; i < levels->size(); ++i) {
-      AppendRow({cell, &(*levels)[i], static_cast<int>(i)}, &out);
+    for (size_t i = 0; i < cell.levels.size(); ++i) {
+      AppendRow({cell, &cell.levels[i], static_cast<int>(i)}, &out);
     }
   }
   return out;

@@ -3,7 +3,8 @@
 // summary.md: what a reader of a run wants first. A header (run, config, SLO, price, machine),
 // then per model variant its servers side by side, then per server its variants side by side
 // with their accuracy and size from the model card (what compression buys and costs), then the
-// failed cells with their failure, then how to read the numbers.
+// accuracy measured through each server beside the card's, with its warnings, then the failed
+// cells with their failure, then how to read the numbers.
 
 #include <cstdio>
 #include <memory>
@@ -25,18 +26,14 @@ using nlohmann::json;
 
 std::string Code(const std::string& text) { return "`" + text + "`"; }
 
-std::string Currency(const json& run) {
-  const std::string currency = StringAt(run, "cost.currency");
-  return currency.empty() ? "USD" : currency;
+std::string Currency(const RunRecord& run) {
+  return run.cost.currency.empty() ? "USD" : run.cost.currency;
 }
 
-std::string SloText(const json& run) {
-  const std::optional<double> percentile = NumberAt(run, "slo.percentile");
-  const std::optional<double> bound_us = NumberAt(run, "slo.bound_us");
-  if (!percentile || !bound_us) return "none";
+std::string SloText(const RunRecord& run) {
   char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "p%g latency <= %s ms", *percentile,
-                FormatSignificant(*bound_us / 1000.0).c_str());
+  std::snprintf(buffer, sizeof(buffer), "p%g latency <= %s ms", run.slo.percentile,
+                FormatSignificant(run.slo.bound_us / 1000.0).c_str());
   return buffer;
 }
 
@@ -46,15 +43,14 @@ std::string Plain(double value) {
   return buffer;
 }
 
-std::string PriceText(const json& run) {
+std::string PriceText(const RunRecord& run) {
   const std::string currency = Currency(run);
-  const std::optional<double> machine = NumberAt(run, "cost.hourly_price");
-  const std::optional<double> per_core = NumberAt(run, "cost.hourly_price_per_core");
-  if (machine && *machine > 0) {
-    return Plain(*machine) + " " + currency + " per hour for the machine";
+  if (run.cost.hourly_price > 0) {
+    return Plain(run.cost.hourly_price) + " " + currency + " per hour for the machine";
   }
-  if (per_core && *per_core > 0) {
-    return Plain(*per_core) + " " + currency + " per hour per core the server uses";
+  if (run.cost.hourly_price_per_core > 0) {
+    return Plain(run.cost.hourly_price_per_core) + " " + currency +
+           " per hour per core the server uses";
   }
   return "not priced";
 }
@@ -92,7 +88,7 @@ std::string AccuracyText(const json& card) {
 }
 
 // The metric columns both tables share, after their leading label columns.
-std::vector<std::string> MetricHeader(const json& run) {
+std::vector<std::string> MetricHeader(const RunRecord& run) {
   return {"p50 (ms)",
           "p99 (ms)",
           "max throughput (inf/s)",
@@ -114,7 +110,7 @@ std::string Label(const std::string& name, const ComparisonRow& row) {
   return row.failed ? name + " (failed)" : name;
 }
 
-std::string ServersPerVariant(const json& run, const std::vector<ComparisonRow>& rows) {
+std::string ServersPerVariant(const RunRecord& run, const std::vector<ComparisonRow>& rows) {
   std::string out = "## Servers side by side, per model variant\n\n";
   for (const std::string& variant : VariantsOf(rows)) {
     TextTable table;
@@ -132,7 +128,7 @@ std::string ServersPerVariant(const json& run, const std::vector<ComparisonRow>&
   return out;
 }
 
-std::string VariantsPerServer(const json& run, const std::vector<ComparisonRow>& rows) {
+std::string VariantsPerServer(const RunRecord& run, const std::vector<ComparisonRow>& rows) {
   std::string out = "## Model variants side by side, per server\n\n";
   for (const std::string& server : ServersOf(rows)) {
     TextTable table;
@@ -160,6 +156,57 @@ std::string VariantsPerServer(const json& run, const std::vector<ComparisonRow>&
   return out;
 }
 
+std::string CountOf(const std::optional<int64_t>& part, const std::optional<int64_t>& whole) {
+  if (!part || !whole) return kMissing;
+  return std::to_string(*part) + " / " + std::to_string(*whole);
+}
+
+std::string SignedCount(const std::optional<int64_t>& n) {
+  if (!n) return kMissing;
+  char text[32];
+  std::snprintf(text, sizeof(text), *n == 0 ? "%lld" : "%+lld", static_cast<long long>(*n));
+  return text;
+}
+
+std::string AccuracyThroughServer(const std::vector<CellRecord>& cells) {
+  const std::vector<AccuracyRow> rows = AccuracyRows(cells);
+  if (rows.empty()) return "";
+  std::string warnings;
+  TextTable table;
+  table.header = {"variant",    "server",       "top-1 via server", "correct",
+                  "card top-1", "card correct", "difference",       "note"};
+  table.right_aligned = {false, false, true, true, true, true, true, false};
+  for (const AccuracyRow& row : rows) {
+    std::vector<std::string> cells_text = {row.failed ? row.variant + " (failed)" : row.variant,
+                                           row.server};
+    if (!row.accuracy) {
+      for (int i = 0; i < 5; ++i) cells_text.push_back(kMissing);
+      cells_text.push_back(row.failed ? "failed: see Failed cells" : "");
+    } else {
+      const AccuracyRecord& a = *row.accuracy;
+      cells_text.push_back(FormatAccuracy(a.top1));
+      cells_text.push_back(CountOf(a.correct, a.samples));
+      cells_text.push_back(FormatAccuracy(a.card_top1));
+      cells_text.push_back(CountOf(a.card_correct, a.card_samples));
+      cells_text.push_back(SignedCount(a.differs_by));
+      if (a.skipped) {
+        cells_text.push_back("skipped: " + a.reason.value_or(""));
+      } else if (a.warning) {
+        cells_text.push_back("**warning**");
+        warnings += "- **Warning:** " + Code(row.variant) + " on " + Code(row.server) + ": " +
+                    *a.warning + "\n";
+      } else {
+        cells_text.push_back("agrees with the card");
+      }
+    }
+    table.rows.push_back(std::move(cells_text));
+  }
+  return "## Accuracy through the server\n\n"
+         "Each variant's test split sent once through the server and scored against its labels, "
+         "beside the model card's top-1; more than one sample apart is a warning.\n\n" +
+         (warnings.empty() ? "" : warnings + "\n") + RenderMarkdown(table) + "\n";
+}
+
 // A code fence longer than any run of backticks in `text`, so a log line cannot close it.
 std::string FenceFor(const std::string& text) {
   size_t longest = 0, run = 0;
@@ -170,22 +217,20 @@ std::string FenceFor(const std::string& text) {
   return std::string(std::max<size_t>(3, longest + 1), '`');
 }
 
-std::string FailedCells(const std::vector<json>& cells) {
+std::string FailedCells(const std::vector<CellRecord>& cells) {
   std::string out;
-  for (const json& cell : cells) {
-    if (StringAt(cell, "status") == "ok") continue;
-    out += "- " + Code(StringAt(cell, "cell_id")) + ": ";
-    const std::string message = StringAt(cell, "failure.message");
+  for (const CellRecord& cell : cells) {
+    if (cell.ok()) continue;
+    out += "- " + Code(cell.cell_id) + ": ";
+    const std::string message = cell.failure ? cell.failure->message : "";
     out += message.empty() ? "failed without a message" : message;
-    if (std::string exit = StringAt(cell, "failure.exit"); !exit.empty()) {
-      out += " (server " + exit + ")";
+    if (cell.failure && cell.failure->exit && !cell.failure->exit->empty()) {
+      out += " (server " + *cell.failure->exit + ")";
     }
     out += "\n";
-    const json* tail = FindPath(cell, "failure.log_tail");
-    if (tail != nullptr && tail->is_array() && !tail->empty()) {
+    if (cell.failure && !cell.failure->log_tail.empty()) {
       std::string log;
-      for (const json& line : *tail)
-        log += (line.is_string() ? line.get<std::string>() : SafeDump(line)) + "\n";
+      for (const std::string& line : cell.failure->log_tail) log += line + "\n";
       const std::string fence = FenceFor(log);
       out += "\n  Server log, last lines:\n\n  " + fence + "\n";
       size_t start = 0;
@@ -202,7 +247,7 @@ std::string FailedCells(const std::vector<json>& cells) {
   return "## Failed cells\n\n" + out;
 }
 
-std::string Notes(const json& run) {
+std::string Notes(const RunRecord& run) {
   return "## How to read these numbers\n\n"
          "- Latencies are per request, from the load level at the highest throughput within the "
          "SLO (" +
@@ -224,8 +269,8 @@ std::string Notes(const json& run) {
 class MarkdownWriter : public ResultWriter {
  public:
   std::string file_name() const override { return "summary.md"; }
-  bool Write(const nlohmann::json& run, const nlohmann::json& environment,
-             const std::vector<nlohmann::json>& cells, const std::string& run_dir,
+  bool Write(const RunRecord& run, const nlohmann::json& environment,
+             const std::vector<CellRecord>& cells, const std::string& run_dir,
              std::string* error) const override {
     return ReplaceFile(JoinPath(run_dir, file_name()),
                        FormatSummaryMarkdown(run, environment, cells), error);
@@ -234,35 +279,31 @@ class MarkdownWriter : public ResultWriter {
 
 }  // namespace
 
-std::string FormatSummaryMarkdown(const nlohmann::json& run, const nlohmann::json& environment,
-                                  const std::vector<nlohmann::json>& cells) {
-  std::string out = "# servebench run " + Code(StringAt(run, "run_id")) + "\n\n";
-  out += "- Experiment: " + StringAt(run, "name") + ", config " +
-         Code(StringAt(run, "config_source")) + "\n";
-  const std::string finished = StringAt(run, "finished_at");
-  out += "- Started " + StringAt(run, "started_at") + ", " +
+std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& environment,
+                                  const std::vector<CellRecord>& cells) {
+  std::string out = "# servebench run " + Code(run.run_id) + "\n\n";
+  out += "- Experiment: " + run.name + ", config " + Code(run.config_source) + "\n";
+  const std::string finished = run.finished_at.value_or("");
+  out += "- Started " + run.started_at + ", " +
          (finished.empty() ? std::string("not finished") : "finished " + finished) + "\n";
   out += "- SLO: " + SloText(run) + "; price: " + PriceText(run) + "\n";
   std::vector<std::string> mode;
-  if (NumberAt(run, "quick").value_or(0) != 0) mode.push_back("quick mode");
-  if (std::string filter = StringAt(run, "filter"); !filter.empty()) {
-    mode.push_back("filter " + Code(filter));
-  }
+  if (run.quick) mode.push_back("quick mode");
+  if (!run.filter.empty()) mode.push_back("filter " + Code(run.filter));
   if (!mode.empty()) {
     out += "- Run with " + mode[0] + (mode.size() > 1 ? ", " + mode[1] : "") + "\n";
   }
   out += "- Machine: " + EnvironmentText(environment);
-  if (std::string version = StringAt(run, "servebench_version"); !version.empty()) {
-    out += "; servebench " + version;
-  }
+  if (!run.servebench_version.empty()) out += "; servebench " + run.servebench_version;
   out += "\n\n";
 
   size_t failed = 0;
-  for (const json& cell : cells) failed += StringAt(cell, "status") == "ok" ? 0 : 1;
+  for (const CellRecord& cell : cells) failed += cell.ok() ? 0 : 1;
   out += std::to_string(cells.size()) + " cells, " + std::to_string(failed) + " failed.\n\n";
 
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   if (!rows.empty()) out += ServersPerVariant(run, rows) + VariantsPerServer(run, rows);
+  out += AccuracyThroughServer(cells);
   out += FailedCells(cells);
   out += Notes(run);
   return out;

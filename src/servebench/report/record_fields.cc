@@ -33,27 +33,6 @@ std::string StringAt(const nlohmann::json& j, std::string_view dotted) {
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-std::string LevelKind(const nlohmann::json& level) {
-  if (FindPath(level, "level.concurrency") != nullptr) return "concurrency";
-  if (FindPath(level, "level.rate") != nullptr) return "rate";
-  return "";
-}
-
-std::optional<double> LevelValue(const nlohmann::json& level) {
-  if (auto c = NumberAt(level, "level.concurrency")) return c;
-  return NumberAt(level, "level.rate");
-}
-
-std::optional<double> ErrorsTotal(const nlohmann::json& level) {
-  const nlohmann::json* errors = FindPath(level, "load.requests.errors");
-  if (errors == nullptr || !errors->is_object()) return std::nullopt;
-  double total = 0;
-  for (const auto& [name, count] : errors->items()) {
-    if (count.is_number()) total += count.get<double>();
-  }
-  return total;
-}
-
 std::optional<double> CardTop1(const nlohmann::json& card) {
   return NumberAt(card, "accuracy.top1");
 }

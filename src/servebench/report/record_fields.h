@@ -1,8 +1,10 @@
 // Copyright servebench authors.
 //
-// Null-safe reading of run and cell records (docs/results.md). A record from an older or a
-// failed cell may lack any field, and every writer must treat "absent" and null alike, so the
-// writers read through these functions instead of indexing the JSON directly.
+// Null-safe reading of the free-form JSON the typed records carry: the run's environment
+// (bench/environment.h) and a cell's model card (the model zoo's card.json). Either may lack any
+// field, and every writer must treat "absent" and null alike, so the writers read them through
+// these functions instead of indexing the JSON directly. Run, cell and level records are typed
+// (records/) and read as such.
 
 #ifndef SERVEBENCH_REPORT_RECORD_FIELDS_H_
 #define SERVEBENCH_REPORT_RECORD_FIELDS_H_
@@ -23,15 +25,6 @@ std::optional<double> NumberAt(const nlohmann::json& j, std::string_view dotted)
 
 // The string at a dotted path; empty when absent or not a string.
 std::string StringAt(const nlohmann::json& j, std::string_view dotted);
-
-// The kind of one entry of a cell's "levels": "concurrency" or "rate" (from its "level"
-// object); empty when neither is there.
-std::string LevelKind(const nlohmann::json& level);
-// Its concurrency or offered rate.
-std::optional<double> LevelValue(const nlohmann::json& level);
-
-// The sum of the load result's requests.errors counters; absent without a load result.
-std::optional<double> ErrorsTotal(const nlohmann::json& level);
 
 // From a model card (card.json of the model zoo): top-1 accuracy, absent when the card has none
 // or says it is not applicable; the parameter count ("parameter_count", or "parameters").

@@ -12,6 +12,7 @@ std::vector<std::unique_ptr<ResultWriter>> AllResultWriters() {
   writers.push_back(NewJsonWriter());
   writers.push_back(NewCsvWriter());
   writers.push_back(NewMarkdownWriter());
+  writers.push_back(NewHtmlWriter());
   return writers;
 }
 

@@ -1,7 +1,8 @@
 // Copyright servebench authors.
 //
 // The table printed when a run ends: per model variant, its servers side by side, in a compact
-// fixed width that fits an 80-column terminal for the usual server names.
+// fixed width that fits an 80-column terminal for the usual server names; then one line on
+// accuracy through the servers, and a line for each warning.
 
 #include <string>
 #include <vector>
@@ -9,16 +10,45 @@
 #include "servebench/report/comparison.h"
 #include "servebench/report/markdown_table.h"
 #include "servebench/report/number_format.h"
-#include "servebench/report/record_fields.h"
 #include "servebench/report/result_writer.h"
 
 namespace servebench {
 
-std::string FormatTerminalSummary(const nlohmann::json& run,
-                                  const std::vector<nlohmann::json>& cells) {
+namespace {
+
+std::string AccuracyLines(const std::vector<CellRecord>& cells) {
+  const std::vector<AccuracyRow> rows = AccuracyRows(cells);
+  if (rows.empty()) return "";
+  int measured = 0, agree = 0, skipped = 0, failed = 0;
+  std::string warnings;
+  for (const AccuracyRow& row : rows) {
+    if (row.failed || !row.accuracy) {
+      ++failed;
+    } else if (row.accuracy->skipped) {
+      ++skipped;
+    } else {
+      ++measured;
+      if (!row.accuracy->warning) {
+        ++agree;
+      } else {
+        warnings +=
+            "WARNING " + row.variant + " on " + row.server + ": " + *row.accuracy->warning + "\n";
+      }
+    }
+  }
+  std::string line = "accuracy through the server: " + std::to_string(measured) + " measured, " +
+                     std::to_string(agree) + " within one sample of the card";
+  if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped (no test data)";
+  if (failed > 0) line += ", " + std::to_string(failed) + " failed";
+  return line + "\n" + warnings;
+}
+
+}  // namespace
+
+std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRecord>& cells) {
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   std::string out;
-  if (rows.empty()) return "No cells were measured.\n";
+  if (rows.empty() && AccuracyRows(cells).empty()) return "No cells were measured.\n";
   // The scenario column earns its width only when some variant/server pair has several.
   bool several_scenarios = false;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -26,8 +56,7 @@ std::string FormatTerminalSummary(const nlohmann::json& run,
       several_scenarios |= rows[i].variant == rows[j].variant && rows[i].server == rows[j].server;
     }
   }
-  std::string currency = StringAt(run, "cost.currency");
-  if (currency.empty()) currency = "USD";
+  const std::string currency = run.cost.currency.empty() ? "USD" : run.cost.currency;
   for (const std::string& variant : VariantsOf(rows)) {
     TextTable table;
     table.header = {"server"};
@@ -54,8 +83,9 @@ std::string FormatTerminalSummary(const nlohmann::json& run,
     }
     out += variant + "\n" + RenderFixedWidth(table, "  ") + "\n";
   }
+  out += AccuracyLines(cells);
   size_t failed = 0;
-  for (const nlohmann::json& cell : cells) failed += StringAt(cell, "status") == "ok" ? 0 : 1;
+  for (const CellRecord& cell : cells) failed += cell.ok() ? 0 : 1;
   if (failed > 0) {
     out += std::to_string(failed) + " of " + std::to_string(cells.size()) +
            " cells failed; summary.md lists why.\n";

@@ -1,0 +1,87 @@
+// Copyright servebench authors.
+
+#include "servebench/records/cell_record.h"
+
+namespace servebench {
+
+using nlohmann::json;
+
+const char* CellStatusName(CellStatus status) {
+  return status == CellStatus::kOk ? "ok" : "failed";
+}
+
+json CellFailure::ToJson() const {
+  return {
+      {"message", message}, {"exit", exit ? json(*exit) : json(nullptr)}, {"log_tail", log_tail}};
+}
+
+void CellFailure::Read(JsonReader* in) {
+  in->Field("message", &message);
+  in->Field("exit", &exit);
+  in->Field("log_tail", &log_tail);
+}
+
+json CellRecord::ToJson() const {
+  json level_list = json::array();
+  for (const LevelRecord& level : levels) level_list.push_back(level.ToJson());
+  json j = {{"record", "cell"},
+            {"run_id", run_id},
+            {"cell_id", cell_id},
+            {"variant", variant},
+            {"server", server},
+            {"server_kind", server_kind},
+            {"scenario", scenario},
+            {"scenario_kind", scenario_kind},
+            {"status", CellStatusName(status)},
+            {"failure", failure ? failure->ToJson() : json(nullptr)},
+            {"started_at", started_at},
+            {"finished_at", finished_at},
+            {"duration_s", duration_s},
+            {"model_card", model_card},
+            {"server_cpus", server_cpus},
+            {"log", log},
+            {"cold_start", cold_start ? cold_start->ToJson() : json(nullptr)},
+            {"levels", level_list},
+            {"accuracy", accuracy ? accuracy->ToJson() : json(nullptr)},
+            {"summary", summary.ToJson()}};
+  if (saturated_at_rps) j["saturated_at_rps"] = *saturated_at_rps;
+  return j;
+}
+
+bool CellRecord::FromJson(const json& j, CellRecord* out, std::string* error) {
+  return servebench::FromJson(j, out, error);
+}
+
+void CellRecord::Read(JsonReader* in) {
+  in->Expect("record", "cell");
+  in->Field("run_id", &run_id);
+  in->Field("cell_id", &cell_id);
+  in->Field("variant", &variant);
+  in->Field("server", &server);
+  in->Field("server_kind", &server_kind);
+  in->Field("scenario", &scenario);
+  in->Field("scenario_kind", &scenario_kind);
+  std::string status_name;
+  in->Field("status", &status_name);
+  if (status_name == "ok") {
+    status = CellStatus::kOk;
+  } else if (status_name == "failed") {
+    status = CellStatus::kFailed;
+  } else if (in->ok()) {
+    in->Fail("status", "expected \"ok\" or \"failed\", got \"" + status_name + "\"");
+  }
+  in->Field("failure", &failure);
+  in->Field("started_at", &started_at);
+  in->Field("finished_at", &finished_at);
+  in->Field("duration_s", &duration_s);
+  in->Field("model_card", &model_card);
+  in->Field("server_cpus", &server_cpus);
+  in->Field("log", &log);
+  in->Field("cold_start", &cold_start);
+  in->Field("levels", &levels);
+  in->Field("saturated_at_rps", &saturated_at_rps);
+  in->Field("accuracy", &accuracy);  // absent in records from before accuracy cells: null
+  in->Field("summary", &summary);
+}
+
+}  // namespace servebench

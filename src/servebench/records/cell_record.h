@@ -1,0 +1,73 @@
+// Copyright servebench authors.
+//
+// One cell of a run (a model variant on a server configuration under a scenario) as the runner
+// journals it and results.json keeps it: what was measured, whether it worked, and what failed
+// if not. ToJson writes the names of docs/results.md ("The cell record"); FromJson reads them
+// back and rejects a record that lacks a field or has one of the wrong type, naming it.
+
+#ifndef SERVEBENCH_RECORDS_CELL_RECORD_H_
+#define SERVEBENCH_RECORDS_CELL_RECORD_H_
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "servebench/core/json_reader.h"
+#include "servebench/records/accuracy_record.h"
+#include "servebench/records/cell_summary.h"
+#include "servebench/records/cold_start_record.h"
+#include "servebench/records/level_record.h"
+
+namespace servebench {
+
+enum class CellStatus { kOk, kFailed };
+
+const char* CellStatusName(CellStatus status);  // "ok" | "failed"
+
+// Why a cell failed.
+struct CellFailure {
+  std::string message;
+  std::optional<std::string> exit;    // how the server ended; null while it ran
+  std::vector<std::string> log_tail;  // the server log's last lines
+
+  nlohmann::json ToJson() const;
+  void Read(JsonReader* in);
+};
+
+struct CellRecord {
+  std::string run_id;
+  std::string cell_id;  // "<variant>/<server>/<scenario>"
+  std::string variant;
+  std::string server;
+  std::string server_kind;
+  std::string scenario;
+  std::string scenario_kind;  // "concurrency_sweep" | "rate_sweep" | "cold_start" | "accuracy"
+  CellStatus status = CellStatus::kOk;
+  std::optional<CellFailure> failure;  // null when ok
+  std::string started_at;              // UTC, ISO 8601
+  std::string finished_at;
+  double duration_s = 0;
+  nlohmann::json model_card;                  // the variant's card.json, verbatim; null without one
+  std::vector<int> server_cpus;               // the cores the server was pinned to
+  std::string log;                            // the server's log file
+  std::optional<ColdStartRecord> cold_start;  // null on a load cell
+  std::vector<LevelRecord> levels;            // in the order measured
+  std::optional<double> saturated_at_rps;     // absent unless a saturating sweep found it
+  std::optional<AccuracyRecord> accuracy;     // null except on an accuracy cell that ran
+  CellSummary summary;
+
+  bool ok() const { return status == CellStatus::kOk; }
+  bool is_cold_start() const { return scenario_kind == "cold_start"; }
+  bool is_accuracy() const { return scenario_kind == "accuracy"; }
+
+  nlohmann::json ToJson() const;
+  // The inverse of ToJson: false with *error naming the field ("levels[1].load.requests.ok:
+  // expected an integer, got 1.5") when `j` is not a cell record.
+  static bool FromJson(const nlohmann::json& j, CellRecord* out, std::string* error);
+  void Read(JsonReader* in);
+};
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_RECORDS_CELL_RECORD_H_

@@ -1,0 +1,76 @@
+// Copyright servebench authors.
+
+#include "servebench/report/run_warnings.h"
+
+#include "servebench/report/level_label.h"
+#include "servebench/report/number_format.h"
+
+namespace servebench {
+
+namespace {
+
+std::string Share(double part, double whole) {
+  return whole > 0 ? FormatSignificant(100.0 * part / whole, 2) + " %" : "all";
+}
+
+}  // namespace
+
+std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells) {
+  std::vector<RunWarning> out;
+  for (const CellRecord& cell : cells) {
+    if (!cell.ok()) {
+      std::string message = cell.failure && !cell.failure->message.empty()
+                                ? cell.failure->message
+                                : "failed without a message";
+      if (cell.failure && cell.failure->exit && !cell.failure->exit->empty()) {
+        message += " (server " + *cell.failure->exit + ")";
+      }
+      out.push_back({"failed", cell.cell_id, "", message});
+    }
+    for (const LevelRecord& level : cell.levels) {
+      const std::string label = LevelLabel(level.level);
+      const LoadRecord& load = level.load;
+      const RequestCounts& requests = load.requests;
+      const double offered = static_cast<double>(requests.scheduled.value_or(requests.sent));
+      if (requests.errors.validation > 0) {
+        std::string message = FormatCount(static_cast<double>(requests.errors.validation)) +
+                              " responses failed the response check (" +
+                              Share(requests.errors.validation, offered) + ")";
+        if (requests.first_validation_error) {
+          message += "; the first: " + *requests.first_validation_error;
+        }
+        out.push_back({"validation", cell.cell_id, label, message});
+      }
+      const int64_t other_errors = requests.errors.total() - requests.errors.validation;
+      if (other_errors > 0) {
+        out.push_back({"errors", cell.cell_id, label,
+                       FormatCount(static_cast<double>(other_errors)) + " requests failed (" +
+                           Share(other_errors, offered) +
+                           "): " + std::to_string(requests.errors.connect) + " connect, " +
+                           std::to_string(requests.errors.timeout) + " timeout, " +
+                           std::to_string(requests.errors.http_status) + " HTTP status, " +
+                           std::to_string(requests.errors.protocol) + " protocol"});
+      }
+      if (level.overloaded) {
+        out.push_back({"overloaded", cell.cell_id, label,
+                       "overloaded: the server delivered " + FormatRate(load.throughput_rps) +
+                           "/s of the " + FormatRate(load.target_rate.value_or(0)) +
+                           "/s offered, and the level ended early"});
+      } else if (!level.stable && level.max_duration_reached) {
+        out.push_back({"unstable", cell.cell_id, label,
+                       "never stable: its windows' throughput still varied more than the "
+                       "tolerance at the maximum duration"});
+      }
+      if (load.generator.behind) {
+        out.push_back({"generator", cell.cell_id, label,
+                       "the load generator fell behind its schedule: " +
+                           FormatSignificant(load.generator.late_fraction * 100, 2) +
+                           " % of requests were sent late, so this level's latency is not "
+                           "trustworthy"});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace servebench

@@ -1,0 +1,110 @@
+// Copyright servebench authors.
+//
+// Accuracy through the real C++ server (servebench-torchscript) for every digits variant of the
+// --quick zoo, which tests/models prepares (fixture zoo_quick): `servebench run` sends each
+// variant's test split through the server and must count exactly the correct answers the card
+// counted with torch in Python, at batch 1 and at the card's own batch of 128. The server runs
+// the same TorchScript file with the same libtorch, engine and one thread, so anything but the
+// same count is a bug in the server, the data, or the pass. mobilenet_v2 has no test split and
+// is skipped with the reason.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace servebench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
+  const fs::path zoo = SERVEBENCH_QUICK_ZOO;
+  // The digits variants: every model the zoo scored on the digits test split.
+  std::map<std::string, json> cards;
+  for (const auto& entry : fs::directory_iterator(zoo)) {
+    if (!fs::exists(entry.path() / "card.json")) continue;
+    json card = json::parse(Slurp(entry.path() / "card.json"));
+    if (card["accuracy"].contains("split")) cards[entry.path().filename().string()] = card;
+  }
+  ASSERT_EQ(cards.size(), 13u) << "the --quick zoo has 13 digits variants";
+  std::string variants;
+  for (const auto& [name, card] : cards) variants += name + ", ";
+
+  std::string pattern = ::testing::TempDir() + "servebench-accuracy-ts-XXXXXX";
+  const fs::path dir = ::mkdtemp(pattern.data());
+  const fs::path config = dir / "experiment.yaml";
+  std::ofstream(config) << "name: accuracy\n"
+                           "models:\n  repository: "
+                        << zoo.string() << "\n  variants: [" << variants
+                        << "mobilenet_v2]\n"
+                           "servers:\n"
+                           "  - name: torchscript\n    kind: torchscript\n"
+                           "    binary: " SERVEBENCH_TS_SERVER_BINARY
+                           "\n"
+                           "scenarios:\n"
+                           "  - kind: accuracy\n"
+                           "  - name: accuracy-batch128\n    kind: accuracy\n    batch: 128\n";
+  const std::string command = std::string(SERVEBENCH_BINARY) + " run " + config.string() +
+                              " --out " + (dir / "runs").string() + " </dev/null >" +
+                              (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << Slurp(dir / "stderr");
+
+  std::vector<fs::path> runs;
+  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path());
+  ASSERT_EQ(runs.size(), 1u);
+  const json results = json::parse(Slurp(runs[0] / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 2 * (cards.size() + 1));
+  int measured = 0;
+  for (const json& cell : results["cells"]) {
+    const std::string variant = cell["variant"];
+    const json& a = cell["accuracy"];
+    SCOPED_TRACE(cell["cell_id"].get<std::string>() + ": " + a.dump());
+    ASSERT_EQ(cell["status"], "ok") << cell["failure"].dump();
+    if (variant == "mobilenet_v2") {
+      EXPECT_EQ(a["status"], "skipped");
+      EXPECT_NE(a["reason"].get<std::string>().find("no test data for mobilenet_v2"),
+                std::string::npos);
+      continue;
+    }
+    const json& card = cards.at(variant)["accuracy"];
+    const int batch = cell["scenario"] == "accuracy" ? 1 : 128;
+    EXPECT_EQ(a["status"], "measured");
+    EXPECT_EQ(a["batch"], batch);
+    EXPECT_EQ(a["requests"], (450 + batch - 1) / batch);
+    EXPECT_EQ(a["samples"], 450);
+    EXPECT_EQ(a["samples"], card["samples"]);
+    EXPECT_EQ(a["correct"], card["correct"]);  // exactly, not within the one-sample tolerance
+    EXPECT_EQ(a["differs_by"], 0);
+    EXPECT_EQ(a["card_correct"], card["correct"]);
+    EXPECT_EQ(a["warning"], nullptr);
+    ++measured;
+  }
+  EXPECT_EQ(measured, 26);
+  EXPECT_NE(Slurp(dir / "stdout")
+                .find("accuracy through the server: 26 measured, 26 within one sample of the "
+                      "card, 2 skipped (no test data)"),
+            std::string::npos)
+      << Slurp(dir / "stdout");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace servebench
