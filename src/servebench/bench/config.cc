@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "servebench/core/duration.h"
+#include "servebench/core/early_stopping.h"
 #include "servebench/core/file.h"
 #include "servebench/yaml/yaml_fields.h"
 
@@ -163,8 +164,23 @@ class Parser {
          {"rates", "arrival", "saturate", "start_rate", "growth", "tolerance", "max_levels",
           "repeats"}},
         {"accuracy", {"batch"}},
+        {"single_stream", MlperfKeys({})},
+        {"multi_stream", MlperfKeys({"samples_per_query"})},
+        {"server", MlperfKeys({"target_rate", "seed"})},
+        {"offline",
+         {"total_samples", "samples_per_request", "min_duration", "max_duration", "min_queries",
+          "repeats"}},
     };
     return kinds;
+  }
+
+  // The keys of an MLPerf scenario with a latency percentile, and `own` besides.
+  static std::vector<std::string> MlperfKeys(std::vector<std::string> own) {
+    for (const char* key : {"min_duration", "max_duration", "min_queries", "percentile",
+                            "latency_bound", "repeats"}) {
+      own.push_back(key);
+    }
+    return own;
   }
 
   std::vector<Scenario> ReadScenarios(const YAML::Node& node, const std::string& path) {
@@ -198,6 +214,10 @@ class Parser {
     } else if (kind == "concurrency_sweep") {
       scenario.kind = ScenarioKind::kConcurrencySweep;
       ReadConcurrencySweep(fields, &scenario);
+    } else if (kind == "single_stream" || kind == "multi_stream" || kind == "server" ||
+               kind == "offline") {
+      scenario.kind = ScenarioKind::kMlperf;
+      ReadMlperf(fields, kind, &scenario);
     } else if (kind == "accuracy") {
       scenario.kind = ScenarioKind::kAccuracy;
       IfPresent(fields, "batch", [&](const YAML::Node& n, const std::string& p) {
@@ -208,6 +228,61 @@ class Parser {
       ReadRateSweep(fields, &scenario);
     }
     return scenario;
+  }
+
+  // An MLPerf scenario's settings (load/load_scenario.h), checked as ApplyLoadScenario will.
+  static void ReadMlperf(const Fields& fields, const std::string& kind, Scenario* scenario) {
+    LoadScenario which = LoadScenario::kSingleStream;
+    if (kind == "multi_stream") which = LoadScenario::kMultiStream;
+    if (kind == "server") which = LoadScenario::kServer;
+    if (kind == "offline") which = LoadScenario::kOffline;
+    LoadScenarioSettings& sc = scenario->mlperf;
+    sc = DefaultLoadScenarioSettings(which);
+    bool min_queries_given = false;
+    IfPresent(fields, "min_duration", [&](const YAML::Node& n, const std::string& p) {
+      sc.min_duration_ns = ReadDuration(n, p, true);
+    });
+    IfPresent(fields, "max_duration", [&](const YAML::Node& n, const std::string& p) {
+      sc.max_duration_ns = ReadDuration(n, p, false);
+    });
+    IfPresent(fields, "percentile", [&](const YAML::Node& n, const std::string& p) {
+      sc.percentile = ReadNumberIn(n, p, Range{0, true, 100, true});
+      scenario->percentile_given = true;
+    });
+    IfPresent(fields, "min_queries", [&](const YAML::Node& n, const std::string& p) {
+      sc.min_queries = ReadInteger(n, p, 0, std::numeric_limits<int64_t>::max());
+      min_queries_given = true;
+    });
+    if (scenario->percentile_given && !min_queries_given) {
+      // The default minimum follows the percentile: the fewest queries for the estimate.
+      EarlyStoppingSettings es;
+      es.percentile = sc.percentile;
+      sc.min_queries = MinQueriesForEarlyStopping(1, es);
+    }
+    IfPresent(fields, "latency_bound", [&](const YAML::Node& n, const std::string& p) {
+      sc.latency_bound_ns = ReadDuration(n, p, false);
+    });
+    IfPresent(fields, "seed", [&](const YAML::Node& n, const std::string& p) {
+      sc.seed = static_cast<uint64_t>(ReadInteger(n, p, 0, std::numeric_limits<int64_t>::max()));
+    });
+    IfPresent(fields, "samples_per_query", [&](const YAML::Node& n, const std::string& p) {
+      sc.samples_per_query = ReadInt(n, p, 1, 1024);
+    });
+    if (which == LoadScenario::kServer) {
+      const Field& rate = fields.Require("target_rate", "the queries per second to offer");
+      sc.target_rate = ReadNumberIn(rate.value, rate.path, Range{0, true, 1e8, false});
+      scenario->bound_from_slo = sc.latency_bound_ns == 0;
+    }
+    if (which == LoadScenario::kOffline) {
+      const Field& total =
+          fields.Require("total_samples", "the samples to send at the start, e.g. 10000");
+      sc.total_samples = ReadInteger(total.value, total.path, 1, int64_t{1} << 40);
+      IfPresent(fields, "samples_per_request", [&](const YAML::Node& n, const std::string& p) {
+        sc.samples_per_request = ReadInt(n, p, 1, 4096);
+      });
+    }
+    std::string error;
+    if (!ValidateLoadScenarioSettings(sc, &error)) Fail(fields.node(), fields.path(), error);
   }
 
   // `saturate` and the keys of the search it turns on (the others are rejected without it).

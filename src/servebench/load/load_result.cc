@@ -27,6 +27,10 @@ void LoadCounters::Add(const LoadCounters& o) {
   connect_failures += o.connect_failures;
   stale_retries += o.stale_retries;
   for (size_t i = 0; i < status_codes.size(); ++i) status_codes[i] += o.status_codes[i];
+  queries += o.queries;
+  queries_ok += o.queries_ok;
+  queries_failed += o.queries_failed;
+  send_spin_paused_ns += o.send_spin_paused_ns;
 }
 
 std::string DescribeErrors(const LoadResult& result) {
