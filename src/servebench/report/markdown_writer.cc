@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "servebench/report/cold_start_table.h"
 #include "servebench/report/comparison.h"
 #include "servebench/report/file_output.h"
 #include "servebench/report/markdown_table.h"
@@ -156,6 +157,18 @@ std::string VariantsPerServer(const RunRecord& run, const std::vector<Comparison
   return out;
 }
 
+std::string ColdStartSteps(const std::vector<CellRecord>& cells) {
+  const TextTable table = ColdStartTable(cells, /*compact=*/false);
+  if (table.rows.empty()) return "";
+  return "## Cold start, step by step\n\n"
+         "The mean over each cell's fresh server processes: spawn → ready (the server's "
+         "readiness endpoint answers 2xx) → model ready (the model's readiness endpoint answers "
+         "2xx) → first successful inference; and, where the server has a repository API, "
+         "unloading the model and loading it again. A server that says ready only once its "
+         "models have loaded has a model-ready step of about one poll (1 ms).\n\n" +
+         RenderMarkdown(table) + "\n";
+}
+
 std::string CountOf(const std::optional<int64_t>& part, const std::optional<int64_t>& whole) {
   if (!part || !whole) return kMissing;
   return std::to_string(*part) + " / " + std::to_string(*whole);
@@ -259,7 +272,8 @@ std::string Notes(const RunRecord& run) {
          "- Max throughput is the highest successful inferences per second at any level; "
          "throughput within SLO is the highest at a level that met the SLO.\n"
          "- Cold start is the mean time from spawning a fresh server to its first successful "
-         "inference. CPU % is the server process tree's mean (100 = one core) at the level the "
+         "inference (its steps in the section above). CPU % is the server process tree's mean (100 "
+         "= one core) at the level the "
          "latencies come from; RSS is its peak over all levels.\n"
          "- Cost per million inferences is the hourly price divided by the inferences an hour at "
          "the throughput within SLO. Every number is defined in docs/results.md and "
@@ -303,6 +317,7 @@ std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& en
 
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   if (!rows.empty()) out += ServersPerVariant(run, rows) + VariantsPerServer(run, rows);
+  out += ColdStartSteps(cells);
   out += AccuracyThroughServer(cells);
   out += FailedCells(cells);
   out += Notes(run);
