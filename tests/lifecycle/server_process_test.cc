@@ -112,7 +112,8 @@ TEST(ColdStartTest, TimesAModelThatBecomesReadyAKnownTimeAfterTheServer) {
   std::cout << "sleep 300 ms, model 700 ms later: " << sample.ToJson().dump() << std::endl;
   ASSERT_TRUE(sample.ready_to_model_ready_s.has_value());
   ASSERT_TRUE(sample.model_ready_to_first_inference_s.has_value());
-  EXPECT_NEAR(sample.spawn_to_ready_s, 0.3, 0.05);
+  // Spawning adds its own time (MeasuresAKnownStartupTimeWithinFivePercent checks that part).
+  EXPECT_GE(sample.spawn_to_ready_s, 0.3);
   // The server's readiness poll (5 ms) may find it listening up to a poll late; the model's
   // poll is 1 ms. Within 5%.
   EXPECT_NEAR(*sample.ready_to_model_ready_s, 0.7, 0.035);
