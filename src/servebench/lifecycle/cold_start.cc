@@ -100,15 +100,14 @@ bool MeasureColdStart(const LaunchPlan& plan, const ProtocolAdapter& protocol,
     server->Stop(timeouts.stop_grace_ns);
     return false;
   }
-  HttpCall model_ready;
-  model_ready.path = protocol.ModelReadyPath(plan.model);
+  const HttpCall model_ready = protocol.ModelReadyCall(plan.model);
   int64_t model_ready_ns = 0;
   int64_t first_ns = 0;
   // The model has what is left of the readiness timeout; the first inference a timeout of its
   // own, as before the model-ready step was timed.
   bool ok = PollUntilOk(server.get(), "model ready", plan.base_url, model_ready,
                         timeouts.request_ns, timeouts.ready_ns - (ready_ns - server->spawn_ns()),
-                        kModelReadyPollNs, &model_ready_ns, error) &&
+                        kModelReadyPollNs, &model_ready_ns, error, &protocol) &&
             PollUntilOk(server.get(), "first inference", plan.base_url, infer, timeouts.request_ns,
                         timeouts.ready_ns, kInferPollNs, &first_ns, error);
   if (ok) {

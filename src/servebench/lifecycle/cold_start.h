@@ -1,11 +1,11 @@
 // Copyright servebench authors.
 //
 // Cold start, as servebench measures it: a fresh server process from spawn to ready (the
-// server's health endpoint answers 2xx) to model ready (the model's readiness endpoint answers
-// 2xx) to the first successful inference, each step timed on the monotonic clock; plus, where
-// the server has a repository API, the time to load the model through it. Servers differ in
-// where they put the model's loading: some say ready only once their models are loaded (the
-// model-ready step is then a poll's length), others (TorchServe's /ping) before.
+// server's health endpoint answers 2xx) to model ready (the model's readiness call, the protocol's
+// ModelReadyCall, succeeds) to the first successful inference, each step timed on the monotonic
+// clock; plus, where the server has a repository API, the time to load the model through it.
+// Servers differ in where they put the model's loading: some say ready only once their models are
+// loaded (the model-ready step is then a poll's length), others (TorchServe's /ping) before.
 
 #ifndef SERVEBENCH_LIFECYCLE_COLD_START_H_
 #define SERVEBENCH_LIFECYCLE_COLD_START_H_
