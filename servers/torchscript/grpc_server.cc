@@ -7,6 +7,7 @@
 
 #include "grpc_codec.h"
 #include "inference.h"
+#include "model_config_export.h"
 #include "proto/grpc_predict_v2.grpc.pb.h"
 
 namespace servebench::ts {
@@ -41,6 +42,27 @@ grpc::Status ToGrpc(const Status& st) {
       break;
   }
   return grpc::Status(code, st.message());
+}
+
+void FillDuration(const DurationStat& from, inference::StatisticDuration* to) {
+  to->set_count(from.count.load());
+  to->set_ns(from.ns.load());
+}
+
+void FillStatistics(const ModelVersion& v, inference::ModelStatistics* out) {
+  const ModelStats& s = v.stats;
+  out->set_name(v.spec.name);
+  out->set_version(v.version_name);
+  out->set_last_inference(static_cast<uint64_t>(s.last_inference_ms.load()));
+  out->set_inference_count(s.inference_count.load());
+  out->set_execution_count(s.execution_count.load());
+  inference::InferStatistics* stats = out->mutable_inference_stats();
+  FillDuration(s.success, stats->mutable_success());
+  FillDuration(s.fail, stats->mutable_fail());
+  FillDuration(s.queue, stats->mutable_queue());
+  FillDuration(s.compute_input, stats->mutable_compute_input());
+  FillDuration(s.compute_infer, stats->mutable_compute_infer());
+  FillDuration(s.compute_output, stats->mutable_compute_output());
 }
 
 // A completion-queue tag: one outstanding operation of one call.
@@ -142,7 +164,8 @@ void GrpcServer::Impl::ArmAll(grpc::ServerCompletionQueue* cq) {
       &service, cq, &Service::RequestModelReady, [st](auto* call) {
         std::shared_ptr<ModelVersion> model;
         Status s = st->repository->Find(call->request().name(), call->request().version(), &model);
-        if (!s.ok() && !st->repository->Known(call->request().name())) return call->Finish(s);
+        // An unknown model is not ready rather than an error, as Triton answers (a Triton
+        // client's is_model_ready returns False; REST keeps 404 apart from 400).
         call->response()->set_ready(s.ok());
         call->Finish(Status::Ok());
       });
@@ -151,7 +174,8 @@ void GrpcServer::Impl::ArmAll(grpc::ServerCompletionQueue* cq) {
         auto* r = call->response();
         r->set_name(kServerName);
         r->set_version(kServerVersion);
-        for (const char* e : {"binary_tensor_data", "statistics", "model_repository"}) {
+        for (const char* e :
+             {"binary_tensor_data", "statistics", "model_repository", "model_configuration"}) {
           r->add_extensions(e);
         }
         call->Finish(Status::Ok());
@@ -178,6 +202,26 @@ void GrpcServer::Impl::ArmAll(grpc::ServerCompletionQueue* cq) {
         };
         fill(spec.inputs, [r] { return r->add_inputs(); });
         fill(spec.outputs, [r] { return r->add_outputs(); });
+        call->Finish(Status::Ok());
+      });
+  UnaryCall<ModelConfigRequest, ModelConfigResponse>::Arm(
+      &service, cq, &Service::RequestModelConfig, [st](auto* call) {
+        std::shared_ptr<ModelVersion> model;
+        const auto& req = call->request();
+        if (Status s = st->repository->Find(req.name(), req.version(), &model); !s.ok()) {
+          return call->Finish(s);
+        }
+        ToModelConfig(model->spec, call->response()->mutable_config());
+        call->Finish(Status::Ok());
+      });
+  UnaryCall<ModelStatisticsRequest, ModelStatisticsResponse>::Arm(
+      &service, cq, &Service::RequestModelStatistics, [st](auto* call) {
+        std::vector<std::shared_ptr<ModelVersion>> versions;
+        const auto& req = call->request();
+        if (Status s = st->repository->Select(req.name(), req.version(), &versions); !s.ok()) {
+          return call->Finish(s);
+        }
+        for (const auto& v : versions) FillStatistics(*v, call->response()->add_model_stats());
         call->Finish(Status::Ok());
       });
   UnaryCall<ModelInferRequest,

@@ -155,6 +155,22 @@ Status ModelRepository::Find(const std::string& name, const std::string& version
   return Status::Ok();
 }
 
+Status ModelRepository::Select(const std::string& name, const std::string& version,
+                               std::vector<std::shared_ptr<ModelVersion>>* selected) const {
+  if (name.empty()) {
+    *selected = AllVersions();
+    return Status::Ok();
+  }
+  if (version.empty()) {
+    *selected = Versions(name);
+    if (!selected->empty()) return Status::Ok();
+  }
+  std::shared_ptr<ModelVersion> model;
+  if (Status st = Find(name, version, &model); !st.ok()) return st;
+  *selected = {model};
+  return Status::Ok();
+}
+
 std::vector<std::shared_ptr<ModelVersion>> ModelRepository::Versions(
     const std::string& name) const {
   std::vector<std::shared_ptr<ModelVersion>> out;

@@ -56,6 +56,11 @@ class ModelRepository {
   // Loaded versions of `name`, ascending; empty when none.
   std::vector<std::shared_ptr<ModelVersion>> Versions(const std::string& name) const;
   std::vector<std::shared_ptr<ModelVersion>> AllVersions() const;
+  // What a statistics request covers: every loaded version of every model when `name` is
+  // empty, else the one `version` of `name`, or all its loaded versions when `version` is
+  // empty. NotFound, as Find, for an unknown or unloaded model or version.
+  Status Select(const std::string& name, const std::string& version,
+                std::vector<std::shared_ptr<ModelVersion>>* selected) const;
   // True when `name` has a directory or has been loaded, so "not ready" differs from "unknown".
   bool Known(const std::string& name) const;
   std::vector<IndexEntry> Index() const;

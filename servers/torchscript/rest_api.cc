@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "inference.h"
+#include "model_config_export.h"
 #include "rest_codec.h"
 
 namespace servebench::ts {
@@ -112,6 +113,7 @@ void RestApi::Handle(HttpRequest& request, HttpResponder respond) {
     if (action.empty()) return respond(ModelMetadata(model, version));
     if (action == "ready") return respond(ModelReady(model, version));
     if (action == "stats") return respond(Stats(model, version));
+    if (action == "config") return respond(ModelConfig(model, version));
     return respond(Error(404, "no such endpoint"));
   }
   if (p.size() == 3 && p[1] == "models" && p[2] == "stats") {
@@ -123,7 +125,7 @@ void RestApi::Handle(HttpRequest& request, HttpResponder respond) {
     std::string body = std::string("{\"name\":\"") + kServerName + "\",\"version\":\"" +
                        kServerVersion +
                        "\",\"extensions\":[\"binary_tensor_data\",\"statistics\","
-                       "\"model_repository\"]}";
+                       "\"model_repository\",\"model_configuration\"]}";
     return respond(Json(200, std::move(body)));
   }
   if (p.size() == 3 && p[1] == "health") {
@@ -212,6 +214,12 @@ HttpResponse RestApi::ModelMetadata(const std::string& name, const std::string& 
   return Json(200, std::move(out));
 }
 
+HttpResponse RestApi::ModelConfig(const std::string& name, const std::string& version) {
+  std::shared_ptr<ModelVersion> model;
+  if (Status st = state_->repository->Find(name, version, &model); !st.ok()) return Error(st);
+  return Json(200, ModelConfigJson(model->spec));
+}
+
 HttpResponse RestApi::ModelReady(const std::string& name, const std::string& version) {
   std::shared_ptr<ModelVersion> model;
   Status st = state_->repository->Find(name, version, &model);
@@ -222,19 +230,7 @@ HttpResponse RestApi::ModelReady(const std::string& name, const std::string& ver
 
 HttpResponse RestApi::Stats(const std::string& name, const std::string& version) {
   std::vector<std::shared_ptr<ModelVersion>> versions;
-  if (name.empty()) {
-    versions = state_->repository->AllVersions();
-  } else if (!version.empty()) {
-    std::shared_ptr<ModelVersion> model;
-    if (Status st = state_->repository->Find(name, version, &model); !st.ok()) return Error(st);
-    versions.push_back(model);
-  } else {
-    versions = state_->repository->Versions(name);
-    if (versions.empty()) {
-      std::shared_ptr<ModelVersion> model;
-      return Error(state_->repository->Find(name, "", &model));
-    }
-  }
+  if (Status st = state_->repository->Select(name, version, &versions); !st.ok()) return Error(st);
   std::string out = "{\"model_stats\":[";
   for (size_t i = 0; i < versions.size(); ++i) {
     const ModelVersion& v = *versions[i];

@@ -1,5 +1,5 @@
 // KServe v2 REST routes: health, server and model metadata, readiness, inference (JSON and the
-// binary tensor extension), the statistics extension and the repository extension.
+// binary tensor extension), the model-configuration, statistics and repository extensions.
 #ifndef SERVEBENCH_SERVERS_TORCHSCRIPT_REST_API_H_
 #define SERVEBENCH_SERVERS_TORCHSCRIPT_REST_API_H_
 
@@ -23,6 +23,7 @@ class RestApi : public HttpHandler {
   void Infer(HttpRequest& request, const std::string& model, const std::string& version,
              HttpResponder respond);
   HttpResponse ModelMetadata(const std::string& model, const std::string& version);
+  HttpResponse ModelConfig(const std::string& model, const std::string& version);
   HttpResponse ModelReady(const std::string& model, const std::string& version);
   HttpResponse Stats(const std::string& model, const std::string& version);
   HttpResponse RepositoryIndex();

@@ -62,30 +62,31 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
     variants.push_back(v.name);
     EXPECT_EQ(v.repository, DefaultModelRepository());
   }
-  EXPECT_EQ(variants,
-            (std::vector<std::string>{"digits-mlp", "digits-mlp-int8", "digits-mlp-prune90",
-                                      "digits-mlp-distilled", "resnet18", "resnet18-int8"}));
-  ASSERT_EQ(config.servers.size(), 3u);
+  EXPECT_EQ(variants, (std::vector<std::string>{"digits-mlp", "digits-mlp-int8", "resnet18"}));
+  ASSERT_EQ(config.servers.size(), 6u);
   EXPECT_EQ(config.servers[0].name, "torchscript");
   EXPECT_EQ(Setting(config.servers[0], "dynamic_batching"), false);
   EXPECT_EQ(config.servers[1].name, "torchscript-batching");
   EXPECT_EQ(Setting(config.servers[1], "dynamic_batching"), true);
   EXPECT_EQ(Setting(config.servers[1], "max_queue_delay_us"), 500);
   EXPECT_EQ(config.servers[2].kind, "fastapi");
-  ASSERT_EQ(config.scenarios.size(), 4u);
+  // The real serving systems, one instance each, with their own defaults.
+  EXPECT_EQ(config.servers[3].kind, "triton");
+  EXPECT_EQ(config.servers[4].kind, "torchserve");
+  EXPECT_EQ(config.servers[5].kind, "mlserver");
+  ASSERT_EQ(config.scenarios.size(), 3u);
   EXPECT_EQ(config.scenarios[0].kind, ScenarioKind::kColdStart);
   EXPECT_EQ(config.scenarios[0].repeats, 2);
-  EXPECT_EQ(config.scenarios[1].concurrency, (std::vector<int>{1, 8, 64}));
-  EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kRateSweep);
-  EXPECT_TRUE(config.scenarios[2].saturate);
-  EXPECT_EQ(config.scenarios[2].max_levels, 8);
-  EXPECT_EQ(config.scenarios[2].tolerance, 0.05);
-  EXPECT_EQ(config.scenarios[2].start_rate, 0);  // the idle server's rate
-  EXPECT_EQ(config.scenarios[2].repeats, 1);
+  EXPECT_EQ(config.scenarios[1].kind, ScenarioKind::kRateSweep);
+  EXPECT_TRUE(config.scenarios[1].saturate);
+  EXPECT_EQ(config.scenarios[1].max_levels, 8);
+  EXPECT_EQ(config.scenarios[1].tolerance, 0.05);
+  EXPECT_EQ(config.scenarios[1].start_rate, 0);  // the idle server's rate
+  EXPECT_EQ(config.scenarios[1].repeats, 1);
   ASSERT_EQ(config.slo.families.count("resnet18"), 1u);
   EXPECT_EQ(config.slo.families.at("resnet18").constraints[0].percentile, 50);
-  EXPECT_EQ(config.scenarios[3].kind, ScenarioKind::kAccuracy);
-  EXPECT_EQ(config.scenarios[3].batch, 1);
+  EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kAccuracy);
+  EXPECT_EQ(config.scenarios[2].batch, 1);
   EXPECT_EQ(config.measurement.warmup_ns, 300 * kNanosPerMilli);
   EXPECT_EQ(config.measurement.min_duration_ns, 900 * kNanosPerMilli);
   EXPECT_EQ(config.slo.global.constraints[0].bound_ns, 100 * kNanosPerMilli);

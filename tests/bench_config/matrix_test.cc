@@ -128,17 +128,25 @@ TEST(MatrixTest, EstimateArithmetic) {
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
       << error;
-  ASSERT_EQ(cells.size(), 4u);
+  ASSERT_EQ(cells.size(), 3u);
   // 2 repeats x (3 s start + 0.5 s stop).
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 7);
-  // Start 3 s + 3 levels x 1.2 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 3 * 1.2 + 0.5);
   // A search counts 8 probes (its max_levels), from 100 req/s when the start rate is the idle
   // server's: the first needs 100 requests / 100 req/s = 1 s of measurement (1.3 s with its
   // warm-up), the other seven 1.2 s each; plus start and stop.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 7 * 1.2 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 1.3 + 7 * 1.2 + 0.5);
   // Accuracy: start 3 s + one pass over the test split 1 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[3]), 3 + 1 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1 + 0.5);
+
+  // A concurrency sweep with the same measurement: start 3 s + 3 levels x 1.2 s + stop 0.5 s.
+  const ExperimentConfig sweep = Config(R"(models: {variants: [m]}
+servers: [{kind: torchscript}]
+scenarios: [{kind: concurrency_sweep, levels: [1, 8, 64]}]
+measurement: {warmup: 300ms, window: 300ms, min_duration: 900ms, min_requests: 100,
+              max_duration: 2400ms}
+)");
+  ASSERT_TRUE(ExpandMatrix(sweep, "", &cells, &error)) << error;
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(sweep, cells[0]), 3 + 3 * 1.2 + 0.5);
 }
 
 TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
@@ -171,18 +179,16 @@ TEST(MatrixTest, PlanOfTheDefault) {
             "per level: warm-up 300 ms, windows of 300 ms, at least 900 ms and 100 requests, at "
             "most 2.40 s; SLO p99 <= 100 ms (1 per family or variant)\n"
             "\n"
-            "  cell                                kind         "
+            "  cell                               kind         "
             "scenario                                                 estimate\n"
-            "  digits-mlp/torchscript/cold_start   torchscript  "
+            "  digits-mlp/torchscript/cold_start  torchscript  "
             "cold start x2                                            7 s\n"
-            "  digits-mlp/torchscript/concurrency  torchscript  "
-            "concurrency 1,8,64                                       7 s\n"
-            "  digits-mlp/torchscript/poisson      torchscript  "
+            "  digits-mlp/torchscript/poisson     torchscript  "
             "poisson SLO search from idle rate x4 to 5%, <= 8 probes  13 s\n"
-            "  digits-mlp/torchscript/accuracy     torchscript  "
+            "  digits-mlp/torchscript/accuracy    torchscript  "
             "accuracy, batch 1                                        5 s\n"
             "\n"
-            "4 cells, estimated 32 s\n");
+            "3 cells, estimated 25 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -190,13 +196,13 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   std::vector<Cell> cells;
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
-  ASSERT_EQ(cells.size(), 72u);
+  ASSERT_EQ(cells.size(), 54u);
   const std::string plan = FormatPlan(config, cells);
-  // Per (variant, server) pair: cold start 2 x (3 s start + 0.5 s stop) = 7 s; concurrency
-  // 3 + 3 x (0.3 s warm-up + 0.9 s) + 0.5 = 7.1 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
-  // + 7 x 1.2 + 0.5 = 13.2 s; accuracy 3 + 1 + 0.5 = 4.5 s. 18 pairs x 31.8 s = 572.4 s.
-  EXPECT_NE(plan.find("\n72 cells, estimated 9 min 32 s\n"), std::string::npos) << plan;
-  EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
+  // Per (variant, server) pair: cold start 2 x (3 s start + 0.5 s stop) = 7 s; poisson
+  // 3 + (0.3 + 100 requests / 100 req/s) + 7 x 1.2 + 0.5 = 13.2 s; accuracy 3 + 1 + 0.5 = 4.5 s.
+  // 3 variants x 6 servers = 18 pairs x 24.7 s = 444.6 s.
+  EXPECT_NE(plan.find("\n54 cells, estimated 7 min 25 s\n"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("  resnet18/mlserver/poisson "), std::string::npos) << plan;
 }
 
 TEST(MatrixTest, PlanDescribesExplicitRates) {

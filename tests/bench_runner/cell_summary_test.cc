@@ -196,8 +196,13 @@ TEST(CellSummaryTest, QuickShrinksTheExperiment) {
   rate.saturate = true;
   rate.max_levels = 8;
   c.scenarios = {conc, cold, rate};
+  c.servers.resize(3);
+  ExperimentConfig many_servers = c;
+  many_servers.servers.resize(4);
   ApplyQuick(&c);
   EXPECT_EQ(c.models.variants.size(), 2u);
+  ApplyQuick(&many_servers);  // two variants would be eight pairs: one is kept
+  EXPECT_EQ(many_servers.models.variants.size(), 1u);
   EXPECT_EQ(c.scenarios[0].concurrency, (std::vector<int>{1, 64}));
   EXPECT_EQ(c.scenarios[1].repeats, 1);
   EXPECT_EQ(c.scenarios[2].max_levels, 6);

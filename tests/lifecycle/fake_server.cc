@@ -3,11 +3,15 @@
 // A stand-in for a serving system whose behaviour the lifecycle tests know exactly: it sleeps a
 // given time before it listens (the truth a cold start measurement is checked against), answers
 // every HTTP request with 200 and a small KServe v2 inference response, and on request exits
-// early, ignores SIGTERM, starts a child, burns a core or holds memory.
+// early, ignores SIGTERM, starts a child, burns a core, holds memory, or has its model become
+// ready a given time after it listens.
 //
 // usage: lifecycle_fake_server --port P [--sleep-ms N] [--exit-status S] [--ignore-term]
 //                              [--child-pid-file F] [--child-ignores-term] [--burn]
-//                              [--alloc-mb N]
+//                              [--alloc-mb N] [--model-ready-ms N]
+//   --model-ready-ms N  for N ms after listening, a model's readiness (a path under /v2/models/
+//                       ending in /ready) answers 400 and its inference 503, as a server that
+//                       says ready before its model has loaded (TorchServe's /ping)
 //   --exit-status S  after the sleep, exit with S instead of listening
 //   --child-pid-file F  fork a child that waits for signals; write its pid to F
 
@@ -37,6 +41,7 @@ struct Flags {
   bool child_ignores_term = false;
   bool burn = false;
   int alloc_mb = 0;
+  int model_ready_ms = 0;
 };
 
 [[noreturn]] void Usage(const char* why) {
@@ -68,6 +73,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.burn = true;
     } else if (arg == "--alloc-mb") {
       f.alloc_mb = std::atoi(value().c_str());
+    } else if (arg == "--model-ready-ms") {
+      f.model_ready_ms = std::atoi(value().c_str());
     } else {
       Usage(("unknown flag " + arg).c_str());
     }
@@ -90,7 +97,14 @@ void StartChild(const Flags& flags) {
   std::rename(temporary.c_str(), flags.child_pid_file.c_str());
 }
 
-void Serve(int port) {
+std::string Response(const std::string& status, const std::string& body) {
+  return "HTTP/1.1 " + status +
+         "\r\nContent-Type: application/json\r\n"
+         "Connection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+void Serve(int port, int model_ready_ms) {
   const int listener = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
   setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -105,12 +119,13 @@ void Serve(int port) {
   }
   std::printf("fake server: listening on %d\n", port);
   std::fflush(stdout);
-  const std::string body =
-      R"({"outputs":[{"name":"OUT","shape":[1,2],"datatype":"FP32","data":[0.5,0.25]}]})";
-  const std::string response =
-      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-      "Connection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+  const auto model_ready_at =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(model_ready_ms);
+  const std::string ok =
+      Response("200 OK",
+               R"({"outputs":[{"name":"OUT","shape":[1,2],"datatype":"FP32","data":[0.5,0.25]}]})");
+  const std::string not_ready = Response("400 Bad Request", R"({"ready":false})");
+  const std::string loading = Response("503 Service Unavailable", R"({"error":"loading"})");
   while (true) {
     const int fd = accept(listener, nullptr, nullptr);
     if (fd < 0) continue;
@@ -135,6 +150,17 @@ void Serve(int port) {
       }
       if (request.size() >= wanted) break;
     }
+    const std::string* answer = &ok;
+    if (std::chrono::steady_clock::now() < model_ready_at) {
+      const std::string path = request.substr(0, request.find(" HTTP/"));
+      const bool model_path = path.find(" /v2/models/") != std::string::npos;
+      if (model_path && path.size() >= 6 && path.compare(path.size() - 6, 6, "/ready") == 0) {
+        answer = &not_ready;
+      } else if (model_path) {
+        answer = &loading;
+      }
+    }
+    const std::string& response = *answer;
     size_t sent = 0;
     while (sent < response.size()) {
       const ssize_t n = write(fd, response.data() + sent, response.size() - sent);
@@ -168,5 +194,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fake server: giving up with status %d\n", flags.exit_status);
     return flags.exit_status;
   }
-  Serve(flags.port);
+  Serve(flags.port, flags.model_ready_ms);
 }

@@ -106,6 +106,9 @@ TEST(CsvWriterTest, OneRowPerCellAndLevelWithTheJsonValues) {
       {"compute_us_per_request", "server_side.compute_us_per_request"}};
   const std::map<std::string, std::string> cold_columns = {
       {"cold_start_spawn_to_ready_s", "cold_start.mean.spawn_to_ready_s"},
+      {"cold_start_ready_to_model_ready_s", "cold_start.mean.ready_to_model_ready_s"},
+      {"cold_start_model_ready_to_first_inference_s",
+       "cold_start.mean.model_ready_to_first_inference_s"},
       {"cold_start_ready_to_first_inference_s", "cold_start.mean.ready_to_first_inference_s"},
       {"cold_start_spawn_to_first_inference_s", "cold_start.mean.spawn_to_first_inference_s"},
       {"cold_start_model_load_s", "cold_start.mean.model_load_s"}};

@@ -197,6 +197,52 @@ TEST(HtmlWriterTest, InconclusiveAndUnstableLevelsAreHollowPoints) {
   for (size_t i = 1; i < percentiles.size(); ++i) EXPECT_GT(percentiles[i], percentiles[i - 1]);
 }
 
+// The cold-start chart stacks the three steps' means and shows each repeat; a record from
+// before the model-ready step was timed has one unsplit bar instead of the two.
+TEST(HtmlWriterTest, ColdStartChartStacksTheFourStepsOfTheRecords) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  auto chart_of = [](const std::vector<CellRecord>& cells, const std::string& server) {
+    for (const ChartSpec& c : BuildCharts(testing::SyntheticRun(), cells)) {
+      if (c.section == "cold-start" && c.title == server) return c.spec;
+    }
+    ADD_FAILURE() << "no cold-start chart for " << server;
+    return json();
+  };
+  auto series_of = [](const json& spec, const std::string& label) {
+    for (const json& s : spec["series"]) {
+      if (s["label"] == label) return s;
+    }
+    return json();
+  };
+  const CellRecord& cold = cells[0];
+  ASSERT_EQ(cold.cell_id, "digits-mlp/torchscript/cold_start");
+  json spec = chart_of(cells, "torchscript");
+  EXPECT_EQ(spec["x"]["categories"], json({"digits-mlp", "resnet18"}));
+  EXPECT_EQ(series_of(spec, "spawn → ready (mean)")["values"][0],
+            cold.cold_start->mean.spawn_to_ready_s);
+  EXPECT_EQ(series_of(spec, "ready → model ready (mean)")["values"][0],
+            *cold.cold_start->mean.ready_to_model_ready_s);
+  EXPECT_EQ(series_of(spec, "model ready → first inference (mean)")["values"][0],
+            *cold.cold_start->mean.model_ready_to_first_inference_s);
+  EXPECT_TRUE(series_of(spec, "ready → first inference, not split (mean)").is_null());
+  const json model_ready = series_of(spec, "repeats: spawn → model ready");
+  ASSERT_EQ(model_ready["points"].size(), 6u);  // three repeats of two variants
+  EXPECT_EQ(model_ready["points"][1][1], cold.cold_start->repeats[1].spawn_to_ready_s +
+                                             *cold.cold_start->repeats[1].ready_to_model_ready_s);
+
+  for (ColdStartTimes* t : {&cells[0].cold_start->mean, &cells[0].cold_start->repeats[0]}) {
+    t->ready_to_model_ready_s.reset();
+    t->model_ready_to_first_inference_s.reset();
+  }
+  spec = chart_of(cells, "torchscript");
+  const json unsplit = series_of(spec, "ready → first inference, not split (mean)");
+  ASSERT_FALSE(unsplit.is_null());
+  EXPECT_EQ(unsplit["values"][0], cold.cold_start->mean.ready_to_first_inference_s);
+  EXPECT_TRUE(unsplit["values"][1].is_null());  // resnet18's record has the split
+  EXPECT_TRUE(series_of(spec, "ready → model ready (mean)")["values"][0].is_null());
+  EXPECT_EQ(series_of(spec, "repeats: spawn → model ready")["points"].size(), 5u);
+}
+
 TEST(HtmlWriterTest, PageCarriesTheChartsInOrderAndEscapesScriptText) {
   const std::string page =
       FormatReportHtml(testing::SyntheticRun(), json(nullptr), testing::SyntheticCells());

@@ -190,6 +190,22 @@ TEST_F(MarkdownWriterTest, SaysThatClosedLoopLatencyHidesQueueing) {
   EXPECT_NE(markdown_.find("Closed-loop latency hides queueing"), std::string::npos);
 }
 
+TEST(MarkdownWriterColdStartTest, StepByStep) {
+  const std::string md =
+      FormatSummaryMarkdown(testing::SyntheticRun(), json(nullptr), testing::SyntheticCells());
+  const size_t at = md.find("## Cold start, step by step\n");
+  ASSERT_NE(at, std::string::npos) << md;
+  const auto rows = TableRows(md.substr(at, md.find("\n## ", at + 1) - at));
+  ASSERT_EQ(rows.size(), 2u + 4u);  // header, rule, one row per cold-start cell
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"server", "variant", "repeats", "spawn → ready (s)",
+                                               "ready → model ready (s)",
+                                               "model ready → first inference (s)",
+                                               "spawn → first inference (s)", "model load (s)"}));
+  EXPECT_EQ(FindRow(rows, "torchscript", "digits-mlp"),
+            (std::vector<std::string>{"torchscript", "digits-mlp", "3", "0.510", "0.00300",
+                                      "0.00100", "0.514", "0.0200"}));
+}
+
 TEST(MarkdownWriterFileTest, WritesSummaryMd) {
   const std::string dir = testing::MakeTempDir();
   auto writer = NewMarkdownWriter();

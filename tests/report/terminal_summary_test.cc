@@ -52,6 +52,21 @@ TEST(TerminalSummaryTest, ServersSideBySidePerVariantInFixedWidth) {
   EXPECT_NE(text.find("1 of 12 cells failed"), std::string::npos);
 }
 
+TEST(TerminalSummaryTest, ColdStartsStepByStep) {
+  const std::string text =
+      FormatTerminalSummary(testing::SyntheticRun(), testing::SyntheticCells());
+  const std::vector<std::string> lines = Lines(text);
+  size_t at = 0;
+  while (at < lines.size() && lines[at].rfind("cold start, mean s", 0) != 0) ++at;
+  ASSERT_LT(at + 3, lines.size()) << text;
+  EXPECT_EQ(Words(lines[at + 1]),
+            (std::vector<std::string>{"server", "variant", "ready", "s", "+model", "s", "+infer",
+                                      "s", "total", "s"}));
+  // digits-mlp on torchscript: spawn -> ready 0.51 s, then 3 ms and 1 ms, 0.514 s in all.
+  EXPECT_EQ(Words(lines[at + 3]), (std::vector<std::string>{"torchscript", "digits-mlp", "0.510",
+                                                            "0.00300", "0.00100", "0.514"}));
+}
+
 TEST(TerminalSummaryTest, NoCells) {
   EXPECT_EQ(FormatTerminalSummary(testing::SyntheticRun(), {}), "No cells were measured.\n");
 }

@@ -257,6 +257,8 @@ TEST(RunEndToEndTest, QuickRunWritesAgreeingJsonCsvAndSqlite) {
         EXPECT_GT(r["spawn_to_ready_s"].get<double>(), 0);
         EXPECT_GE(r["spawn_to_first_inference_s"].get<double>(),
                   r["spawn_to_ready_s"].get<double>());
+        EXPECT_GE(r["ready_to_model_ready_s"].get<double>(), 0) << r;
+        EXPECT_GE(r["model_ready_to_first_inference_s"].get<double>(), 0) << r;
       }
       continue;
     }

@@ -81,12 +81,16 @@ ColdStartRecord ColdStart(double base_s) {
   for (int i = 0; i < 3; ++i) {
     ColdStartTimes t;
     t.spawn_to_ready_s = base_s + 0.01 * i;
+    t.ready_to_model_ready_s = 0.003;
+    t.model_ready_to_first_inference_s = 0.001;
     t.ready_to_first_inference_s = 0.004;
     t.spawn_to_first_inference_s = t.spawn_to_ready_s + 0.004;
     if (i == 0) t.model_load_s = 0.02;
     cold.repeats.push_back(t);
   }
   cold.mean.spawn_to_ready_s = base_s + 0.01;
+  cold.mean.ready_to_model_ready_s = 0.003;
+  cold.mean.model_ready_to_first_inference_s = 0.001;
   cold.mean.ready_to_first_inference_s = 0.004;
   cold.mean.spawn_to_first_inference_s = base_s + 0.014;
   cold.mean.model_load_s = 0.02;

@@ -193,6 +193,26 @@ void RunSystem(const std::string& kind, const std::string& program, const std::s
           r["spawn_to_first_inference_s"].get<double>(),
           r["spawn_to_ready_s"].get<double>() + r["ready_to_first_inference_s"].get<double>(), 1e-6)
           << r;
+      // Spawn -> ready -> model ready -> first inference, each step timed.
+      ASSERT_TRUE(r.contains("ready_to_model_ready_s")) << r;
+      ASSERT_TRUE(r.contains("model_ready_to_first_inference_s")) << r;
+      EXPECT_NEAR(r["ready_to_first_inference_s"].get<double>(),
+                  r["ready_to_model_ready_s"].get<double>() +
+                      r["model_ready_to_first_inference_s"].get<double>(),
+                  1e-6)
+          << r;
+      if (kind == "torchserve") {
+        // TorchServe's /ping answers before a worker has loaded the model: the worker's start
+        // (a Python process importing torch, then loading the model) is the model-ready step,
+        // and the first inference follows at once.
+        EXPECT_GT(r["ready_to_model_ready_s"].get<double>(), 0.2) << r;
+        EXPECT_GT(r["ready_to_model_ready_s"].get<double>(),
+                  r["model_ready_to_first_inference_s"].get<double>())
+            << r;
+      } else {
+        // Triton (--strict-readiness) and MLServer say ready once the model is.
+        EXPECT_LT(r["ready_to_model_ready_s"].get<double>(), 0.5) << r;
+      }
       // Every one of them has a repository API (TorchServe's on its management port).
       ASSERT_TRUE(r.contains("model_load_s")) << r;
       EXPECT_GT(r["model_load_s"].get<double>(), 0) << r;

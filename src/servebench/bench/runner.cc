@@ -352,7 +352,11 @@ int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err) 
 }
 
 void ApplyQuick(ExperimentConfig* config) {
-  if (config->models.variants.size() > 2) config->models.variants.resize(2);
+  // The first two variants, or only the first when two would make more than six (variant,
+  // server) pairs: every pair starts its servers a few times, which a smoke run pays for.
+  const size_t servers = std::max<size_t>(1, config->servers.size());
+  const size_t variants = std::clamp<size_t>(6 / servers, 1, 2);
+  if (config->models.variants.size() > variants) config->models.variants.resize(variants);
   for (Scenario& s : config->scenarios) {
     s.repeats = std::min(s.repeats, 1);
     if (s.concurrency.size() > 2) s.concurrency = {s.concurrency.front(), s.concurrency.back()};

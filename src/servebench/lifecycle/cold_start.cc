@@ -3,6 +3,7 @@
 #include "servebench/lifecycle/cold_start.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "servebench/core/clock.h"
@@ -63,18 +64,27 @@ bool MeasureModelLoad(ServerProcess* server, const LaunchPlan& plan,
 
 ColdStartTimes MeanColdStart(const std::vector<ColdStartTimes>& samples) {
   ColdStartTimes mean;
-  int loads = 0;
-  double load_sum = 0;
   for (const ColdStartTimes& s : samples) {
     mean.spawn_to_ready_s += s.spawn_to_ready_s / samples.size();
     mean.ready_to_first_inference_s += s.ready_to_first_inference_s / samples.size();
     mean.spawn_to_first_inference_s += s.spawn_to_first_inference_s / samples.size();
-    if (s.model_load_s) {
-      ++loads;
-      load_sum += *s.model_load_s;
-    }
   }
-  if (loads > 0) mean.model_load_s = load_sum / loads;
+  // The mean of the samples that have the step; absent when none has it.
+  auto optional_mean = [&samples](std::optional<double> ColdStartTimes::*step) {
+    int count = 0;
+    double sum = 0;
+    for (const ColdStartTimes& s : samples) {
+      if (s.*step) {
+        ++count;
+        sum += *(s.*step);
+      }
+    }
+    return count > 0 ? std::optional<double>(sum / count) : std::nullopt;
+  };
+  mean.ready_to_model_ready_s = optional_mean(&ColdStartTimes::ready_to_model_ready_s);
+  mean.model_ready_to_first_inference_s =
+      optional_mean(&ColdStartTimes::model_ready_to_first_inference_s);
+  mean.model_load_s = optional_mean(&ColdStartTimes::model_load_s);
   return mean;
 }
 
@@ -90,11 +100,20 @@ bool MeasureColdStart(const LaunchPlan& plan, const ProtocolAdapter& protocol,
     server->Stop(timeouts.stop_grace_ns);
     return false;
   }
+  const HttpCall model_ready = protocol.ModelReadyCall(plan.model);
+  int64_t model_ready_ns = 0;
   int64_t first_ns = 0;
-  bool ok = PollUntilOk(server.get(), "first inference", plan.base_url, infer, timeouts.request_ns,
+  // The model has what is left of the readiness timeout; the first inference a timeout of its
+  // own, as before the model-ready step was timed.
+  bool ok = PollUntilOk(server.get(), "model ready", plan.base_url, model_ready,
+                        timeouts.request_ns, timeouts.ready_ns - (ready_ns - server->spawn_ns()),
+                        kModelReadyPollNs, &model_ready_ns, error, &protocol) &&
+            PollUntilOk(server.get(), "first inference", plan.base_url, infer, timeouts.request_ns,
                         timeouts.ready_ns, kInferPollNs, &first_ns, error);
   if (ok) {
     s.spawn_to_ready_s = Seconds(ready_ns - server->spawn_ns());
+    s.ready_to_model_ready_s = Seconds(model_ready_ns - ready_ns);
+    s.model_ready_to_first_inference_s = Seconds(first_ns - model_ready_ns);
     s.ready_to_first_inference_s = Seconds(first_ns - ready_ns);
     s.spawn_to_first_inference_s = Seconds(first_ns - server->spawn_ns());
     if (plan.has_repository_api) {

@@ -163,15 +163,23 @@ void ColdStarts(const std::vector<CellRecord>& cells, std::vector<ChartSpec>* ou
   for (const std::string& server : servers) {
     std::vector<std::string> variants;
     json ready = Series("spawn → ready (mean)", "bar", 0);
-    json first = Series("ready → first inference (mean)", "bar", 1);
+    json model_ready = Series("ready → model ready (mean)", "bar", 5);
+    json first = Series("model ready → first inference (mean)", "bar", 1);
+    // Records from before the model-ready step was timed know only ready -> first inference.
+    json unsplit = Series("ready → first inference, not split (mean)", "bar", 6);
     json totals = Series("repeats: spawn → first inference", "points", 2);
+    json model_readies = Series("repeats: spawn → model ready", "points", 5);
     json readies = Series("repeats: spawn → ready", "points", 3);
     json loads = Series("repeats: model load (repository API)", "points", 4);
-    ready["stack"] = first["stack"] = "mean";
-    ready["values"] = first["values"] = json::array();
+    for (json* bar : {&ready, &model_ready, &first, &unsplit}) {
+      (*bar)["stack"] = "mean";
+      (*bar)["values"] = json::array();
+    }
     totals["marker"] = "circle";
+    model_readies["marker"] = "triangle";
     readies["marker"] = "rect";
     loads["marker"] = "star";
+    bool any_unsplit = false;
     for (const CellRecord& cell : cells) {
       if (cell.server != server || !cell.is_cold_start() || !cell.cold_start ||
           cell.cold_start->repeats.empty()) {
@@ -179,24 +187,38 @@ void ColdStarts(const std::vector<CellRecord>& cells, std::vector<ChartSpec>* ou
       }
       variants.push_back(cell.variant);
       const ColdStartRecord& cs = *cell.cold_start;
+      const bool split = cs.mean.ready_to_model_ready_s && cs.mean.model_ready_to_first_inference_s;
+      any_unsplit |= !split;
       ready["values"].push_back(cs.mean.spawn_to_ready_s);
-      first["values"].push_back(cs.mean.ready_to_first_inference_s);
+      model_ready["values"].push_back(split ? json(*cs.mean.ready_to_model_ready_s) : json());
+      first["values"].push_back(split ? json(*cs.mean.model_ready_to_first_inference_s) : json());
+      unsplit["values"].push_back(split ? json() : json(cs.mean.ready_to_first_inference_s));
       for (const ColdStartTimes& r : cs.repeats) {
         totals["points"].push_back({cell.variant, r.spawn_to_first_inference_s});
+        if (r.ready_to_model_ready_s) {
+          model_readies["points"].push_back(
+              {cell.variant, r.spawn_to_ready_s + *r.ready_to_model_ready_s});
+        }
         readies["points"].push_back({cell.variant, r.spawn_to_ready_s});
         if (r.model_load_s) loads["points"].push_back({cell.variant, *r.model_load_s});
       }
     }
+    json series = json::array({ready, model_ready, first});
+    if (any_unsplit) series.push_back(unsplit);
+    series.push_back(totals);
+    if (!model_readies["points"].empty()) series.push_back(model_readies);
+    series.push_back(readies);
+    if (!loads["points"].empty()) series.push_back(loads);
     json spec = {
         {"type", "bar"},
         {"x", {{"label", "model variant"}, {"scale", "category"}, {"categories", variants}}},
         {"y", Axis("seconds", "linear")},
-        {"series", json::array({ready, first, totals, readies})},
+        {"series", std::move(series)},
         {"hlines", json::array()}};
-    if (!loads["points"].empty()) spec["series"].push_back(loads);
     out->push_back({"cold-start", server,
-                    "Bars: the mean of spawn → ready (the readiness endpoint answers) and ready → "
-                    "first successful inference. Points: each fresh process.",
+                    "Bars: the mean of spawn → ready (the server's readiness endpoint answers), "
+                    "ready → model ready (the model's readiness endpoint answers) and model ready "
+                    "→ first successful inference. Points: each fresh process.",
                     std::move(spec)});
   }
 }

@@ -129,6 +129,10 @@ const std::vector<Column>& Columns() {
                                                         : json();
        }},
       {"cold_start_spawn_to_ready_s", OfColdStartMean([](T t) { return t.spawn_to_ready_s; })},
+      {"cold_start_ready_to_model_ready_s",
+       OfColdStartMean([](T t) { return OrNull(t.ready_to_model_ready_s); })},
+      {"cold_start_model_ready_to_first_inference_s",
+       OfColdStartMean([](T t) { return OrNull(t.model_ready_to_first_inference_s); })},
       {"cold_start_ready_to_first_inference_s",
        OfColdStartMean([](T t) { return t.ready_to_first_inference_s; })},
       {"cold_start_spawn_to_first_inference_s",

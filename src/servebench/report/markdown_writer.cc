@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "servebench/report/cold_start_table.h"
 #include "servebench/report/comparison.h"
 #include "servebench/report/file_output.h"
 #include "servebench/report/markdown_table.h"
@@ -189,6 +190,18 @@ std::string VariantsPerServer(const RunRecord& run, const std::vector<Comparison
     out += "### " + Code(server) + "\n\n" + RenderMarkdown(table) + "\n";
   }
   return out;
+}
+
+std::string ColdStartSteps(const std::vector<CellRecord>& cells) {
+  const TextTable table = ColdStartTable(cells, /*compact=*/false);
+  if (table.rows.empty()) return "";
+  return "## Cold start, step by step\n\n"
+         "The mean over each cell's fresh server processes: spawn → ready (the server's "
+         "readiness endpoint answers 2xx) → model ready (the model's readiness endpoint answers "
+         "2xx) → first successful inference; and, where the server has a repository API, "
+         "unloading the model and loading it again. A server that says ready only once its "
+         "models have loaded has a model-ready step of about one poll (1 ms).\n\n" +
+         RenderMarkdown(table) + "\n";
 }
 
 std::string CountOf(const std::optional<int64_t>& part, const std::optional<int64_t>& whole) {
@@ -382,7 +395,8 @@ std::string Notes(const RunRecord& run) {
          "an inconclusive level never counts. With repeats it is their mean, ± the half-width "
          "of its 95% confidence interval (Student t).\n"
          "- Cold start is the mean time from spawning a fresh server to its first successful "
-         "inference. CPU % is the server process tree's mean (100 = one core) at the level the "
+         "inference (its steps in the section above). CPU % is the server process tree's mean (100 "
+         "= one core) at the level the "
          "latencies come from; RSS is its peak over all levels.\n"
          "- Cost per million inferences is the hourly price divided by the inferences an hour at "
          "the throughput within SLO. Every number is defined in docs/results.md and "
@@ -426,6 +440,7 @@ std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& en
 
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   if (!rows.empty()) out += ServersPerVariant(run, rows) + VariantsPerServer(run, rows);
+  out += ColdStartSteps(cells);
   out += AccuracyThroughServer(cells);
   out += Searches(cells);
   out += LevelValidity(cells);

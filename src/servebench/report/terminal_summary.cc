@@ -1,12 +1,13 @@
 // Copyright servebench authors.
 //
 // The table printed when a run ends: per model variant, its servers side by side, in a compact
-// fixed width, with each row's levels marked inconclusive, unstable, lagging or noisy; then one
-// line on accuracy through the servers, and a line for each warning.
+// fixed width, with each row's levels marked inconclusive, unstable, lagging or noisy; then the
+// cold starts step by step, one line on accuracy through the servers, and a line for each warning.
 
 #include <string>
 #include <vector>
 
+#include "servebench/report/cold_start_table.h"
 #include "servebench/report/comparison.h"
 #include "servebench/report/markdown_table.h"
 #include "servebench/report/number_format.h"
@@ -127,6 +128,11 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
         "with its reason.\n";
   }
   out += ScenarioLines(cells);
+  const TextTable cold = ColdStartTable(cells, /*compact=*/true);
+  if (!cold.rows.empty()) {
+    out += "cold start, mean s: spawn -> ready, + model ready, + first inference\n" +
+           RenderFixedWidth(cold, "  ") + "\n";
+  }
   out += AccuracyLines(cells);
   size_t failed = 0;
   for (const CellRecord& cell : cells) failed += cell.ok() ? 0 : 1;
