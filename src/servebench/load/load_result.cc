@@ -27,6 +27,9 @@ void LoadCounters::Add(const LoadCounters& o) {
   connect_failures += o.connect_failures;
   stale_retries += o.stale_retries;
   for (size_t i = 0; i < status_codes.size(); ++i) status_codes[i] += o.status_codes[i];
+  for (size_t i = 0; i < grpc_status_codes.size(); ++i) {
+    grpc_status_codes[i] += o.grpc_status_codes[i];
+  }
 }
 
 LatencySummary SummarizeMicros(const Histogram& h) {

@@ -21,8 +21,10 @@ class JsonReader;
 
 struct ErrorCounts {
   int64_t connect = 0;      // no connection for the request, or it was lost before the response
-  int64_t timeout = 0;      // no complete response within the timeout
-  int64_t http_status = 0;  // a complete response whose status was not 2xx
+                            // (gRPC: status UNAVAILABLE)
+  int64_t timeout = 0;      // no complete response within the timeout (gRPC: DEADLINE_EXCEEDED)
+  int64_t http_status = 0;  // a complete response whose status was not 2xx (gRPC: any other
+                            // status but OK)
   int64_t protocol = 0;     // a response that is not valid HTTP/1.1
   int64_t validation = 0;   // a 2xx response that the response check rejected (LoadSettings)
 
@@ -56,6 +58,9 @@ struct LoadCounters {
   int64_t connect_failures = 0;  // of those, attempts that failed
   int64_t stale_retries = 0;     // requests re-sent once because a kept-alive connection had closed
   std::array<int64_t, 600> status_codes{};  // by HTTP status; index 0 counts codes outside 1..599
+  // Over gRPC: every measured call that ended, by its gRPC status code (0 OK .. 16
+  // UNAUTHENTICATED), whichever error kind it counts as; all zero over HTTP.
+  std::array<int64_t, 17> grpc_status_codes{};
 
   void Add(const LoadCounters& o);
 };

@@ -53,6 +53,14 @@ class ProtocolAdapter {
   // Path that answers 2xx once `model` can serve.
   virtual std::string ModelReadyPath(const std::string& model) const = 0;
 
+  // The calls that ask whether the server, and `model`, are ready, and whether a 2xx reply to
+  // one says so. By default GET ServerReadyPath() / ModelReadyPath(model), and every 2xx reply
+  // says ready; a protocol whose readiness is in the reply's body (KServe v2 gRPC answers OK
+  // with ready=false) overrides them.
+  virtual HttpCall ServerReadyCall() const;
+  virtual HttpCall ModelReadyCall(const std::string& model) const;
+  virtual bool SaysReady(const std::string& body) const;
+
   // The calls that unload and load `model` through the server's repository API, sent to the
   // plan's control_url (base_url unless the server takes them on a port of their own). False
   // when the protocol has none (then LaunchPlan::has_repository_api must be false).
@@ -106,6 +114,9 @@ std::vector<std::string> ProtocolNames();
 
 // The name of the KServe v2 / Open Inference Protocol REST adapter with JSON tensors.
 inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";
+// The name of the KServe v2 / Open Inference Protocol gRPC adapter (inference.GRPCInferenceService,
+// tensors in raw_input_contents); its plans' base_url is grpc://host:port.
+inline constexpr char kKServeV2Grpc[] = "grpc";
 // The name of the adapter for TorchServe's inference and management APIs, with the tensors
 // servebench's TorchServe handler (servers/torchserve/handler.py) takes and answers.
 inline constexpr char kTorchServeRest[] = "torchserve-rest";

@@ -25,6 +25,20 @@ bool ProtocolAdapter::ModelControlCalls(const std::string&, HttpCall*, HttpCall*
   return false;
 }
 
+HttpCall ProtocolAdapter::ServerReadyCall() const {
+  HttpCall call;
+  call.path = ServerReadyPath();
+  return call;
+}
+
+HttpCall ProtocolAdapter::ModelReadyCall(const std::string& model) const {
+  HttpCall call;
+  call.path = ModelReadyPath(model);
+  return call;
+}
+
+bool ProtocolAdapter::SaysReady(const std::string&) const { return true; }
+
 bool ProtocolAdapter::BuildInferCallsWithData(const std::string&, const std::string&,
                                               const TensorValues&, int, std::vector<HttpCall>*,
                                               std::string* error) const {
