@@ -188,23 +188,25 @@ void GrpcWorker::Run(int64_t start_ns, const Worker::EarlyEnd* early_end) {
     now_ns = MonotonicNanos();
     if (busy_ == 0 && IssuingDone(now_ns)) break;
     int64_t wake_ns = next_tick_ns_;
-    if (open_loop_ && has_next_ && !free_.empty() && next_intended_ns_ < end_ns_) {
-      wake_ns = std::min(wake_ns, next_intended_ns_);
-    }
     for (Call* call : parked_) wake_ns = std::min(wake_ns, call->not_before_ns);
-    WaitAndHandle(wake_ns);
+    // Only an intended send time needs a precise wake-up.
+    const bool send_due = open_loop_ && has_next_ && !free_.empty() &&
+                          next_intended_ns_ < end_ns_ && next_intended_ns_ <= wake_ns;
+    if (send_due) wake_ns = next_intended_ns_;
+    WaitAndHandle(wake_ns, send_due);
   }
   Finish();
 }
 
-void GrpcWorker::WaitAndHandle(int64_t until_ns) {
+void GrpcWorker::WaitAndHandle(int64_t until_ns, bool precise) {
   const int64_t wait_ns = until_ns - MonotonicNanos();
-  const bool coarse = wait_ns > kCoarseWaitNs;
+  const bool coarse = !precise || wait_ns > kCoarseWaitNs;
   void* tag = nullptr;
   bool ok = false;
-  const grpc::CompletionQueue::NextStatus status = cq_.AsyncNext(
-      &tag, &ok,
-      coarse ? MonotonicDeadline(wait_ns - kCoarseWaitNs / 2) : gpr_inf_past(GPR_CLOCK_MONOTONIC));
+  const grpc::CompletionQueue::NextStatus status =
+      cq_.AsyncNext(&tag, &ok,
+                    !coarse ? gpr_inf_past(GPR_CLOCK_MONOTONIC)
+                            : MonotonicDeadline(precise ? wait_ns - kCoarseWaitNs / 2 : wait_ns));
   if (status == grpc::CompletionQueue::GOT_EVENT) {
     OnDone(static_cast<Call*>(tag), MonotonicNanos());
   } else if (!coarse && wait_ns > 0) {

@@ -81,7 +81,8 @@ class GrpcWorker {
   bool IssuingDone(int64_t now_ns) const;
   void Finish();
   // Waits for the next completion until `until_ns` (monotonic); handles it if one came.
-  void WaitAndHandle(int64_t until_ns);
+  // `precise`: until_ns is an intended send time, to be kept to well under a millisecond.
+  void WaitAndHandle(int64_t until_ns, bool precise);
 
   bool InWindow(int64_t start_ns) const {
     return start_ns >= window_start_ns_ && start_ns < end_ns_;

@@ -22,6 +22,7 @@
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/systems/model_config_keys.h"
 #include "servebench/systems/plan_files.h"
+#include "servebench/systems/protocol_key.h"
 #include "servebench/systems/serving_system.h"
 #include "servebench/systems/venv_program.h"
 
@@ -36,10 +37,12 @@ constexpr char kSystem[] = "triton";
 struct TritonSettings : SystemSettings {
   RepositoryOverrides model_config;
   std::string binary;  // empty: <build>/venv/triton/bin/tritonserver
+  std::string protocol = kKServeV2Rest;
 
   nlohmann::json ToJson() const override {
     nlohmann::json out = servebench::ToJson(model_config);
     if (!binary.empty()) out["binary"] = binary;
+    if (protocol != kKServeV2Rest) out["protocol"] = protocol;
     return out;
   }
 };
@@ -79,7 +82,7 @@ class TritonSystem : public ServingSystem {
 
   std::vector<std::string> keys() const override {
     std::vector<std::string> keys = BatchingKeys();
-    keys.insert(keys.end(), {"instances", "intra_op_threads", "cpus", "binary"});
+    keys.insert(keys.end(), {"instances", "intra_op_threads", "cpus", "binary", "protocol"});
     return keys;
   }
 
@@ -90,6 +93,8 @@ class TritonSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
+    // KServe v2 over REST (the default) or gRPC, whose service also has the repository calls.
+    settings->protocol = ReadProtocolKey(fields, {kKServeV2Rest, kKServeV2Grpc});
     return settings;
   }
 
@@ -172,8 +177,8 @@ class TritonSystem : public ServingSystem {
     if (fs::is_directory(backends, ec))
       p.argv.push_back("--backend-directory=" + backends.string());
     p.cwd = work.string();
-    p.base_url = "http://127.0.0.1:" + http;
-    p.protocol = kKServeV2Rest;
+    p.protocol = Settings(server).protocol;
+    p.base_url = LoopbackBaseUrl(p.protocol, ports[0], ports[1]);
     p.metrics_url = "http://127.0.0.1:" + metrics + "/metrics";
     p.has_repository_api = true;
     p.model = variant.name;
