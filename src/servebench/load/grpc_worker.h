@@ -60,6 +60,8 @@ class GrpcWorker {
 
   int64_t window_ok(int index) const;
   int64_t window_latency_sum_ns(int index) const;
+  int64_t window_measured_ok(int index) const;
+  int64_t window_over_bound(int index, size_t bound) const;
   int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
 
   const LoadCounters& counters() const { return counters_; }
@@ -122,6 +124,11 @@ class GrpcWorker {
     std::atomic<int64_t> latency_sum_ns{0};
   };
   std::unique_ptr<WindowTally[]> window_tallies_;
+  // As Worker's: per window, the measured successes, then the ones over each window bound.
+  size_t BoundSlots() const {
+    return settings_.window_bounds_ns.empty() ? 0 : settings_.window_bounds_ns.size() + 1;
+  }
+  std::unique_ptr<std::atomic<int64_t>[]> window_bound_tallies_;
   int window_count_ = 0;
   bool finished_ = false;
 
