@@ -5,7 +5,8 @@
 #   bench/load/compare_protocols.sh [OUT_DIR]
 #
 # Environment: SERVEBENCH (default build/servebench), ZOO (a model repository with digits-mlp and
-# resnet18; default the zoo's cache folder), DIGITS_RATE (400), RESNET_RATE (10).
+# resnet18; default the zoo's cache folder), DIGITS_RATE (400), RESNET_RATE (10), MODELS (both:
+# "digits-mlp resnet18").
 #
 # One `servebench run` per model, so that the protocols of a model are compared within one run
 # (one machine state). The servers are pinned to core 1; the generator runs beside them. A level
@@ -29,9 +30,9 @@ if "$servebench" run --help 2>/dev/null | grep -q http-binary ||
   protocols="$protocols http-binary"
 fi
 
-for pair in "digits-mlp:$digits_rate" "resnet18:$resnet_rate"; do
-  model=${pair%%:*}
-  rate=${pair##*:}
+for model in ${MODELS:-digits-mlp resnet18}; do
+  rate=$digits_rate
+  [ "$model" = resnet18 ] && rate=$resnet_rate
   {
     echo "name: protocols-$model"
     echo "models:"
