@@ -236,11 +236,8 @@ bool CellRun::PlanServer(const ServingSystem& system, LaunchPlan* plan) {
   if (!system.Plan(cell_.server, cell_.variant, context_, work_dir_, plan, &error)) {
     return Failed("cannot plan the server: " + error, nullptr);
   }
-  adapter_ = NewProtocolAdapter(plan->protocol);
-  if (!adapter_) {
-    return Failed("the plan's protocol '" + plan->protocol + "' is not a registered protocol",
-                  nullptr);
-  }
+  adapter_ = NewProtocolAdapter(plan->protocol, plan->protocol_options, &error);
+  if (!adapter_) return Failed("the plan's protocol: " + error, nullptr);
   return true;
 }
 

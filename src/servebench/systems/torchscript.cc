@@ -10,7 +10,7 @@
 #include "servebench/lifecycle/program.h"
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/systems/model_config_keys.h"
-#include "servebench/systems/protocol_key.h"
+#include "servebench/systems/protocol_keys.h"
 #include "servebench/systems/serving_system.h"
 
 namespace servebench {
@@ -20,18 +20,15 @@ namespace {
 struct TorchScriptSettings : SystemSettings {
   RepositoryOverrides model_config;
   std::string binary;  // empty: servebench-torchscript next to servebench
-  std::string protocol = kKServeV2Rest;
+  ProtocolChoice protocol{kKServeV2Rest, ""};
 
   nlohmann::json ToJson() const override {
     nlohmann::json out = servebench::ToJson(model_config);
     if (!binary.empty()) out["binary"] = binary;
-    if (protocol != kKServeV2Rest) out["protocol"] = protocol;
+    if (protocol.name != kKServeV2Rest) AddProtocolJson(protocol, &out);
     return out;
   }
 };
-
-// The server speaks KServe v2 over REST (the default) and gRPC.
-const std::vector<std::string> kProtocols = {kKServeV2Rest, kKServeV2Grpc};
 
 class TorchScriptSystem : public ServingSystem {
  public:
@@ -50,7 +47,9 @@ class TorchScriptSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
-    settings->protocol = ReadProtocolKey(fields, kProtocols);
+    // KServe v2 REST with JSON tensors or with the binary tensor extension, or KServe v2 gRPC.
+    settings->protocol =
+        ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary, kKServeV2Grpc}, kKServeV2Rest);
     return settings;
   }
 
@@ -84,7 +83,7 @@ class TorchScriptSystem : public ServingSystem {
     p.AddFlag("--metrics-port", std::to_string(ports[2]));
     p.AddFlag("--model-control-mode", "explicit");
     p.AddFlag("--load-model", variant.name);
-    p.protocol = Settings(server).protocol;
+    p.protocol = Settings(server).protocol.name;
     p.base_url = LoopbackBaseUrl(p.protocol, ports[0], ports[1]);
     p.metrics_url = "http://127.0.0.1:" + std::to_string(ports[2]) + "/metrics";
     p.has_repository_api = true;  // over REST and gRPC alike

@@ -22,7 +22,7 @@
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/systems/model_config_keys.h"
 #include "servebench/systems/plan_files.h"
-#include "servebench/systems/protocol_key.h"
+#include "servebench/systems/protocol_keys.h"
 #include "servebench/systems/serving_system.h"
 #include "servebench/systems/venv_program.h"
 
@@ -37,12 +37,12 @@ constexpr char kSystem[] = "triton";
 struct TritonSettings : SystemSettings {
   RepositoryOverrides model_config;
   std::string binary;  // empty: <build>/venv/triton/bin/tritonserver
-  std::string protocol = kKServeV2Rest;
+  ProtocolChoice protocol{kKServeV2Rest, ""};
 
   nlohmann::json ToJson() const override {
     nlohmann::json out = servebench::ToJson(model_config);
     if (!binary.empty()) out["binary"] = binary;
-    if (protocol != kKServeV2Rest) out["protocol"] = protocol;
+    if (protocol.name != kKServeV2Rest) AddProtocolJson(protocol, &out);
     return out;
   }
 };
@@ -93,8 +93,9 @@ class TritonSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
-    // KServe v2 over REST (the default) or gRPC, whose service also has the repository calls.
-    settings->protocol = ReadProtocolKey(fields, {kKServeV2Rest, kKServeV2Grpc});
+    // KServe v2 REST with JSON tensors or with the binary tensor extension, or KServe v2 gRPC.
+    settings->protocol =
+        ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary, kKServeV2Grpc}, kKServeV2Rest);
     return settings;
   }
 
@@ -177,7 +178,7 @@ class TritonSystem : public ServingSystem {
     if (fs::is_directory(backends, ec))
       p.argv.push_back("--backend-directory=" + backends.string());
     p.cwd = work.string();
-    p.protocol = Settings(server).protocol;
+    p.protocol = Settings(server).protocol.name;
     p.base_url = LoopbackBaseUrl(p.protocol, ports[0], ports[1]);
     p.metrics_url = "http://127.0.0.1:" + metrics + "/metrics";
     p.has_repository_api = true;
