@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <functional>
+#include <thread>
 
 #include "grpc_codec.h"
 #include "inference.h"
@@ -146,6 +147,20 @@ struct GrpcServer::Impl {
   }
 };
 
+// Loads or unloads the call's model on a thread of its own (a load takes long; the queue's
+// thread must not wait for it; the repository does one load or unload at a time), then answers.
+template <typename ControlCall>
+void RepositoryControl(ServerState* st, ControlCall* call, bool load) {
+  if (!st->explicit_model_control) {
+    return call->Finish(Status(StatusCode::kFailedPrecondition,
+                               "loading and unloading models needs --model-control-mode explicit"));
+  }
+  std::thread([st, call, load] {
+    const std::string& model = call->request().model_name();
+    call->Finish(load ? st->repository->Load(model) : st->repository->Unload(model));
+  }).detach();
+}
+
 void GrpcServer::Impl::ArmAll(grpc::ServerCompletionQueue* cq) {
   ServerState* st = state;
   using namespace inference;
@@ -169,6 +184,12 @@ void GrpcServer::Impl::ArmAll(grpc::ServerCompletionQueue* cq) {
         call->response()->set_ready(s.ok());
         call->Finish(Status::Ok());
       });
+  UnaryCall<RepositoryModelLoadRequest, RepositoryModelLoadResponse>::Arm(
+      &service, cq, &Service::RequestRepositoryModelLoad,
+      [st](auto* call) { RepositoryControl(st, call, /*load=*/true); });
+  UnaryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Arm(
+      &service, cq, &Service::RequestRepositoryModelUnload,
+      [st](auto* call) { RepositoryControl(st, call, /*load=*/false); });
   UnaryCall<ServerMetadataRequest, ServerMetadataResponse>::Arm(
       &service, cq, &Service::RequestServerMetadata, [](auto* call) {
         auto* r = call->response();

@@ -450,6 +450,39 @@ TEST(RunEndToEndTest, BareBinaryNameOnPathRunsTheCell) {
   EXPECT_GT(results["cells"][0]["levels"][0]["load"]["throughput_rps"].get<double>(), 0);
 }
 
+// `protocol: grpc`: every step of the cells (readiness, the checked first inference, cold start
+// with a model load, closed and open loop) goes over KServe v2 gRPC, and the levels count their
+// calls by gRPC status.
+TEST(RunEndToEndTest, GrpcProtocolRunsEveryScenarioOverGrpc) {
+  TempDir dir;
+  std::ofstream(dir.path() / "grpc.yaml")
+      << Config("  - {name: grpc, kind: torchscript, protocol: grpc}\n",
+                "  - {name: cold, kind: cold_start, repeats: 1}\n"
+                "  - {name: conc, kind: concurrency_sweep, levels: [2]}\n"
+                "  - {name: rate, kind: rate_sweep, rates: [100]}\n",
+                kShortMeasurement);
+  Servebench run(
+      {"run", (dir.path() / "grpc.yaml").string(), "--out", (dir.path() / "runs").string()},
+      dir.path());
+  ASSERT_EQ(run.Wait(), 0) << run.err();
+  const json results = json::parse(Slurp(OnlyRunDir(dir.path() / "runs") / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 3u);
+  for (const json& cell : results["cells"]) {
+    ASSERT_EQ(cell["status"], "ok") << cell.dump(2);
+    if (cell["scenario_kind"] == "cold_start") {
+      const json& repeat = cell["cold_start"]["repeats"][0];
+      EXPECT_GT(repeat["spawn_to_first_inference_s"].get<double>(), 0);
+      EXPECT_GT(repeat["model_load_s"].get<double>(), 0);  // RepositoryModelLoad over gRPC
+      continue;
+    }
+    const json& requests = cell["levels"][0]["load"]["requests"];
+    EXPECT_GT(requests["ok"].get<int64_t>(), 0);
+    EXPECT_EQ(requests["errors"]["validation"], 0);  // every answer passed the gRPC check
+    EXPECT_EQ(requests["grpc_status_codes"]["OK"], requests["completed"]) << requests.dump();
+    EXPECT_EQ(requests["status_codes"]["200"], requests["completed"]);
+  }
+}
+
 // The quick default's question, asked of two servers whose capacities differ by more than an
 // order of magnitude on the same small model: servebench-torchscript (C++, a request costs tens
 // of microseconds on top of the model) and FastAPI (one Python worker: HTTP parsing, JSON in and

@@ -269,5 +269,15 @@ TEST(RealSystemsRunTest, MlServer) {
             ", dynamic_batching: true, max_batch_size: 8, max_queue_delay_us: 1000");
 }
 
+// The same over KServe v2 gRPC: readiness, cold start with the repository calls, the load and
+// the accuracy pass all through the system's gRPC port.
+TEST(RealSystemsRunTest, TritonOverGrpc) {
+  RunSystem("triton", "tritonserver", ", protocol: grpc");
+}
+
+TEST(RealSystemsRunTest, MlServerOverGrpc) {
+  RunSystem("mlserver", "mlserver", ", protocol: grpc");
+}
+
 }  // namespace
 }  // namespace servebench

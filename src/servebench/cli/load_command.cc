@@ -15,6 +15,7 @@
 
 #include "servebench/cli/interrupt.h"
 #include "servebench/cli/load_summary.h"
+#include "servebench/cli/model_request.h"
 #include "servebench/core/duration.h"
 #include "servebench/core/early_stopping.h"
 #include "servebench/core/file.h"
@@ -54,6 +55,9 @@ struct LoadOptions {
   int64_t min_queries = 0;
   double percentile = 0;
   std::string latency_bound;
+  std::string model;       // --model: a KServe v2 inference request for it (model_request.h)
+  int batch = 1;           // --batch
+  std::string input_data;  // --input-data
 };
 
 // The options that only a scenario reads.
@@ -198,6 +202,25 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
   s->threads = o.threads;
   s->seed = o.seed;
   if (!ParseDurationFlag("--send-spin", o.send_spin, &s->send_spin_ns, error)) return false;
+  if (!o.model.empty()) {
+    if (s->url.target != "/" || cmd.count("--body") || cmd.count("--method") ||
+        cmd.count("--expect-kserve-response")) {
+      *error =
+          "--model builds the request itself: give the server's URL without a path, and no "
+          "--body, --method or --expect-kserve-response";
+      return false;
+    }
+    ModelRequestOptions request;
+    request.model = o.model;
+    request.batch = o.batch;
+    request.input_data_path = o.input_data;
+    request.timeout_ns = std::max(s->timeout_ns, 30 * kNanosPerSecond);
+    const std::string base = s->url.scheme + "://" + s->url.host_header;
+    if (!BuildModelRequest(base, request, s, error)) return false;
+  } else if (cmd.count("--batch") || cmd.count("--input-data")) {
+    *error = "--batch and --input-data need --model";
+    return false;
+  }
   if (!o.expected_response_path.empty()) {
     std::string reference;
     if (!ReadWholeFile(o.expected_response_path, &reference, error)) {
@@ -309,11 +332,16 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
   auto options = std::make_shared<LoadOptions>();
   CLI::App* cmd = app->add_subcommand(
       "load",
-      "Drive HTTP/1.1 load at one URL and report latency percentiles, throughput, errors and the "
+      "Drive HTTP/1.1 (or gRPC) load at one URL and report latency percentiles, throughput, errors "
+      "and the "
       "generator's health. Closed loop (--concurrency) or open loop (--rate, --trace); open-loop "
       "latency is measured from each request's intended send time. --scenario runs one of "
       "MLPerf LoadGen's scenarios and reports its metric (docs/metrics.md, \"Scenarios\").");
-  cmd->add_option("URL", options->url, "http://host[:port]/path to load")->required();
+  cmd->add_option("URL", options->url,
+                  "http://host[:port]/path to load, or grpc://host:port/package.Service/Method "
+                  "(with --body the serialized request), or a server's http:// or grpc:// URL "
+                  "with --model")
+      ->required();
   auto* concurrency = cmd->add_option(
       "--concurrency,-c", options->concurrency,
       "Closed loop: requests outstanding at once, each on its own connection (default 1, or "
@@ -351,6 +379,16 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
       "FILE holds a correct KServe v2 JSON response to the request (e.g. saved with curl); "
       "every 2xx response must have the same outputs (names, datatypes, shapes, element "
       "counts; values are not compared), or it counts as a validation error, not a success");
+  cmd->add_option("--model", options->model,
+                  "Send a KServe v2 inference request for MODEL over the URL's protocol "
+                  "(http://HOST:PORT REST with JSON tensors, grpc://HOST:PORT gRPC with raw "
+                  "tensors), made from its metadata as `servebench run` does; every answer must "
+                  "have the first answer's outputs");
+  cmd->add_option("--batch", options->batch, "With --model: samples per request")
+      ->capture_default_str();
+  cmd->add_option("--input-data", options->input_data,
+                  "With --model: FILE holds a KServe v2 JSON inference request whose inputs are "
+                  "sent instead of synthetic data");
   cmd->add_option("--seed", options->seed, "Seed of the Poisson arrivals")->capture_default_str();
   cmd->add_option("--json", options->json_path,
                   "Also write the result as JSON to FILE ('-': JSON alone on stdout)");

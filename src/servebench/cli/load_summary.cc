@@ -6,6 +6,7 @@
 #include <string>
 
 #include "servebench/load/load_scenario_result.h"
+#include "servebench/load/grpc_status.h"
 
 namespace servebench {
 namespace {
@@ -187,6 +188,14 @@ std::string FormatLoadSummary(const LoadResult& r) {
       }
     }
     if (!codes.empty()) out += "              statuses: " + codes + "\n";
+    std::string grpc_codes;
+    for (int code = 1; code < kGrpcStatusCount; ++code) {
+      if (c.grpc_status_codes[code] > 0) {
+        if (!grpc_codes.empty()) grpc_codes += ", ";
+        grpc_codes += std::string(GrpcStatusName(code)) + " x" + Count(c.grpc_status_codes[code]);
+      }
+    }
+    if (!grpc_codes.empty()) out += "              gRPC statuses: " + grpc_codes + "\n";
     if (!r.first_validation_error.empty()) {
       out += "              first validation error: " + r.first_validation_error + "\n";
     }

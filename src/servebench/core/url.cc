@@ -7,16 +7,19 @@
 namespace servebench {
 
 bool ParseUrl(const std::string& text, Url* out, std::string* error) {
-  const std::string scheme = "http://";
-  if (text.rfind(scheme, 0) != 0) {
+  std::string scheme;
+  for (const char* known : {"http", "grpc"}) {
+    if (text.rfind(std::string(known) + "://", 0) == 0) scheme = known;
+  }
+  if (scheme.empty()) {
     if (text.rfind("https://", 0) == 0) {
       *error = "URL '" + text + "': https is not supported; servebench measures plain HTTP/1.1";
     } else {
-      *error = "URL '" + text + "': expected it to start with http://";
+      *error = "URL '" + text + "': expected it to start with http:// (or grpc://)";
     }
     return false;
   }
-  std::string rest = text.substr(scheme.size());
+  std::string rest = text.substr(scheme.size() + 3);
   size_t slash = rest.find_first_of("/?#");
   std::string authority = rest.substr(0, slash);
   std::string target = slash == std::string::npos ? "" : rest.substr(slash);
@@ -35,6 +38,7 @@ bool ParseUrl(const std::string& text, Url* out, std::string* error) {
   }
 
   Url url;
+  url.scheme = scheme;
   bool has_port = false;
   std::string port_text;
   if (authority[0] == '[') {  // IPv6 literal
@@ -74,6 +78,9 @@ bool ParseUrl(const std::string& text, Url* out, std::string* error) {
       return false;
     }
     url.port = static_cast<uint16_t>(value);
+  } else if (scheme == "grpc") {
+    *error = "URL '" + text + "': a grpc:// URL needs a port (gRPC has no default port)";
+    return false;
   }
   url.target = target.empty() ? "/" : target;
   url.host_header = authority;

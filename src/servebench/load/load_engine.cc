@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "servebench/core/clock.h"
+#include "servebench/load/grpc_worker.h"
 #include "servebench/load/http_request.h"
 #include "servebench/load/thread_schedule.h"
 #include "servebench/load/worker.h"
@@ -83,33 +84,12 @@ class StartGate {
   int64_t start_ns_ = -1;
 };
 
-}  // namespace
-
-bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
-             const std::atomic<bool>* interrupt, LoadResult* result, std::string* error) {
-  LoadHooks hooks;
-  hooks.progress = progress;
-  hooks.interrupt = interrupt;
-  return RunLoad(settings, hooks, result, error);
-}
-
-bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* result,
-             std::string* error) {
-  if (!ValidateLoadSettings(settings, error)) return false;
-  tcp::endpoint endpoint;
-  if (!Resolve(settings.url, &endpoint, error)) return false;
-  const std::string request = SerializeRequest(settings);
-
+// Runs `workers` (Worker or GrpcWorker: the same interface) and merges what they measured.
+template <typename W>
+bool RunWorkers(const LoadSettings& settings, const LoadHooks& hooks,
+                const std::vector<std::unique_ptr<W>>& workers, LoadResult* result,
+                std::string* error) {
   const int threads = settings.threads;
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (int t = 0; t < threads; ++t) {
-    const int connections = settings.connections / threads + (t < settings.connections % threads);
-    std::unique_ptr<ArrivalSchedule> schedule;
-    if (settings.mode == LoopMode::kOpen) schedule = ScheduleForThread(settings, t);
-    workers.push_back(
-        std::make_unique<Worker>(settings, endpoint, request, connections, std::move(schedule)));
-  }
-
   StartGate gate(threads);
   Worker::EarlyEnd early_end;
   std::atomic<int> running{threads};
@@ -265,6 +245,48 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
   }
   *result = std::move(r);
   return true;
+}
+
+}  // namespace
+
+bool RunLoad(const LoadSettings& settings, const ProgressCallback& progress,
+             const std::atomic<bool>* interrupt, LoadResult* result, std::string* error) {
+  LoadHooks hooks;
+  hooks.progress = progress;
+  hooks.interrupt = interrupt;
+  return RunLoad(settings, hooks, result, error);
+}
+
+bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* result,
+             std::string* error) {
+  if (!ValidateLoadSettings(settings, error)) return false;
+  const int threads = settings.threads;
+  // Thread t's share of n things: n / threads, one more for the first n % threads.
+  auto share = [threads](int n, int t) { return n / threads + (t < n % threads); };
+  auto schedule = [&](int t) {
+    return settings.mode == LoopMode::kOpen ? ScheduleForThread(settings, t) : nullptr;
+  };
+  if (settings.url.scheme == "grpc") {
+    std::vector<std::unique_ptr<GrpcWorker>> workers;
+    for (int t = 0; t < threads; ++t) {
+      const int connections = share(settings.connections, t);
+      const int calls = settings.mode == LoopMode::kOpen
+                            ? connections * GrpcWorker::kStreamsPerConnection
+                            : share(settings.concurrency, t);
+      workers.push_back(
+          std::make_unique<GrpcWorker>(settings, settings.body, connections, calls, schedule(t)));
+    }
+    return RunWorkers(settings, hooks, workers, result, error);
+  }
+  tcp::endpoint endpoint;
+  if (!Resolve(settings.url, &endpoint, error)) return false;
+  const std::string request = SerializeRequest(settings);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.push_back(std::make_unique<Worker>(settings, endpoint, request,
+                                               share(settings.connections, t), schedule(t)));
+  }
+  return RunWorkers(settings, hooks, workers, result, error);
 }
 
 }  // namespace servebench

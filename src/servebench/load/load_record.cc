@@ -5,6 +5,7 @@
 #include <string>
 
 #include "servebench/core/histogram.h"
+#include "servebench/load/grpc_status.h"
 
 namespace servebench {
 
@@ -77,6 +78,7 @@ json RequestCounts::ToJson() const {
     codes[code == 0 ? "other" : std::to_string(code)] = count;
   }
   j["status_codes"] = codes;
+  if (grpc_status_codes) j["grpc_status_codes"] = *grpc_status_codes;
   return j;
 }
 
@@ -89,6 +91,15 @@ void RequestCounts::Read(JsonReader* in) {
   in->Field("first_validation_error", &first_validation_error);
   std::map<std::string, int64_t> codes;
   in->Field("status_codes", &codes);
+  in->Field("grpc_status_codes", &grpc_status_codes);
+  if (grpc_status_codes) {
+    for (const auto& [name, count] : *grpc_status_codes) {
+      if (GrpcStatusNamed(name.c_str()) < 0) {
+        in->Fail("grpc_status_codes", "\"" + name + "\" is not a gRPC status code's name");
+        return;
+      }
+    }
+  }
   status_codes.clear();
   for (const auto& [name, count] : codes) {
     if (name == "other") {
@@ -183,6 +194,12 @@ LoadRecord LoadRecord::Of(const LoadResult& r) {
   for (size_t code = 0; code < c.status_codes.size(); ++code) {
     if (c.status_codes[code] != 0)
       record.requests.status_codes[static_cast<int>(code)] = c.status_codes[code];
+  }
+  if (r.settings.url.scheme == "grpc") {
+    auto& codes = record.requests.grpc_status_codes.emplace();
+    for (int code = 0; code < kGrpcStatusCount; ++code) {
+      if (c.grpc_status_codes[code] != 0) codes[GrpcStatusName(code)] = c.grpc_status_codes[code];
+    }
   }
 
   record.throughput_rps = r.throughput_rps();

@@ -30,6 +30,8 @@ struct RequestCounts {
   std::optional<int64_t> scheduled;  // open loop only (absent in closed loop)
   ErrorCounts errors;
   std::map<int, int64_t> status_codes;  // by HTTP status; 0 counts codes outside 1..599 ("other")
+  // Over gRPC only: the calls that ended, by gRPC status name ("OK", "NOT_FOUND", ...).
+  std::optional<std::map<std::string, int64_t>> grpc_status_codes;
   // What the response check found wrong in the first response it rejected; absent: none.
   std::optional<std::string> first_validation_error;
 

@@ -31,6 +31,9 @@ void LoadCounters::Add(const LoadCounters& o) {
   queries_ok += o.queries_ok;
   queries_failed += o.queries_failed;
   send_spin_paused_ns += o.send_spin_paused_ns;
+  for (size_t i = 0; i < grpc_status_codes.size(); ++i) {
+    grpc_status_codes[i] += o.grpc_status_codes[i];
+  }
 }
 
 std::string DescribeErrors(const LoadResult& result) {

@@ -21,8 +21,10 @@ class JsonReader;
 
 struct ErrorCounts {
   int64_t connect = 0;      // no connection for the request, or it was lost before the response
-  int64_t timeout = 0;      // no complete response within the timeout
-  int64_t http_status = 0;  // a complete response whose status was not 2xx
+                            // (gRPC: status UNAVAILABLE)
+  int64_t timeout = 0;      // no complete response within the timeout (gRPC: DEADLINE_EXCEEDED)
+  int64_t http_status = 0;  // a complete response whose status was not 2xx (gRPC: any other
+                            // status but OK)
   int64_t protocol = 0;     // a response that is not valid HTTP/1.1
   int64_t validation = 0;   // a 2xx response that the response check rejected (LoadSettings)
 
@@ -64,6 +66,9 @@ struct LoadCounters {
   // Open loop: time the send spin (LoadSettings::send_spin_ns) was paused because the worker's
   // core was contended, summed over the threads (any phase).
   int64_t send_spin_paused_ns = 0;
+  // Over gRPC: every measured call that ended, by its gRPC status code (0 OK .. 16
+  // UNAUTHENTICATED), whichever error kind it counts as; all zero over HTTP.
+  std::array<int64_t, 17> grpc_status_codes{};
 
   void Add(const LoadCounters& o);
 };

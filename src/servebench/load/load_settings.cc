@@ -40,7 +40,14 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
       *error = "concurrency must be at least 1";
       return false;
     }
-    if (s.connections != s.concurrency) {
+    if (s.url.scheme == "grpc") {
+      // HTTP/2 carries many requests on one connection at once.
+      if (s.connections > s.concurrency) {
+        *error = "over gRPC connections (" + std::to_string(s.connections) +
+                 ") must not exceed concurrency (" + std::to_string(s.concurrency) + ")";
+        return false;
+      }
+    } else if (s.connections != s.concurrency) {
       *error = "in closed loop each outstanding request needs its own connection: connections (" +
                std::to_string(s.connections) + ") must equal concurrency (" +
                std::to_string(s.concurrency) + ")";

@@ -45,6 +45,8 @@ struct LoadSettings {
 
   LoopMode mode = LoopMode::kClosed;
   // Closed loop: outstanding requests (one per connection: HTTP/1.1 without pipelining).
+  // Over gRPC (url.scheme "grpc") `method` is unused: the URL's path names the gRPC method, the
+  // body is the serialized request message, and the headers go as metadata.
   int concurrency = 1;
   // Open loop: the arrival process and its total rate across all threads (constant, Poisson), or
   // the trace to replay.
@@ -54,7 +56,9 @@ struct LoadSettings {
   uint64_t seed = 1;
 
   // Open loop: connections kept open to the server; a request whose intended time finds none
-  // free waits for one, and the wait counts in its latency. Closed loop: equals concurrency.
+  // free waits for one, and the wait counts in its latency (over gRPC a connection carries up to
+  // GrpcWorker::kStreamsPerConnection at once). Closed loop: equals concurrency (over gRPC, at
+  // most concurrency: the requests are spread over the connections, several on one at once).
   int connections = 1;
   // Worker threads, each with its own event loop and its own share of the connections.
   int threads = 1;

@@ -17,6 +17,7 @@
 #include <chrono>
 
 #include "servebench/core/url.h"
+#include "servebench/protocols/grpc_client.h"
 
 namespace servebench {
 
@@ -113,6 +114,7 @@ bool HttpFetch(const std::string& method, const std::string& url,
                const std::string& body, int64_t timeout_ns, HttpReply* reply, std::string* error) {
   Url parsed;
   if (!ParseUrl(url, &parsed, error)) return false;
+  if (parsed.scheme == "grpc") return GrpcFetch(parsed, headers, body, timeout_ns, reply, error);
   http::request<http::string_body> request;
   const http::verb verb = http::string_to_verb(method);
   if (verb == http::verb::unknown) {

@@ -20,7 +20,8 @@ struct HttpReply {
 
 // Sends one request to `url` (http://host:port/path) on a new connection and reads the whole
 // reply, giving up after `timeout_ns` in all. Returns false with *error on a connection,
-// timeout or protocol failure (an HTTP error status is a reply, not a failure).
+// timeout or protocol failure (an HTTP error status is a reply, not a failure). A grpc:// URL
+// makes one gRPC call instead, `body` the serialized request (GrpcFetch, grpc_client.h).
 bool HttpFetch(const std::string& method, const std::string& url,
                const std::vector<std::pair<std::string, std::string>>& headers,
                const std::string& body, int64_t timeout_ns, HttpReply* reply, std::string* error);

@@ -132,6 +132,9 @@ std::vector<std::string> ProtocolNames();
 
 // The name of the KServe v2 / Open Inference Protocol REST adapter with JSON tensors.
 inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";
+// The name of the KServe v2 / Open Inference Protocol gRPC adapter (inference.GRPCInferenceService,
+// tensors in raw_input_contents); its plans' base_url is grpc://host:port.
+inline constexpr char kKServeV2Grpc[] = "grpc";
 // The name of the adapter for TorchServe's inference and management APIs, with the tensors
 // servebench's TorchServe handler (servers/torchserve/handler.py) takes and answers.
 inline constexpr char kTorchServeRest[] = "torchserve-rest";

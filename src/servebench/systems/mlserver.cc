@@ -29,6 +29,7 @@
 #include "servebench/systems/model_config_keys.h"
 #include "servebench/systems/model_description.h"
 #include "servebench/systems/plan_files.h"
+#include "servebench/systems/protocol_keys.h"
 #include "servebench/systems/serving_system.h"
 #include "servebench/systems/venv_program.h"
 
@@ -44,11 +45,13 @@ constexpr char kSystem[] = "mlserver";
 struct MlServerSettings : SystemSettings {
   RepositoryOverrides model_config;  // batching, instances (parallel workers), threads
   std::string binary;                // empty: <build>/venv/mlserver/bin/mlserver
+  ProtocolChoice protocol{kKServeV2Rest, ""};
 
   json ToJson() const override {
     json out = servebench::ToJson(model_config);
     out.erase("preferred_batch_sizes");  // not an MLServer setting
     if (!binary.empty()) out["binary"] = binary;
+    if (protocol.name != kKServeV2Rest) AddProtocolJson(protocol, &out);
     return out;
   }
 };
@@ -58,13 +61,10 @@ class MlServerSystem : public ServingSystem {
   std::string kind() const override { return kSystem; }
 
   std::vector<std::string> keys() const override {
-    return {"dynamic_batching",
-            "max_queue_delay_us",
-            "max_batch_size",
-            "instances",
-            "intra_op_threads",
-            "cpus",
-            "binary"};
+    return {"dynamic_batching", "max_queue_delay_us",
+            "max_batch_size",   "instances",
+            "intra_op_threads", "cpus",
+            "binary",           "protocol"};
   }
 
   std::shared_ptr<const SystemSettings> ReadSettings(
@@ -86,6 +86,8 @@ class MlServerSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &o.instances);
     ReadPositiveInt(fields, "intra_op_threads", &o.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
+    // KServe v2 over REST (the default) or gRPC, whose service also has the repository calls.
+    settings->protocol = ReadProtocol(fields, {kKServeV2Rest, kKServeV2Grpc}, kKServeV2Rest);
     return settings;
   }
 
@@ -163,8 +165,8 @@ class MlServerSystem : public ServingSystem {
     LaunchPlan p;
     p.argv = {program, "start", root.string()};
     p.cwd = root.string();
-    p.base_url = "http://127.0.0.1:" + std::to_string(ports[0]);
-    p.protocol = kKServeV2Rest;
+    p.protocol = Settings(server).protocol.name;
+    p.base_url = LoopbackBaseUrl(p.protocol, ports[0], ports[1]);
     p.metrics_url = "http://127.0.0.1:" + std::to_string(ports[2]) + "/metrics";
     p.has_repository_api = true;
     p.model = variant.name;

@@ -90,4 +90,9 @@ void AddProtocolJson(const ProtocolChoice& choice, json* out) {
   if (!choice.options.empty()) (*out)["protocol_options"] = json::parse(choice.options);
 }
 
+std::string LoopbackBaseUrl(const std::string& protocol, int http_port, int grpc_port) {
+  return protocol == kKServeV2Grpc ? "grpc://127.0.0.1:" + std::to_string(grpc_port)
+                                   : "http://127.0.0.1:" + std::to_string(http_port);
+}
+
 }  // namespace servebench

@@ -34,6 +34,10 @@ ProtocolChoice ReadProtocol(const Fields& fields, const std::vector<std::string>
 // The keys as a report shows them (protocol_options only when given).
 void AddProtocolJson(const ProtocolChoice& choice, nlohmann::json* out);
 
+// The base URL of a server on loopback for `protocol`: grpc://127.0.0.1:<grpc_port> for the
+// KServe v2 gRPC protocol, http://127.0.0.1:<http_port> for the others.
+std::string LoopbackBaseUrl(const std::string& protocol, int http_port, int grpc_port);
+
 // A YAML value as JSON: mappings as objects, sequences as arrays, plain scalars as booleans,
 // null, integers or numbers when they read as such, quoted scalars and the rest as strings.
 nlohmann::json YamlToJson(const YAML::Node& node);

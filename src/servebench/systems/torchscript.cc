@@ -47,8 +47,9 @@ class TorchScriptSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
-    // KServe v2 REST with JSON tensors, or with the binary tensor extension.
-    settings->protocol = ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary}, kKServeV2Rest);
+    // KServe v2 REST with JSON tensors or with the binary tensor extension, or KServe v2 gRPC.
+    settings->protocol =
+        ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary, kKServeV2Grpc}, kKServeV2Rest);
     return settings;
   }
 
@@ -82,10 +83,10 @@ class TorchScriptSystem : public ServingSystem {
     p.AddFlag("--metrics-port", std::to_string(ports[2]));
     p.AddFlag("--model-control-mode", "explicit");
     p.AddFlag("--load-model", variant.name);
-    p.base_url = "http://127.0.0.1:" + http;
     p.protocol = Settings(server).protocol.name;
+    p.base_url = LoopbackBaseUrl(p.protocol, ports[0], ports[1]);
     p.metrics_url = "http://127.0.0.1:" + std::to_string(ports[2]) + "/metrics";
-    p.has_repository_api = true;
+    p.has_repository_api = true;  // over REST and gRPC alike
     p.model = variant.name;
     *plan = std::move(p);
     return true;

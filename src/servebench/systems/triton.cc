@@ -93,8 +93,9 @@ class TritonSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
-    // KServe v2 REST with JSON tensors, or with the binary tensor extension.
-    settings->protocol = ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary}, kKServeV2Rest);
+    // KServe v2 REST with JSON tensors or with the binary tensor extension, or KServe v2 gRPC.
+    settings->protocol =
+        ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary, kKServeV2Grpc}, kKServeV2Rest);
     return settings;
   }
 
@@ -177,8 +178,8 @@ class TritonSystem : public ServingSystem {
     if (fs::is_directory(backends, ec))
       p.argv.push_back("--backend-directory=" + backends.string());
     p.cwd = work.string();
-    p.base_url = "http://127.0.0.1:" + http;
-    p.protocol = settings.protocol.name;
+    p.protocol = Settings(server).protocol.name;
+    p.base_url = LoopbackBaseUrl(p.protocol, ports[0], ports[1]);
     p.metrics_url = "http://127.0.0.1:" + metrics + "/metrics";
     p.has_repository_api = true;
     p.model = variant.name;
