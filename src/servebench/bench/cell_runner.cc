@@ -236,11 +236,8 @@ bool CellRun::PlanServer(const ServingSystem& system, LaunchPlan* plan) {
   if (!system.Plan(cell_.server, cell_.variant, context_, work_dir_, plan, &error)) {
     return Failed("cannot plan the server: " + error, nullptr);
   }
-  adapter_ = NewProtocolAdapter(plan->protocol);
-  if (!adapter_) {
-    return Failed("the plan's protocol '" + plan->protocol + "' is not a registered protocol",
-                  nullptr);
-  }
+  adapter_ = NewProtocolAdapter(plan->protocol, plan->protocol_options, &error);
+  if (!adapter_) return Failed("the plan's protocol: " + error, nullptr);
   return true;
 }
 
@@ -249,14 +246,13 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system)
   if (!PlanServer(system, &plan)) return nullptr;
   Status("starting " + cell_.server.name);
   const ServerTimeouts timeouts = config_.measurement.server_timeouts();
-  HttpCall model_ready;
-  model_ready.path = adapter_->ModelReadyPath(plan.model);
+  const HttpCall model_ready = adapter_->ModelReadyCall(plan.model);
   std::string error;
   int64_t ready_ns = 0;
   if (plan.argv.empty()) {  // an external server: someone else runs it, so it must be ready now
     if (!PollUntilOk(nullptr, "external server " + plan.base_url + " model ready", plan.base_url,
                      model_ready, timeouts.request_ns, timeouts.request_ns, kModelReadyPollNs,
-                     &ready_ns, &error)) {
+                     &ready_ns, &error, adapter_.get())) {
       Failed(error, nullptr);
       return nullptr;
     }
@@ -268,10 +264,10 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system)
     return nullptr;
   }
   const int64_t start_ns = process->spawn_ns();
-  if (!process->WaitReady(adapter_->ServerReadyPath(), timeouts.ready_ns, &ready_ns, &error) ||
+  if (!process->WaitReady(*adapter_, timeouts.ready_ns, &ready_ns, &error) ||
       !PollUntilOk(process.get(), "model ready", plan.base_url, model_ready, timeouts.request_ns,
                    timeouts.ready_ns - (MonotonicNanos() - start_ns), kModelReadyPollNs, &ready_ns,
-                   &error)) {
+                   &error, adapter_.get())) {
     Failed("the server did not become ready: " + error, process.get());
     process->Stop(timeouts.stop_grace_ns);
     return nullptr;

@@ -205,6 +205,16 @@ bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns,
   return false;
 }
 
+bool ServerProcess::WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns,
+                              int64_t* ready_ns, std::string* error) {
+  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCall(),
+                  kHealthRequestTimeoutNs, timeout_ns, kReadyPollNs, ready_ns, error, &protocol)) {
+    return true;
+  }
+  AppendLogTail(error);
+  return false;
+}
+
 void ServerProcess::AppendLogTail(std::string* error) const {
   const std::vector<std::string> tail = LogTail(kLogTailLines);
   if (tail.empty()) return;
@@ -214,7 +224,8 @@ void ServerProcess::AppendLogTail(std::string* error) const {
 
 bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
                  const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
-                 int64_t poll_ns, int64_t* done_ns, std::string* error) {
+                 int64_t poll_ns, int64_t* done_ns, std::string* error,
+                 const ProtocolAdapter* readiness) {
   const std::string url = base_url + call.path;
   const int64_t start = MonotonicNanos();
   const int64_t deadline = start + timeout_ns;
@@ -237,11 +248,13 @@ bool PollUntilOk(ServerProcess* server, const std::string& what, const std::stri
     std::string fetch_error;
     if (HttpFetch(call.method, url, call.headers, call.body,
                   std::min(request_timeout_ns, deadline - now), &reply, &fetch_error)) {
-      if (reply.status >= 200 && reply.status < 300) {
+      const bool ok = reply.status >= 200 && reply.status < 300;
+      if (ok && (readiness == nullptr || readiness->SaysReady(reply.body))) {
         *done_ns = MonotonicNanos();
         return true;
       }
-      last = "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
+      last = ok ? "HTTP " + std::to_string(reply.status) + ", not ready yet"
+                : "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
     } else {
       last = fetch_error;
     }

@@ -42,6 +42,9 @@ class ServerProcess {
   // with *error saying which, the exit description and the last log lines.
   bool WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
                  std::string* error);
+  // The same with `protocol`'s server readiness call (ServerReadyCall, SaysReady).
+  bool WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns, int64_t* ready_ns,
+                 std::string* error);
 
   // False once the process has exited (reaps it).
   bool Alive();
@@ -70,10 +73,12 @@ class ServerProcess {
 // Sends `call` to `base_url` until it answers 2xx, `timeout_ns` passes, or `server` (when not
 // null) exits; waits `poll_ns` between tries, and lets no single try take longer than
 // `request_timeout_ns`. On success stores the time of the answer in *done_ns. *error names
-// `what`, the call, and its last answer.
+// `what`, the call, and its last answer. With `readiness` (not null) a 2xx answer counts only
+// when readiness->SaysReady(its body): the call is one of that protocol's readiness calls.
 bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
                  const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
-                 int64_t poll_ns, int64_t* done_ns, std::string* error);
+                 int64_t poll_ns, int64_t* done_ns, std::string* error,
+                 const ProtocolAdapter* readiness = nullptr);
 
 }  // namespace servebench
 

@@ -1,8 +1,10 @@
 // Copyright servebench authors.
 //
 // What a reader of a run must not miss, gathered from the records: failed cells, responses the
-// check rejected, levels that were overloaded or never became stable, and levels where the load
-// generator itself fell behind its schedule. report.html shows them at the top of the page.
+// check rejected, levels that were overloaded, reached the maximum duration (unstable) or could
+// not be judged against the SLO (inconclusive), levels where the load generator fell behind its
+// schedule or its lag is a material share of the latency, and levels disturbed by steal or other
+// processes. report.html shows them at the top of the page.
 
 #ifndef SERVEBENCH_REPORT_RUN_WARNINGS_H_
 #define SERVEBENCH_REPORT_RUN_WARNINGS_H_
@@ -15,7 +17,9 @@
 namespace servebench {
 
 struct RunWarning {
-  std::string kind;  // "failed", "validation", "errors", "overloaded", "unstable", "generator"
+  // "failed", "validation", "errors", "overloaded", "unstable", "inconclusive", "generator",
+  // "lag", "noisy"
+  std::string kind;
   std::string cell_id;
   std::string level;    // LevelLabel of the level; empty for the whole cell
   std::string message;  // one sentence
