@@ -11,7 +11,8 @@
 # speed. servebench records every latency into its histograms while it does so.
 #
 # Then an open-loop check: 10,000 req/s Poisson against the same nginx; the schedule lag p99
-# (actual send - intended send) must be at most 100 us.
+# (actual send - intended send) must be at most 100 us. bench/load/schedule_lag.sh runs that
+# check five times and gives the median (docs/performance.md, "Precise sends").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

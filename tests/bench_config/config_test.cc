@@ -527,5 +527,65 @@ TEST(ConfigTest, AccuracyScenario) {
             "(only to accuracy)");
 }
 
+// MLPerf's scenarios: each kind with its settings and their defaults; keys of another scenario,
+// a missing required key and settings the load engine would refuse are named.
+TEST(ConfigTest, MlperfScenarios) {
+  const ExperimentConfig c =
+      Parse(std::string(kMinimal) +
+            "  - {kind: single_stream, latency_bound: 20ms}\n"
+            "  - {kind: multi_stream, samples_per_query: 4, percentile: 90, min_duration: 1s}\n"
+            "  - {kind: server, target_rate: 250, seed: 7, max_duration: 30s}\n"
+            "  - {kind: offline, total_samples: 64, samples_per_request: 8, min_queries: 8}\n");
+  ASSERT_EQ(c.scenarios.size(), 5u);
+  for (size_t i = 1; i < 5; ++i) EXPECT_EQ(c.scenarios[i].kind, ScenarioKind::kMlperf);
+  const LoadScenarioSettings& ss = c.scenarios[1].mlperf;
+  EXPECT_EQ(c.scenarios[1].name, "single_stream");
+  EXPECT_EQ(ss.kind, LoadScenario::kSingleStream);
+  EXPECT_EQ(ss.percentile, 90);
+  EXPECT_EQ(ss.min_queries, 64);
+  EXPECT_EQ(ss.latency_bound_ns, 20 * kNanosPerMilli);
+  EXPECT_EQ(ss.min_duration_ns, 10 * kNanosPerSecond);
+  EXPECT_FALSE(c.scenarios[1].bound_from_slo);
+  const LoadScenarioSettings& ms = c.scenarios[2].mlperf;
+  EXPECT_EQ(ms.kind, LoadScenario::kMultiStream);
+  EXPECT_EQ(ms.samples_per_query, 4);
+  EXPECT_EQ(ms.percentile, 90);
+  EXPECT_EQ(ms.min_queries, 64);  // follows the percentile
+  EXPECT_TRUE(c.scenarios[2].percentile_given);
+  EXPECT_EQ(ms.min_duration_ns, kNanosPerSecond);
+  const LoadScenarioSettings& sv = c.scenarios[3].mlperf;
+  EXPECT_EQ(sv.kind, LoadScenario::kServer);
+  EXPECT_EQ(sv.target_rate, 250);
+  EXPECT_EQ(sv.seed, 7u);
+  EXPECT_EQ(sv.min_queries, 662);
+  EXPECT_EQ(sv.max_duration_ns, 30 * kNanosPerSecond);
+  EXPECT_TRUE(c.scenarios[3].bound_from_slo);  // no bound of its own: the SLO's
+  const LoadScenarioSettings& off = c.scenarios[4].mlperf;
+  EXPECT_EQ(off.kind, LoadScenario::kOffline);
+  EXPECT_EQ(off.total_samples, 64);
+  EXPECT_EQ(off.samples_per_request, 8);
+  EXPECT_EQ(off.min_queries, 8);
+
+  auto error_of = [](const std::string& scenario) {
+    return ParseError(std::string(kMinimal) + scenario);
+  };
+  EXPECT_NE(error_of("  - {kind: single_stream, target_rate: 5}\n")
+                .find("'target_rate' does not apply to single_stream scenarios (only to server)"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {kind: offline, total_samples: 8, latency_bound: 1s}\n")
+                .find("'latency_bound' does not apply to offline scenarios"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {kind: server}\n").find("missing required key 'target_rate'"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {kind: offline, total_samples: 10, samples_per_request: 3}\n")
+                .find("total samples (10) must be a multiple of samples per request (3)"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {kind: single_stream, min_duration: 2m}\n")
+                .find("min duration exceeds max duration"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {kind: multi_stream, percentile: 100}\n").find("scenarios[1].percentile"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace servebench

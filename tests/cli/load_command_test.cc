@@ -65,9 +65,36 @@ bool Contains(const std::string& text, const std::string& part) {
 TEST(LoadCommandTest, HelpDescribesEveryOption) {
   Outcome o = RunServebench("load --help");
   EXPECT_EQ(o.exit_code, 0);
-  for (const char* flag : {"--concurrency", "--rate", "--arrival", "--trace", "--duration",
-                           "--warmup", "--connections", "--threads", "--method", "--header",
-                           "--body", "--timeout", "--json", "--expect-kserve-response"}) {
+  for (const char* flag : {"--concurrency",
+                           "--rate",
+                           "--arrival",
+                           "--trace",
+                           "--duration",
+                           "--warmup",
+                           "--connections",
+                           "--threads",
+                           "--method",
+                           "--header",
+                           "--body",
+                           "--timeout",
+                           "--json",
+                           "--expect-kserve-response",
+                           "--send-spin",
+                           "--scenario",
+                           "single-stream",
+                           "multi-stream",
+                           "server",
+                           "offline",
+                           "--samples-per-query",
+                           "--total-samples",
+                           "--samples-per-request",
+                           "--min-duration",
+                           "--max-duration",
+                           "--min-queries",
+                           "--percentile",
+                           "--latency-bound",
+                           "VALID when every rule",
+                           "INVALID with each failed rule and a recommendation"}) {
     EXPECT_TRUE(Contains(o.out, flag)) << flag << " missing from:\n" << o.out;
   }
   Outcome top = RunServebench("--help");
@@ -101,6 +128,29 @@ TEST(LoadCommandTest, BadInputIsNamed) {
       {"load http://127.0.0.1:1/ --concurrency 2 --rate 5", "excludes"},
       {"load http://127.0.0.1:1/ --expect-kserve-response /nonexistent/ref.json",
        "--expect-kserve-response: cannot read '/nonexistent/ref.json'"},
+      {"load http://127.0.0.1:1/ --send-spin 5ms --rate 10", "send spin"},
+      {"load http://127.0.0.1:1/ --scenario bursty", "--scenario 'bursty': expected"},
+      {"load http://127.0.0.1:1/ --scenario server", "needs --rate"},
+      {"load http://127.0.0.1:1/ --scenario offline", "needs --total-samples"},
+      {"load http://127.0.0.1:1/ --scenario offline --total-samples 10 --samples-per-request 3",
+       "must be a multiple of samples per request"},
+      {"load http://127.0.0.1:1/ --scenario offline --total-samples 10 --warmup 1s", "no warm-up"},
+      {"load http://127.0.0.1:1/ --scenario single-stream --concurrency 2",
+       "--concurrency does not apply to --scenario single-stream"},
+      {"load http://127.0.0.1:1/ --scenario multi-stream --duration 5s",
+       "--duration does not apply"},
+      {"load http://127.0.0.1:1/ --scenario single-stream --samples-per-query 4",
+       "--samples-per-query does not apply"},
+      {"load http://127.0.0.1:1/ --scenario server --rate 5 --total-samples 9",
+       "--total-samples does not apply"},
+      {"load http://127.0.0.1:1/ --scenario multi-stream --samples-per-query 0",
+       "samples per query"},
+      {"load http://127.0.0.1:1/ --scenario server --rate 5 --percentile 100", "--percentile"},
+      {"load http://127.0.0.1:1/ --scenario server --rate 5 --min-duration 2m",
+       "min duration exceeds max duration"},
+      {"load http://127.0.0.1:1/ --samples-per-query 4", "--samples-per-query needs --scenario"},
+      {"load http://127.0.0.1:1/ --rate 5 --latency-bound 10ms",
+       "--latency-bound needs --scenario"},
   };
   for (const Case& c : cases) {
     Outcome o = RunServebench(c.args);
@@ -207,6 +257,83 @@ TEST(LoadCommandTest, ExpectKServeResponseRefusesAReferenceThatIsNotOne) {
                                   " is not a correct KServe v2 inference response: an error "
                                   "response"))
       << o.err;
+}
+
+// Each scenario from the command line: the summary names it, its metric and its verdict, and
+// --json carries the scenario's settings, metric and verdict.
+TEST(LoadCommandTest, ScenariosRunFromTheCommandLine) {
+  TestHttpServer::Options five_ms;
+  five_ms.delay_ns = [](int64_t) { return int64_t{5'000'000}; };
+  TestHttpServer server(five_ms);
+  const std::string load = "load " + server.url() + " -q ";
+  struct Case {
+    std::string args;
+    std::string name;
+    std::string metric;
+  } cases[] = {
+      {"--scenario single-stream --min-duration 0.1s -w 0.1s", "single-stream", "p90_latency_us"},
+      {"--scenario multi-stream --samples-per-query 4 --min-duration 0s --min-queries 70 "
+       "--percentile 90 -w 0.1s",
+       "multi-stream", "p90_query_latency_us"},
+      {"--scenario server --rate 500 --min-duration 0.3s --latency-bound 1s -w 0.1s", "server",
+       "target_rate"},
+      {"--scenario offline --total-samples 64 --samples-per-request 8 --connections 2 "
+       "--min-duration 0s",
+       "offline", "samples_per_second"},
+  };
+  for (const Case& c : cases) {
+    Outcome o = RunServebench(load + c.args + " --json -");
+    ASSERT_EQ(o.exit_code, 0) << c.args << "\n" << o.err;
+    nlohmann::json j = nlohmann::json::parse(o.out);
+    const nlohmann::json& s = j["scenario"];
+    EXPECT_EQ(s["name"], c.name) << c.args;
+    EXPECT_EQ(s["metric"]["name"], c.metric) << c.args;
+    EXPECT_TRUE(s["metric"]["value"].is_number()) << c.args << ": " << s.dump();
+    EXPECT_EQ(s["min_duration_met"], true) << c.args;
+    EXPECT_EQ(s["min_queries_met"], true) << c.args;
+    EXPECT_EQ(j["requests"]["errors"]["timeout"], 0) << c.args;
+    // Every rule holds, except that on a crowded machine the generator's own lag may be a tenth
+    // of the server's 5 ms, which the Server scenario must then call INVALID.
+    if (c.name == "server" && s["result"] == "INVALID") {
+      ASSERT_EQ(s["failed_rules"].size(), 1u) << s.dump();
+      EXPECT_EQ(s["failed_rules"][0]["rule"], "generator_lag") << s.dump();
+    } else {
+      EXPECT_EQ(s["result"], "VALID") << c.args << ": " << s.dump();
+      EXPECT_EQ(s["failed_rules"], nlohmann::json::array());
+    }
+    EXPECT_EQ(s["summary"].get<std::string>().rfind(c.name + ": ", 0), 0u) << s["summary"];
+
+    Outcome summary = RunServebench(load + c.args);
+    ASSERT_EQ(summary.exit_code, 0) << summary.err;
+    EXPECT_TRUE(Contains(summary.out, "Scenario    " + c.name + ":")) << summary.out;
+    EXPECT_TRUE(Contains(summary.out, "Metric      ")) << summary.out;
+    EXPECT_TRUE(Contains(summary.out, "Minimums    duration")) << summary.out;
+    EXPECT_TRUE(Contains(summary.out, "  Result      ")) << summary.out;
+  }
+  Outcome o = RunServebench(load + cases[1].args + " --json -");
+  nlohmann::json j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["concurrency"], 4);
+  EXPECT_EQ(j["scenario"]["settings"]["samples_per_query"], 4);
+  EXPECT_EQ(j["scenario"]["settings"]["min_queries"], 70);
+  EXPECT_EQ(j["scenario"]["queries"], 70);  // no minimum duration: the count ends the run
+  o = RunServebench(load + cases[3].args + " --json -");
+  j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["requests"]["ok"], 8);
+  EXPECT_EQ(j["scenario"]["ok_samples"], 64);
+  EXPECT_EQ(j["warmup_s"], 0);
+  EXPECT_TRUE(j["arrival"].is_null());
+
+  // An INVALID run: the summary names the rule that failed, its figures and what to change.
+  o = RunServebench(load + "--scenario single-stream --min-duration 0s -w 0s --latency-bound 1ms");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(Contains(o.out,
+                       "  Result      INVALID\n    latency_bound: p90 <= 1.00 ms is not met: "
+                       "64 of 64 queries over the bound"))
+      << o.out;
+  EXPECT_TRUE(Contains(o.out,
+                       "      recommendation: a faster server or model, or a looser "
+                       "latency bound\n"))
+      << o.out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "servebench/core/histogram.h"
+#include "servebench/load/load_scenario.h"
 
 namespace servebench {
 namespace {
@@ -90,7 +91,8 @@ TEST(LoadRecordTest, OpenLoopWritesTheStableNamesAndDerivedValues) {
       Keys(j["generator"]),
       (std::set<std::string>{"late_fraction", "late_threshold_us", "behind", "cpu_seconds",
                              "cpu_utilization", "wall_seconds", "reconnects", "connect_failures",
-                             "stale_retries", "queued_fraction", "schedule_lag_us"}));
+                             "stale_retries", "queued_fraction", "schedule_lag_us", "send_spin_us",
+                             "send_spin_paused_fraction"}));
   EXPECT_DOUBLE_EQ(j["generator"]["late_fraction"].get<double>(), 2.0 / 102);
   EXPECT_EQ(j["generator"]["behind"], true);  // 2% late: over the 1% a generator may be
   EXPECT_NEAR(j["generator"]["schedule_lag_us"]["p99"].get<double>(), 20, 0.1);
@@ -155,6 +157,48 @@ TEST(LoadRecordTest, ReadsBackWhatItWrites) {
     EXPECT_EQ(back.requests.status_codes.at(0), 3);
     EXPECT_EQ(back.windows.size(), 2u);
     EXPECT_EQ(back.windows[1].index, 1);
+  }
+}
+
+// A scenario run's record: each scenario's outcome (its settings, metric, estimate, bound, lag
+// and verdict) and the query latency read back exactly as written; a foreign scenario name or
+// verdict is rejected, naming the field.
+TEST(LoadRecordTest, ReadsBackAScenarioOutcome) {
+  for (LoadScenario kind : {LoadScenario::kSingleStream, LoadScenario::kMultiStream,
+                            LoadScenario::kServer, LoadScenario::kOffline}) {
+    LoadResult r =
+        Known(kind == LoadScenario::kServer || kind == LoadScenario::kOffline ? LoopMode::kOpen
+                                                                              : LoopMode::kClosed);
+    r.settings.scenario = DefaultLoadScenarioSettings(kind);
+    r.settings.scenario.target_rate = 250;
+    r.settings.scenario.total_samples = 100;
+    if (kind != LoadScenario::kOffline) r.settings.scenario.latency_bound_ns = 5 * kNanosPerMilli;
+    r.counters.queries = r.counters.queries_ok = 100;
+    r.query_latency.RecordN(2 * kNanosPerMilli, 100);
+    r.last_completion_s = 1.5;
+    const json written = LoadRecord::Of(r).ToJson();
+    ASSERT_TRUE(written.contains("scenario")) << LoadScenarioName(kind);
+    EXPECT_EQ(written["scenario"]["name"], LoadScenarioName(kind));
+    EXPECT_EQ(written.contains("query_histogram"),
+              kind == LoadScenario::kSingleStream || kind == LoadScenario::kMultiStream);
+    LoadRecord back;
+    std::string error;
+    ASSERT_TRUE(FromJson(json::parse(written.dump()), &back, &error)) << error;
+    EXPECT_EQ(back.ToJson().dump(), written.dump()) << LoadScenarioName(kind);
+    ASSERT_TRUE(back.scenario.has_value());
+    EXPECT_EQ(back.scenario->kind, kind);
+    EXPECT_EQ(back.scenario->summary, written["scenario"]["summary"]);
+
+    json bad = written;
+    bad["scenario"]["name"] = "bursty";
+    EXPECT_FALSE(FromJson(bad, &back, &error));
+    EXPECT_EQ(error,
+              "scenario.name: expected single-stream, multi-stream, server or offline, got "
+              "\"bursty\"");
+    bad = written;
+    bad["scenario"]["result"] = "MAYBE";
+    EXPECT_FALSE(FromJson(bad, &back, &error));
+    EXPECT_EQ(error, "scenario.result: expected \"VALID\" or \"INVALID\", got \"MAYBE\"");
   }
 }
 

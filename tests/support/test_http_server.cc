@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <mutex>
 #include <utility>  // Boost 1.74 Asio uses std::exchange without including it
 
 #include "servebench/core/clock.h"
@@ -18,17 +19,27 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// What the sessions share; touched by the server's thread, except the log, which tests read.
+struct ServerState {
+  int64_t next_body_index = 0;
+  int64_t next_request_index = 0;
+  int64_t next_connection = 0;
+  mutable std::mutex log_mu;
+  std::vector<TestHttpServer::LoggedRequest> log;
+};
+
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const TestHttpServer::Options& options,
-          std::atomic<int64_t>* requests, int64_t* next_body_index)
+          std::atomic<int64_t>* requests, ServerState* state)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         options_(options),
         requests_(requests),
-        next_body_index_(next_body_index) {}
+        state_(state),
+        connection_(state->next_connection++) {}
 
   void Start() { Read(); }
 
@@ -45,9 +56,17 @@ class Session : public std::enable_shared_from_this<Session> {
     const int64_t arrival_ns = MonotonicNanos();
     requests_->fetch_add(1);
     if (options_.body_for && !options_.path_bodies.count(std::string(request_.target()))) {
-      body_index_ = (*next_body_index_)++;
+      body_index_ = state_->next_body_index++;
     }
-    const int64_t delay = options_.delay_ns ? options_.delay_ns(arrival_ns) : 0;
+    const int64_t n = state_->next_request_index++;
+    {
+      std::lock_guard<std::mutex> lock(state_->log_mu);
+      log_index_ = state_->log.size();
+      state_->log.push_back({arrival_ns, 0, connection_});
+    }
+    const int64_t delay = options_.delay_for_request ? options_.delay_for_request(n)
+                          : options_.delay_ns        ? options_.delay_ns(arrival_ns)
+                                                     : 0;
     if (delay <= 0) {
       Respond();
       return;
@@ -59,6 +78,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Respond() {
+    {
+      std::lock_guard<std::mutex> lock(state_->log_mu);
+      state_->log[log_index_].respond_ns = MonotonicNanos();
+    }
     response_ = {};
     response_.version(11);
     response_.result(static_cast<http::status>(options_.status));
@@ -87,8 +110,10 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   const TestHttpServer::Options& options_;
   std::atomic<int64_t>* requests_;
-  int64_t* next_body_index_;  // shared by the sessions, touched by the server's thread only
+  ServerState* state_;
+  const int64_t connection_;
   int64_t body_index_ = 0;
+  size_t log_index_ = 0;
   boost::beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
@@ -103,13 +128,13 @@ struct TestHttpServer::Impl {
     acceptor.async_accept([this, requests](boost::system::error_code ec, tcp::socket socket) {
       if (ec) return;
       socket.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(socket), options, requests, &next_body_index)->Start();
+      std::make_shared<Session>(std::move(socket), options, requests, &state)->Start();
       Accept(requests);
     });
   }
 
   Options options;
-  int64_t next_body_index = 0;
+  ServerState state;
   asio::io_context io;
   tcp::acceptor acceptor;
   std::thread thread;
@@ -134,6 +159,11 @@ TestHttpServer::~TestHttpServer() {
 
 std::string TestHttpServer::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::vector<TestHttpServer::LoggedRequest> TestHttpServer::request_log() const {
+  std::lock_guard<std::mutex> lock(impl_->state.log_mu);
+  return impl_->state.log;
 }
 
 std::function<int64_t(int64_t)> TestHttpServer::OneWorker(int64_t service_ns) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace servebench::testing {
 
@@ -24,6 +25,9 @@ class TestHttpServer {
     // Delay before answering a request that arrived at `arrival_ns` (MonotonicNanos); the
     // default answers at once.
     std::function<int64_t(int64_t arrival_ns)> delay_ns;
+    // When set, the delay for the n-th request to arrive (n = 0, 1, 2, ... over all
+    // connections, in arrival order) instead of delay_ns; called on the server's thread.
+    std::function<int64_t(int64_t n)> delay_for_request;
     int status = 200;
     std::string body = "ok\n";
     // Close the connection after every response ("Connection: close").
@@ -48,6 +52,15 @@ class TestHttpServer {
   uint16_t port() const { return port_; }
   std::string url(const std::string& path = "/") const;
   int64_t requests() const { return requests_.load(); }
+
+  // Every request the server has read, in arrival order: the truth a load pattern is checked
+  // against.
+  struct LoggedRequest {
+    int64_t arrival_ns = 0;  // MonotonicNanos when the whole request had been read
+    int64_t respond_ns = 0;  // when its response started to be written; 0: not yet answered
+    int64_t connection = 0;  // the connection it came on: 0, 1, 2, ... in accept order
+  };
+  std::vector<LoggedRequest> request_log() const;
 
  private:
   struct Impl;

@@ -24,6 +24,7 @@
 #include "servebench/lifecycle/cold_start.h"
 #include "servebench/lifecycle/server_process.h"
 #include "servebench/load/load_engine.h"
+#include "servebench/load/load_scenario.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/systems/serving_system.h"
@@ -42,8 +43,23 @@ constexpr int kOpenLoopConnections = 64;
 // How often a started server is asked whether its model is ready.
 constexpr int64_t kModelReadyPollNs = 5 * kNanosPerMilli;
 
-const char* ScenarioKindName(ScenarioKind kind) {
-  switch (kind) {
+// The scenario's kind as YAML names it (and the cell record keeps it).
+const char* ScenarioKindName(const Scenario& scenario) {
+  switch (scenario.kind) {
+    case ScenarioKind::kMlperf:
+      switch (scenario.mlperf.kind) {
+        case LoadScenario::kSingleStream:
+          return "single_stream";
+        case LoadScenario::kMultiStream:
+          return "multi_stream";
+        case LoadScenario::kServer:
+          return "server";
+        case LoadScenario::kOffline:
+          return "offline";
+        case LoadScenario::kNone:
+          break;
+      }
+      return "?";
     case ScenarioKind::kColdStart:
       return "cold_start";
     case ScenarioKind::kConcurrencySweep:
@@ -132,6 +148,13 @@ class CellRun {
   // One pass over the variant's test split through the server (bench/accuracy_pass.h); skipped,
   // not failed, for a variant without test data.
   void RunAccuracy(const ServingSystem& system);
+  // An MLPerf scenario: per repeat, starts a fresh server, checks its answer, and runs the
+  // scenario once, as one level whose load record carries the scenario's outcome.
+  void RunMlperf(const ServingSystem& system);
+  bool RunMlperfOnce(RunningServer* server);
+  // The scenario's settings for this cell: a Server scenario without a bound of its own takes
+  // the variant's SLO constraint (Scenario::bound_from_slo).
+  LoadScenarioSettings MlperfSettings() const;
   // A load scenario: per repeat, starts a fresh server, checks its answer, and measures the
   // scenario's levels.
   void RunSweep(const ServingSystem& system);
@@ -182,7 +205,7 @@ CellOutcome CellRun::Run() {
   record_.server = cell_.server.name;
   record_.server_kind = cell_.server.kind;
   record_.scenario = cell_.scenario.name;
-  record_.scenario_kind = ScenarioKindName(cell_.scenario.kind);
+  record_.scenario_kind = ScenarioKindName(cell_.scenario);
   record_.started_at = UtcNowIso8601();
   record_.model_card = ReadCard(cell_.variant);
   std::string family, slo_source;
@@ -208,10 +231,21 @@ CellOutcome CellRun::Run() {
     RunColdStart(*system);
   } else if (cell_.scenario.kind == ScenarioKind::kAccuracy) {
     RunAccuracy(*system);
+  } else if (cell_.scenario.kind == ScenarioKind::kMlperf) {
+    RunMlperf(*system);
   } else {
     RunSweep(*system);
   }
 
+  if (interrupted_) {
+    // Journaled as such, so that the run folder says which cell the user stopped and how far
+    // it got; --resume measures it again.
+    record_.status = CellStatus::kInterrupted;
+    record_.failure = CellFailure{"interrupted (SIGINT or SIGTERM) after " +
+                                      std::to_string(record_.levels.size()) + " finished levels",
+                                  std::nullopt,
+                                  {}};
+  }
   record_.finished_at = UtcNowIso8601();
   record_.duration_s = (MonotonicNanos() - start_ns) / 1e9;
   const int cores = static_cast<int>(std::max<size_t>(1, cpus_.size()));
@@ -264,11 +298,15 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system)
     return nullptr;
   }
   const int64_t start_ns = process->spawn_ns();
-  if (!process->WaitReady(*adapter_, timeouts.ready_ns, &ready_ns, &error) ||
+  if (!process->WaitReady(*adapter_, timeouts.ready_ns, &ready_ns, &error, env_.interrupt) ||
       !PollUntilOk(process.get(), "model ready", plan.base_url, model_ready, timeouts.request_ns,
                    timeouts.ready_ns - (MonotonicNanos() - start_ns), kModelReadyPollNs, &ready_ns,
-                   &error, adapter_.get())) {
-    Failed("the server did not become ready: " + error, process.get());
+                   &error, adapter_.get(), env_.interrupt)) {
+    if (env_.interrupt != nullptr && env_.interrupt->load()) {
+      interrupted_ = true;
+    } else {
+      Failed("the server did not become ready: " + error, process.get());
+    }
     process->Stop(timeouts.stop_grace_ns);
     return nullptr;
   }
@@ -453,6 +491,157 @@ bool CellRun::RunSweepOnce(RunningServer* server) {
   return sc.saturate ? RunRateSearch(server, base) : RunRateList(server, base);
 }
 
+void CellRun::RunMlperf(const ServingSystem& system) {
+  for (repeat_ = 0; repeat_ < cell_.scenario.repeats; ++repeat_) {
+    if (env_.interrupt != nullptr && env_.interrupt->load()) {
+      interrupted_ = true;
+      return;
+    }
+    std::unique_ptr<RunningServer> server = StartServer(system);
+    if (!server || !RunMlperfOnce(server.get())) return;
+  }
+}
+
+LoadScenarioSettings CellRun::MlperfSettings() const {
+  LoadScenarioSettings sc = cell_.scenario.mlperf;
+  if (!cell_.scenario.bound_from_slo || slo_.constraints.empty()) return sc;
+  const SloConstraint* chosen = nullptr;
+  for (const SloConstraint& c : slo_.constraints) {
+    if (cell_.scenario.percentile_given) {
+      if (c.percentile == sc.percentile) chosen = &c;
+    } else if (chosen == nullptr || c.percentile > chosen->percentile) {
+      chosen = &c;
+    }
+  }
+  if (chosen == nullptr) return sc;  // no constraint at its percentile: judged INVALID, unbounded
+  if (!cell_.scenario.percentile_given && chosen->percentile != sc.percentile) {
+    sc.percentile = chosen->percentile;
+    EarlyStoppingSettings es;
+    es.percentile = sc.percentile;
+    sc.min_queries = std::max(sc.min_queries, MinQueriesForEarlyStopping(1, es));
+  }
+  sc.latency_bound_ns = chosen->bound_ns;
+  return sc;
+}
+
+// Starts the resource sampling when the scenario's window starts; never ends it early (the
+// scenario's own rules do).
+class WindowStartObserver : public MeasurementObserver {
+ public:
+  explicit WindowStartObserver(ServerObservation* observation) : observation_(observation) {}
+  void OnMeasurementStart() override { observation_->Start(); }
+  bool OnWindow(const std::vector<WindowStats>&) override { return false; }
+
+ private:
+  ServerObservation* observation_;
+};
+
+bool CellRun::RunMlperfOnce(RunningServer* server) {
+  HttpCall call;
+  if (!PrepareInferCall(server->plan(), &call)) {
+    if (server->process() != nullptr) {
+      record_.failure->log_tail = server->process()->LogTail(kLogTailLines);
+    }
+    return false;
+  }
+  const LoadScenarioSettings sc = MlperfSettings();
+  const MeasurementSettings& m = config_.measurement;
+  const std::string& base_url = server->plan().base_url;
+  std::shared_ptr<const ResponseCheck> check = response_check_;
+  if (sc.kind == LoadScenario::kOffline && sc.samples_per_request > 1) {
+    // Offline's requests carry samples_per_request samples each: a request of that batch,
+    // checked as the single one was.
+    std::string error;
+    if (!adapter_->BuildInferCall(base_url, server->plan().model, sc.samples_per_request, &call,
+                                  &error)) {
+      return Failed("cannot build a request of " + std::to_string(sc.samples_per_request) +
+                        " samples: " + error,
+                    nullptr);
+    }
+    HttpReply reply;
+    if (!HttpFetch(call.method, base_url + call.path, call.headers, call.body, m.request_timeout_ns,
+                   &reply, &error) ||
+        reply.status != 200 ||
+        !adapter_->CheckInferResponse(reply.body, sc.samples_per_request, &error)) {
+      return Failed("the first request of " + std::to_string(sc.samples_per_request) +
+                        " samples was not answered correctly: " +
+                        (error.empty() ? "status " + std::to_string(reply.status) : error),
+                    server->process());
+    }
+    check = adapter_->NewResponseCheck(reply.body, "the first batched response", &error);
+    if (!check) return Failed("cannot check responses: " + error, nullptr);
+  }
+
+  LoadSettings s;
+  std::string error;
+  if (!ParseUrl(base_url + call.path, &s.url, &error)) {
+    return Failed("bad server URL: " + error, nullptr);
+  }
+  s.method = call.method;
+  s.headers = call.headers;
+  s.body = call.body;
+  s.response_check = check;
+  s.warmup_ns = sc.kind == LoadScenario::kOffline ? 0 : m.warmup_ns;
+  s.timeout_ns = m.request_timeout_ns;
+  s.threads = std::max(1, config_.generator.threads);
+  s.connections = std::max(kOpenLoopConnections, s.threads);
+  if (!ApplyLoadScenario(sc, &s, &error)) return Failed("scenario: " + error, nullptr);
+
+  Status(RepeatPrefix(repeat_, cell_.scenario.repeats) + LoadScenarioName(sc.kind));
+  std::vector<int> watched = cpus_;
+  watched.insert(watched.end(), env_.generator_cpus.begin(), env_.generator_cpus.end());
+  if (cpus_.empty() || env_.generator_cpus.empty()) watched.clear();  // unpinned: all cores
+  ServerObservation observation(server->plan(), server->process(), m, watched);
+  WindowStartObserver observer(&observation);
+  LoadHooks hooks;
+  hooks.interrupt = env_.interrupt;
+  hooks.observer = &observer;
+  LoadResult result;
+  const bool ran = RunLoad(s, hooks, &result, &error);
+
+  LevelRecord measured;
+  observation.Finish(&measured);
+  if (!ran) return Failed("load failed: " + error, server->process());
+  if (result.interrupted) {
+    interrupted_ = true;
+    return false;
+  }
+  // The level: the closed loop of a stream (1 or samples_per_query outstanding), the Server's
+  // rate, or Offline's connections (as many requests in flight as they allow).
+  switch (sc.kind) {
+    case LoadScenario::kServer:
+      measured.level = LevelPoint::Rate(sc.target_rate, ArrivalName(Arrival::kPoisson));
+      break;
+    case LoadScenario::kSingleStream:
+    case LoadScenario::kMultiStream:
+      measured.level = LevelPoint::Concurrency(s.concurrency);
+      break;
+    case LoadScenario::kOffline:
+    case LoadScenario::kNone:
+      measured.level = LevelPoint::Concurrency(s.connections);
+      break;
+  }
+  measured.repeat = repeat_;
+  measured.windows = static_cast<int>(result.windows.size());
+  // A scenario has no windows to agree: it ends on its minimums, or at its max duration.
+  measured.stable = false;
+  measured.overloaded = false;
+  measured.max_duration_reached = result.window_s * 1e9 >= static_cast<double>(sc.max_duration_ns);
+  measured.load = LoadRecord::Of(result);
+  JudgeLevel(result, slo_, &measured);
+  Status(measured.load.scenario ? measured.load.scenario->summary : std::string());
+  if (!server->Alive()) {
+    record_.levels.push_back(measured);
+    return Failed("the server died during the scenario", server->process());
+  }
+  if (result.counters.errors.timeout > 0) {
+    Status("waiting for the server to work off abandoned requests");
+    measured.recovery_s = WaitUntilIdle(server->plan(), call_);
+  }
+  record_.levels.push_back(measured);
+  return true;
+}
+
 bool CellRun::RunConcurrencyList(RunningServer* server, const LoadSettings& base) {
   const std::vector<int>& levels = cell_.scenario.concurrency;
   for (size_t i = 0; i < levels.size(); ++i) {
@@ -629,6 +818,15 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   if (!server->Alive()) {
     record_.levels.push_back(*measured);
     return Failed("the server died during the level " + level.ToJson().dump(), process);
+  }
+  // Not one success: the level measured nothing but the failure, and the levels after it would
+  // only repeat it (each up to its maximum duration, then a wait for a recovery that does not
+  // come). The cell fails saying how the requests failed, and the run goes on.
+  if (result.counters.ok == 0 && result.counters.errors.total() > 0) {
+    record_.levels.push_back(*measured);
+    return Failed("every request of the level " + level.ToJson().dump() +
+                      " failed: " + DescribeErrors(result),
+                  process);
   }
   if (rule.overloaded() || result.counters.errors.timeout > 0) {
     Status("waiting for the server to work off abandoned requests");

@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "servebench/core/duration.h"
+#include "servebench/core/early_stopping.h"
 #include "servebench/core/file.h"
 #include "servebench/yaml/yaml_fields.h"
 
@@ -93,6 +94,7 @@ class Parser {
       const YAML::Node& item = variants.value[i];
       const std::string item_path = Element(variants.path, i);
       ModelVariant variant = ReadVariant(item, item_path, repository);
+      variant.config_line = item.Mark().line + 1;
       names.Add(variant.name, item, item_path);
       models.variants.push_back(std::move(variant));
     }
@@ -134,6 +136,7 @@ class Parser {
       const Fields fields(node[i], item_path, AllKeys({"name", "kind"}, kinds),
                           "a map describing a server");
       servers.push_back(ReadServer(fields, kinds));
+      servers.back().config_line = node[i].Mark().line + 1;
       const Field* name = fields.Find("name");
       names.Add(servers.back().name, name ? name->value : node[i], name ? name->path : item_path);
     }
@@ -161,8 +164,23 @@ class Parser {
          {"rates", "arrival", "saturate", "start_rate", "growth", "tolerance", "max_levels",
           "repeats"}},
         {"accuracy", {"batch"}},
+        {"single_stream", MlperfKeys({})},
+        {"multi_stream", MlperfKeys({"samples_per_query"})},
+        {"server", MlperfKeys({"target_rate", "seed"})},
+        {"offline",
+         {"total_samples", "samples_per_request", "min_duration", "max_duration", "min_queries",
+          "repeats"}},
     };
     return kinds;
+  }
+
+  // The keys of an MLPerf scenario with a latency percentile, and `own` besides.
+  static std::vector<std::string> MlperfKeys(std::vector<std::string> own) {
+    for (const char* key : {"min_duration", "max_duration", "min_queries", "percentile",
+                            "latency_bound", "repeats"}) {
+      own.push_back(key);
+    }
+    return own;
   }
 
   std::vector<Scenario> ReadScenarios(const YAML::Node& node, const std::string& path) {
@@ -196,6 +214,10 @@ class Parser {
     } else if (kind == "concurrency_sweep") {
       scenario.kind = ScenarioKind::kConcurrencySweep;
       ReadConcurrencySweep(fields, &scenario);
+    } else if (kind == "single_stream" || kind == "multi_stream" || kind == "server" ||
+               kind == "offline") {
+      scenario.kind = ScenarioKind::kMlperf;
+      ReadMlperf(fields, kind, &scenario);
     } else if (kind == "accuracy") {
       scenario.kind = ScenarioKind::kAccuracy;
       IfPresent(fields, "batch", [&](const YAML::Node& n, const std::string& p) {
@@ -206,6 +228,61 @@ class Parser {
       ReadRateSweep(fields, &scenario);
     }
     return scenario;
+  }
+
+  // An MLPerf scenario's settings (load/load_scenario.h), checked as ApplyLoadScenario will.
+  static void ReadMlperf(const Fields& fields, const std::string& kind, Scenario* scenario) {
+    LoadScenario which = LoadScenario::kSingleStream;
+    if (kind == "multi_stream") which = LoadScenario::kMultiStream;
+    if (kind == "server") which = LoadScenario::kServer;
+    if (kind == "offline") which = LoadScenario::kOffline;
+    LoadScenarioSettings& sc = scenario->mlperf;
+    sc = DefaultLoadScenarioSettings(which);
+    bool min_queries_given = false;
+    IfPresent(fields, "min_duration", [&](const YAML::Node& n, const std::string& p) {
+      sc.min_duration_ns = ReadDuration(n, p, true);
+    });
+    IfPresent(fields, "max_duration", [&](const YAML::Node& n, const std::string& p) {
+      sc.max_duration_ns = ReadDuration(n, p, false);
+    });
+    IfPresent(fields, "percentile", [&](const YAML::Node& n, const std::string& p) {
+      sc.percentile = ReadNumberIn(n, p, Range{0, true, 100, true});
+      scenario->percentile_given = true;
+    });
+    IfPresent(fields, "min_queries", [&](const YAML::Node& n, const std::string& p) {
+      sc.min_queries = ReadInteger(n, p, 0, std::numeric_limits<int64_t>::max());
+      min_queries_given = true;
+    });
+    if (scenario->percentile_given && !min_queries_given) {
+      // The default minimum follows the percentile: the fewest queries for the estimate.
+      EarlyStoppingSettings es;
+      es.percentile = sc.percentile;
+      sc.min_queries = MinQueriesForEarlyStopping(1, es);
+    }
+    IfPresent(fields, "latency_bound", [&](const YAML::Node& n, const std::string& p) {
+      sc.latency_bound_ns = ReadDuration(n, p, false);
+    });
+    IfPresent(fields, "seed", [&](const YAML::Node& n, const std::string& p) {
+      sc.seed = static_cast<uint64_t>(ReadInteger(n, p, 0, std::numeric_limits<int64_t>::max()));
+    });
+    IfPresent(fields, "samples_per_query", [&](const YAML::Node& n, const std::string& p) {
+      sc.samples_per_query = ReadInt(n, p, 1, 1024);
+    });
+    if (which == LoadScenario::kServer) {
+      const Field& rate = fields.Require("target_rate", "the queries per second to offer");
+      sc.target_rate = ReadNumberIn(rate.value, rate.path, Range{0, true, 1e8, false});
+      scenario->bound_from_slo = sc.latency_bound_ns == 0;
+    }
+    if (which == LoadScenario::kOffline) {
+      const Field& total =
+          fields.Require("total_samples", "the samples to send at the start, e.g. 10000");
+      sc.total_samples = ReadInteger(total.value, total.path, 1, int64_t{1} << 40);
+      IfPresent(fields, "samples_per_request", [&](const YAML::Node& n, const std::string& p) {
+        sc.samples_per_request = ReadInt(n, p, 1, 4096);
+      });
+    }
+    std::string error;
+    if (!ValidateLoadScenarioSettings(sc, &error)) Fail(fields.node(), fields.path(), error);
   }
 
   // `saturate` and the keys of the search it turns on (the others are rejected without it).
@@ -478,13 +555,19 @@ bool HasVersionWithModel(const fs::path& model_dir) {
   return false;
 }
 
+// "<config file>:<line>" of an entry, so that an environment problem names the line to fix.
+std::string ConfigPlace(const ExperimentConfig& config, int line) {
+  return line > 0 ? config.source + ":" + std::to_string(line) : config.source;
+}
+
 void CheckVariant(const ExperimentConfig& config, const ModelVariant& variant,
                   std::vector<std::string>* problems) {
   std::error_code ec;
   // The default zoo is prepared by the runner before the first cell; until then there is nothing
   // to check.
   if (config.models.repository.empty() && !fs::exists(variant.repository, ec)) return;
-  const std::string prefix = config.source + ": model " + Quote(variant.name) + ": ";
+  const std::string prefix =
+      ConfigPlace(config, variant.config_line) + ": model " + Quote(variant.name) + ": ";
   const fs::path dir = fs::path(variant.repository) / variant.name;
   if (!fs::is_directory(dir, ec)) {
     problems->push_back(prefix + "no folder " + dir.string() + " in the repository");
@@ -501,8 +584,8 @@ void CheckVariant(const ExperimentConfig& config, const ModelVariant& variant,
 
 void CheckServer(const ExperimentConfig& config, const ServerConfig& server,
                  const SystemContext& context, std::vector<std::string>* problems) {
-  const std::string prefix =
-      config.source + ": server " + Quote(server.name) + " (" + server.kind + "): ";
+  const std::string prefix = ConfigPlace(config, server.config_line) + ": server " +
+                             Quote(server.name) + " (" + server.kind + "): ";
   std::string error;
   if (!FindServingSystem(server.kind)->Available(server, context, &error)) {
     problems->push_back(prefix + "cannot run here: " + error);

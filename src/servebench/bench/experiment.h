@@ -17,6 +17,7 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/lifecycle/model_variant.h"
+#include "servebench/load/load_scenario.h"
 #include "servebench/load/load_settings.h"
 #include "servebench/systems/serving_system.h"
 
@@ -27,7 +28,9 @@ struct ModelsSection {
   std::vector<ModelVariant> variants;
 };
 
-enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep, kAccuracy };
+// kMlperf: one of MLPerf LoadGen's scenarios (load/load_scenario.h), its kind in Scenario::mlperf
+// (YAML kinds single_stream, multi_stream, server, offline).
+enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep, kAccuracy, kMlperf };
 
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
@@ -50,6 +53,13 @@ struct Scenario {
   int max_levels = 12;
   int max_concurrency = 256;
   int batch = 1;  // accuracy: test samples per request
+  // MLPerf scenario: its settings. A Server scenario without a latency bound of its own
+  // (bound_from_slo) is judged by the variant's SLO: the constraint at its percentile when the
+  // YAML set one (percentile_given), else the constraint with the highest percentile, whose
+  // percentile it takes (docs/config.md).
+  LoadScenarioSettings mlperf;
+  bool bound_from_slo = false;
+  bool percentile_given = false;
 };
 
 struct MeasurementSettings {

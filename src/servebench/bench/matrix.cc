@@ -214,6 +214,19 @@ std::string ScenarioDetail(const Scenario& s) {
                " x" + FormatRate(s.growth) + search_end;
       }
       return ArrivalName(s.arrival) + std::string(" ") + JoinNumbers(s.rates) + " req/s" + repeats;
+    case ScenarioKind::kMlperf: {
+      const LoadScenarioSettings& sc = s.mlperf;
+      std::string text = LoadScenarioName(sc.kind);
+      if (sc.kind == LoadScenario::kMultiStream) {
+        text += ", " + std::to_string(sc.samples_per_query) + " samples a query";
+      }
+      if (sc.kind == LoadScenario::kServer) text += " " + FormatRate(sc.target_rate) + " q/s";
+      if (sc.kind == LoadScenario::kOffline) {
+        text += " " + std::to_string(sc.total_samples) + " samples, " +
+                std::to_string(sc.samples_per_request) + " a request";
+      }
+      return text + repeats;
+    }
   }
   return "";
 }
@@ -310,6 +323,18 @@ double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
     case ScenarioKind::kRateSweep:
       for (double rate : SweepRates(s)) levels += LevelSeconds(m, rate);
       break;
+    case ScenarioKind::kMlperf: {
+      // Its minimum duration, or for Server the time its minimum queries take if longer; the
+      // streams' query rate is not known before the run.
+      const LoadScenarioSettings& sc = s.mlperf;
+      double seconds = sc.min_duration_ns / 1e9;
+      if (sc.kind == LoadScenario::kServer) {
+        seconds = std::max(seconds, sc.min_queries / sc.target_rate);
+      }
+      if (sc.kind != LoadScenario::kOffline) seconds += m.warmup_ns / 1e9;
+      levels = std::min(seconds, sc.max_duration_ns / 1e9 + m.warmup_ns / 1e9);
+      break;
+    }
   }
   return s.repeats * (kTypicalStartSeconds + levels + kTypicalStopSeconds);
 }

@@ -55,6 +55,10 @@ void ProgressLine::FinishCell(const CellRecord& record) {
   std::string line =
       prefix + cell_->id + ": " + CellStatusName(record.status) + " in " + FormatDuration(took);
   if (!record.ok() && record.failure) line += " (" + record.failure->message + ")";
+  // An MLPerf scenario's verdict, one line per repeat: its metric, VALID or INVALID, and why.
+  for (const LevelRecord& level : record.levels) {
+    if (level.load.scenario) line += "\n    " + level.load.scenario->summary;
+  }
   if (tty_) err_ << "\r\033[K";
   err_ << line << "\n" << std::flush;
 }

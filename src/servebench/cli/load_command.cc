@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "servebench/cli/interrupt.h"
 #include "servebench/cli/load_summary.h"
 #include "servebench/core/duration.h"
+#include "servebench/core/early_stopping.h"
 #include "servebench/core/file.h"
 #include "servebench/load/http_request.h"
 #include "servebench/load/load_engine.h"
@@ -41,12 +43,124 @@ struct LoadOptions {
   std::string expected_response_path;
   uint64_t seed = 1;
   bool quiet = false;
+  std::string send_spin = "30us";
+  // Scenarios (load/load_scenario.h).
+  std::string scenario;
+  int samples_per_query = 8;
+  int64_t total_samples = 0;
+  int samples_per_request = 1;
+  std::string min_duration = "10s";
+  std::string max_duration = "60s";
+  int64_t min_queries = 0;
+  double percentile = 0;
+  std::string latency_bound;
 };
+
+// The options that only a scenario reads.
+constexpr const char* kScenarioOnlyFlags[] = {
+    "--samples-per-query", "--total-samples", "--samples-per-request", "--min-duration",
+    "--max-duration",      "--min-queries",   "--percentile",          "--latency-bound"};
 
 bool ParseDurationFlag(const char* flag, const std::string& text, int64_t* nanos,
                        std::string* error) {
   if (!ParseDuration(text, nanos, error)) {
     *error = std::string(flag) + ": " + *error;
+    return false;
+  }
+  return true;
+}
+
+// The loop fields of a scenario run: checks which options apply, then ApplyLoadScenario.
+bool BuildScenario(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, std::string* error) {
+  LoadScenario kind;
+  if (!ParseLoadScenarioName(o.scenario, &kind)) {
+    *error =
+        "--scenario '" + o.scenario + "': expected single-stream, multi-stream, server or offline";
+    return false;
+  }
+  const std::string name = "--scenario " + o.scenario;
+  // Options that the scenario does not read are errors, not silently ignored.
+  auto reject = [&](std::initializer_list<const char*> flags, const char* why) {
+    for (const char* flag : flags) {
+      if (cmd.count(flag) > 0) {
+        *error = std::string(flag) + " does not apply to " + name + ": " + why;
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!reject({"--concurrency", "--trace", "--arrival"},
+              "the scenario sets the loop and its arrivals") ||
+      !reject({"--duration"},
+              "a scenario runs for at least --min-duration and --min-queries, at most "
+              "--max-duration")) {
+    return false;
+  }
+  const bool streams = kind == LoadScenario::kSingleStream || kind == LoadScenario::kMultiStream;
+  if (streams &&
+      !reject({"--connections", "--threads", "--rate", "--total-samples", "--samples-per-request"},
+              "it sends one query at a time on one thread, a connection per sample")) {
+    return false;
+  }
+  if (kind == LoadScenario::kSingleStream &&
+      !reject({"--samples-per-query"}, "its queries have one sample")) {
+    return false;
+  }
+  if (kind == LoadScenario::kServer &&
+      !reject({"--samples-per-query", "--total-samples", "--samples-per-request"},
+              "its queries are single requests at --rate")) {
+    return false;
+  }
+  if (kind == LoadScenario::kOffline &&
+      !reject({"--rate", "--samples-per-query", "--percentile", "--latency-bound"},
+              "it sends --total-samples at the start and measures samples per second")) {
+    return false;
+  }
+
+  LoadScenarioSettings sc = DefaultLoadScenarioSettings(kind);
+  if (!ParseDurationFlag("--min-duration", o.min_duration, &sc.min_duration_ns, error) ||
+      !ParseDurationFlag("--max-duration", o.max_duration, &sc.max_duration_ns, error)) {
+    return false;
+  }
+  if (cmd.count("--percentile") > 0) {
+    if (!(o.percentile > 0 && o.percentile < 100)) {
+      *error = "--percentile " + std::to_string(o.percentile) + ": expected 0 < P < 100";
+      return false;
+    }
+    sc.percentile = o.percentile;
+    // The default minimum follows the percentile: the fewest queries for the estimate.
+    EarlyStoppingSettings es;
+    es.percentile = o.percentile;
+    sc.min_queries = MinQueriesForEarlyStopping(1, es);
+  }
+  if (cmd.count("--min-queries") > 0) sc.min_queries = o.min_queries;
+  if (!o.latency_bound.empty() &&
+      !ParseDurationFlag("--latency-bound", o.latency_bound, &sc.latency_bound_ns, error)) {
+    return false;
+  }
+  sc.seed = o.seed;
+  sc.samples_per_query = o.samples_per_query;
+  sc.samples_per_request = o.samples_per_request;
+  sc.total_samples = o.total_samples;
+  if (kind == LoadScenario::kServer) {
+    if (cmd.count("--rate") == 0) {
+      *error = name + " needs --rate R: the target queries per second";
+      return false;
+    }
+    sc.target_rate = o.rate;
+  }
+  if (kind == LoadScenario::kOffline) {
+    if (cmd.count("--total-samples") == 0) {
+      *error = name + " needs --total-samples N: the samples to send at the start";
+      return false;
+    }
+    if (cmd.count("--warmup") == 0) s->warmup_ns = 0;  // offline has no warm-up
+  }
+  if (kind == LoadScenario::kServer || kind == LoadScenario::kOffline) {
+    s->connections = o.connections > 0 ? o.connections : 64;
+  }
+  if (!ApplyLoadScenario(sc, s, error)) {
+    *error = name + ": " + *error;
     return false;
   }
   return true;
@@ -83,6 +197,7 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
   }
   s->threads = o.threads;
   s->seed = o.seed;
+  if (!ParseDurationFlag("--send-spin", o.send_spin, &s->send_spin_ns, error)) return false;
   if (!o.expected_response_path.empty()) {
     std::string reference;
     if (!ReadWholeFile(o.expected_response_path, &reference, error)) {
@@ -92,6 +207,14 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
     s->response_check = NewKServeV2ResponseCheck(reference, o.expected_response_path, error);
     if (!s->response_check) {
       *error = "--expect-kserve-response " + *error;
+      return false;
+    }
+  }
+
+  if (cmd.count("--scenario") > 0) return BuildScenario(o, cmd, s, error);
+  for (const char* flag : kScenarioOnlyFlags) {
+    if (cmd.count(flag) > 0) {
+      *error = std::string(flag) + " needs --scenario";
       return false;
     }
   }
@@ -188,14 +311,17 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
       "load",
       "Drive HTTP/1.1 load at one URL and report latency percentiles, throughput, errors and the "
       "generator's health. Closed loop (--concurrency) or open loop (--rate, --trace); open-loop "
-      "latency is measured from each request's intended send time.");
+      "latency is measured from each request's intended send time. --scenario runs one of "
+      "MLPerf LoadGen's scenarios and reports its metric (docs/metrics.md, \"Scenarios\").");
   cmd->add_option("URL", options->url, "http://host[:port]/path to load")->required();
   auto* concurrency = cmd->add_option(
       "--concurrency,-c", options->concurrency,
       "Closed loop: requests outstanding at once, each on its own connection (default 1, or "
       "--connections)");
-  auto* rate = cmd->add_option("--rate,-r", options->rate,
-                               "Open loop: requests per second, sent at intended times");
+  auto* rate = cmd->add_option(
+      "--rate,-r", options->rate,
+      "Open loop: requests per second, sent at intended times (--scenario server: the target "
+      "queries per second)");
   auto* trace = cmd->add_option(
       "--trace", options->trace_path,
       "Open loop: replay arrival times from FILE (one interval per line, microseconds unless "
@@ -228,7 +354,56 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--seed", options->seed, "Seed of the Poisson arrivals")->capture_default_str();
   cmd->add_option("--json", options->json_path,
                   "Also write the result as JSON to FILE ('-': JSON alone on stdout)");
+  cmd->add_option("--send-spin", options->send_spin,
+                  "Open loop: wake this long before each intended send and spin to it, handling "
+                  "responses meanwhile (0: sleep until the intended time; docs/performance.md)")
+      ->capture_default_str();
   cmd->add_flag("--quiet,-q", options->quiet, "No progress line");
+
+  cmd->add_option(
+         "--scenario", options->scenario,
+         "An MLPerf LoadGen scenario: single-stream (one query at a time; metric p90 latency), "
+         "multi-stream (queries of --samples-per-query requests sent together; metric p99 of "
+         "query latency, a query's being its slowest sample's), server (Poisson arrivals at "
+         "--rate; metric the rate, with the --percentile latency and its --latency-bound "
+         "verdict), offline (--total-samples sent at the start in requests of "
+         "--samples-per-request; metric samples/s). Replaces --concurrency, --arrival, --trace "
+         "and --duration. The result is VALID when every rule of the scenario holds, else "
+         "INVALID with each failed rule and a recommendation (docs/metrics.md, \"Scenarios\")")
+      ->group("Scenarios");
+  cmd->add_option("--samples-per-query", options->samples_per_query,
+                  "multi-stream: samples (requests, one connection each) per query")
+      ->capture_default_str()
+      ->group("Scenarios");
+  cmd->add_option("--total-samples", options->total_samples,
+                  "offline: samples to send, all at the start (required)")
+      ->group("Scenarios");
+  cmd->add_option("--samples-per-request", options->samples_per_request,
+                  "offline: samples each request carries (the batch size; --body must hold that "
+                  "many); --total-samples must be a multiple of it")
+      ->capture_default_str()
+      ->group("Scenarios");
+  cmd->add_option("--min-duration", options->min_duration,
+                  "The window lasts at least this long (offline: checked after the run)")
+      ->capture_default_str()
+      ->group("Scenarios");
+  cmd->add_option("--max-duration", options->max_duration,
+                  "The window never lasts longer (offline: samples not done by then are errors)")
+      ->capture_default_str()
+      ->group("Scenarios");
+  cmd->add_option("--min-queries", options->min_queries,
+                  "The window holds at least this many queries (default: the fewest that define "
+                  "the early-stopping estimate at the percentile: 64 at p90, 662 at p99; offline "
+                  "1 request)")
+      ->group("Scenarios");
+  cmd->add_option("--percentile", options->percentile,
+                  "The metric's latency percentile (default: single-stream 90, multi-stream and "
+                  "server 99)")
+      ->group("Scenarios");
+  cmd->add_option("--latency-bound", options->latency_bound,
+                  "A bound on the latency at --percentile, judged with MLPerf's early stopping: "
+                  "met, not_met or undecided, e.g. 100ms")
+      ->group("Scenarios");
   cmd->callback([options, cmd, exit_code] { *exit_code = RunLoadCommand(*options, *cmd); });
 }
 

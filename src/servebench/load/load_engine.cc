@@ -15,6 +15,7 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/load/http_request.h"
+#include "servebench/load/thread_schedule.h"
 #include "servebench/load/worker.h"
 
 namespace servebench {
@@ -42,24 +43,6 @@ bool Resolve(const Url& url, tcp::endpoint* endpoint, std::string* error) {
   }
   *endpoint = results.begin()->endpoint();
   return true;
-}
-
-// Thread t's share of the open-loop arrivals. Splitting a rate R over T threads as T processes of
-// rate R/T keeps the whole: T independent Poisson processes of rate R/T superpose to one Poisson
-// process of rate R, and T constant processes offset by 1/R interleave into one of rate R.
-std::unique_ptr<ArrivalSchedule> ScheduleForThread(const LoadSettings& s, int t) {
-  const int threads = s.threads;
-  switch (s.arrival) {
-    case Arrival::kConstant:
-      return NewConstantSchedule(s.rate / threads,
-                                 static_cast<int64_t>(t * (kNanosPerSecond / s.rate)));
-    case Arrival::kPoisson:
-      return NewPoissonSchedule(s.rate / threads,
-                                s.seed ^ (0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(t + 1)));
-    case Arrival::kTrace:
-      return NewTraceSchedule(s.trace, static_cast<size_t>(t), static_cast<size_t>(threads));
-  }
-  return nullptr;
 }
 
 // Hands the workers from "connected" to "go" (or "give up") across threads.
@@ -234,6 +217,26 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
     }
   }
   for (auto& thread : pool) thread.join();
+
+  // Where the window really ended, when the run itself decided: SingleStream and MultiStream
+  // end at the completion of the query that met both minimums, Offline at its last completion.
+  // The window includes that completion: it ends 1 ns later for the tallies, which count
+  // completions before the end.
+  int64_t last_completion_ns = 0;
+  for (const auto& w : workers)
+    last_completion_ns = std::max(last_completion_ns, w->last_completion_ns());
+  int64_t measured_end_ns = end_ns;
+  const LoadScenario scenario = settings.scenario.kind;
+  int64_t run_end_ns = 0;
+  if (scenario == LoadScenario::kSingleStream || scenario == LoadScenario::kMultiStream) {
+    run_end_ns = workers[0]->minimums_met_ns();
+  } else if (scenario == LoadScenario::kOffline) {
+    run_end_ns = last_completion_ns;
+  }
+  if (run_end_ns >= window_start_ns && run_end_ns < end_ns) {
+    measured_end_ns = run_end_ns;
+    end_ns = run_end_ns + 1;
+  }
   close_windows(MonotonicNanos(), /*final=*/true);
 
   LoadResult r;
@@ -242,17 +245,24 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
   r.wall_seconds = (MonotonicNanos() - wall_before) / 1e9;
   r.cpu_utilization = r.wall_seconds > 0 ? r.cpu_seconds / (r.wall_seconds * threads) : 0;
   r.interrupted = interrupted;
-  r.window_s = std::max<int64_t>(0, end_ns - window_start_ns) / 1e9;
+  r.window_s = std::max<int64_t>(0, measured_end_ns - window_start_ns) / 1e9;
+  r.last_completion_s =
+      last_completion_ns > 0 ? std::max<int64_t>(0, last_completion_ns - window_start_ns) / 1e9 : 0;
   r.windows = std::move(windows);
   for (const auto& w : workers) {
     r.counters.Add(w->counters());
     r.latency.Merge(w->latency());
     r.service_time.Merge(w->service_time());
     r.schedule_lag.Merge(w->schedule_lag());
+    r.query_latency.Merge(w->query_latency());
     if (r.first_validation_error.empty()) r.first_validation_error = w->first_validation_error();
   }
   // Closed loop: a request is sent the moment it is started, so its service time is its latency.
-  if (settings.mode == LoopMode::kClosed) r.service_time = r.latency;
+  // (SingleStream and MultiStream time each request from its query's start, and keep both.)
+  if (settings.mode == LoopMode::kClosed && scenario != LoadScenario::kSingleStream &&
+      scenario != LoadScenario::kMultiStream) {
+    r.service_time = r.latency;
+  }
   *result = std::move(r);
   return true;
 }

@@ -131,6 +131,8 @@ json GeneratorRecord::ToJson() const {
                                                 {"p99", schedule_lag_us->p99},
                                                 {"max", schedule_lag_us->max}}
                                          : json(nullptr);
+  if (send_spin_us) j["send_spin_us"] = *send_spin_us;
+  if (send_spin_paused_fraction) j["send_spin_paused_fraction"] = *send_spin_paused_fraction;
   return j;
 }
 
@@ -146,6 +148,8 @@ void GeneratorRecord::Read(JsonReader* in) {
   in->Field("stale_retries", &stale_retries);
   in->Field("queued_fraction", &queued_fraction);
   in->Field("schedule_lag_us", &schedule_lag_us);
+  in->Field("send_spin_us", &send_spin_us);
+  in->Field("send_spin_paused_fraction", &send_spin_paused_fraction);
 }
 
 LoadRecord LoadRecord::Of(const LoadResult& r) {
@@ -199,8 +203,23 @@ LoadRecord LoadRecord::Of(const LoadResult& r) {
     g.queued_fraction = r.queued_fraction();
     const LatencySummary lag = SummarizeMicros(r.schedule_lag);
     g.schedule_lag_us = GeneratorRecord::Lag{lag.p50, lag.p99, lag.max};
+    g.send_spin_us = s.send_spin_ns / 1e3;
+    g.send_spin_paused_fraction = r.wall_seconds > 0 && s.send_spin_ns > 0
+                                      ? c.send_spin_paused_ns / (r.wall_seconds * 1e9 * s.threads)
+                                      : 0.0;
   }
   record.histogram = r.latency.ToJson();
+
+  const LoadScenario scenario = s.scenario.kind;
+  if (scenario == LoadScenario::kOffline) {  // every request intended at the start: no arrivals
+    record.arrival.reset();
+    record.target_rate.reset();
+  }
+  if (scenario == LoadScenario::kSingleStream || scenario == LoadScenario::kMultiStream) {
+    record.query_latency_us = SummarizeMicros(r.query_latency);
+    record.query_histogram = r.query_latency.ToJson();
+  }
+  if (scenario != LoadScenario::kNone) record.scenario = ScenarioRecord::Of(r);
   return record;
 }
 
@@ -232,6 +251,9 @@ json LoadRecord::ToJson() const {
   j["service_time_us"] = servebench::ToJson(service_time_us);
   j["generator"] = generator.ToJson();
   j["histogram"] = histogram;
+  if (query_latency_us) j["query_latency_us"] = servebench::ToJson(*query_latency_us);
+  if (query_histogram) j["query_histogram"] = *query_histogram;
+  if (scenario) j["scenario"] = scenario->ToJson();
   return j;
 }
 
@@ -277,6 +299,14 @@ void LoadRecord::Read(JsonReader* in) {
     std::string error;
     if (!Histogram::FromJson(histogram, &check, &error)) in->Fail("histogram", error);
   }
+  in->Field("query_latency_us", &query_latency_us);
+  in->Field("query_histogram", &query_histogram);
+  if (in->ok() && query_histogram) {
+    Histogram check = Histogram::ForLatency();
+    std::string error;
+    if (!Histogram::FromJson(*query_histogram, &check, &error)) in->Fail("query_histogram", error);
+  }
+  in->Field("scenario", &scenario);
 }
 
 }  // namespace servebench

@@ -17,6 +17,7 @@
 
 #include "servebench/core/json_reader.h"
 #include "servebench/load/load_result.h"
+#include "servebench/load/load_scenario_record.h"
 #include "servebench/load/load_settings.h"
 
 namespace servebench {
@@ -53,6 +54,10 @@ struct GeneratorRecord {
     void Read(JsonReader* in);
   };
   std::optional<Lag> schedule_lag_us;  // open loop; null in closed loop
+  // Open loop: the send spin (LoadSettings::send_spin_ns) and the share of the run's thread time
+  // it was paused for a contended core; absent in closed loop.
+  std::optional<double> send_spin_us;
+  std::optional<double> send_spin_paused_fraction;
 
   nlohmann::json ToJson() const;
   void Read(JsonReader* in);
@@ -76,6 +81,11 @@ struct LoadRecord {
   LatencySummary service_time_us;
   GeneratorRecord generator;
   nlohmann::json histogram;  // the latency histogram as Histogram::ToJson writes it
+  // SingleStream, MultiStream (load/load_scenario.h): query latency, summarised and as a
+  // histogram; absent otherwise.
+  std::optional<LatencySummary> query_latency_us;
+  std::optional<nlohmann::json> query_histogram;
+  std::optional<ScenarioRecord> scenario;  // a scenario run's outcome; absent otherwise
 
   // The record of `result`: its settings, counters and histograms summarised.
   static LoadRecord Of(const LoadResult& result);

@@ -56,6 +56,14 @@ struct LoadCounters {
   int64_t connect_failures = 0;  // of those, attempts that failed
   int64_t stale_retries = 0;     // requests re-sent once because a kept-alive connection had closed
   std::array<int64_t, 600> status_codes{};  // by HTTP status; index 0 counts codes outside 1..599
+  // SingleStream and MultiStream (load/load_scenario.h): queries issued in the window, and of those
+  // the ones whose requests all succeeded and the ones with a failed request.
+  int64_t queries = 0;
+  int64_t queries_ok = 0;
+  int64_t queries_failed = 0;
+  // Open loop: time the send spin (LoadSettings::send_spin_ns) was paused because the worker's
+  // core was contended, summed over the threads (any phase).
+  int64_t send_spin_paused_ns = 0;
 
   void Add(const LoadCounters& o);
 };
@@ -91,6 +99,12 @@ struct LoadResult {
   double cpu_utilization = 0;  // cpu_seconds / (wall_seconds * threads)
   // What the response check found wrong in the first response it rejected; empty: none.
   std::string first_validation_error;
+  // SingleStream, MultiStream: query latency, from a query's issue to its slowest request's
+  // completion, for the queries of the window whose requests all succeeded.
+  Histogram query_latency = Histogram::ForLatency();
+  // From the window's start to the last completion (or failure) of a request of the window;
+  // 0 when there was none. Offline's metric divides by it.
+  double last_completion_s = 0;
 
   double throughput_rps() const;
   double late_fraction() const;
@@ -100,6 +114,10 @@ struct LoadResult {
 
   nlohmann::json ToJson() const;  // LoadRecord::Of(*this).ToJson()
 };
+
+// The errors of `result` in words, by kind, e.g. "12 timeouts (no complete response within
+// 300 ms), 3 protocol errors (bytes that are not a valid HTTP/1.1 response)"; empty when none.
+std::string DescribeErrors(const LoadResult& result);
 
 }  // namespace servebench
 

@@ -47,7 +47,9 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
       return false;
     }
   } else {
-    if (s.arrival == Arrival::kTrace) {
+    if (s.scenario.kind == LoadScenario::kOffline) {
+      // Every request is intended at the start of the window: no arrival process, no rate.
+    } else if (s.arrival == Arrival::kTrace) {
       if (!s.trace || s.trace->offsets_ns.empty()) {
         *error = "trace replay needs a non-empty trace";
         return false;
@@ -93,6 +95,11 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
     *error = "timeout must be positive";
     return false;
   }
+  if (s.send_spin_ns < 0 || s.send_spin_ns > kNanosPerMilli) {
+    *error = "the send spin must be between 0 and 1 ms";
+    return false;
+  }
+  if (s.scenario.kind != LoadScenario::kNone && !ValidateLoadScenarioLoop(s, error)) return false;
   return true;
 }
 

@@ -16,6 +16,7 @@
 #include "servebench/core/arrival_schedule.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/url.h"
+#include "servebench/load/load_scenario.h"
 #include "servebench/load/response_check.h"
 
 namespace servebench {
@@ -72,6 +73,17 @@ struct LoadSettings {
   // A send later than this after the moment it could have gone (its intended time, or the moment
   // a connection came free if none was) counts as late: the generator itself fell behind.
   int64_t late_threshold_ns = kNanosPerMilli;
+
+  // The MLPerf scenario this run is (load/load_scenario.h), kind kNone for a plain run. Set it with
+  // ApplyLoadScenario, which also sets the loop fields above to match.
+  LoadScenarioSettings scenario;
+
+  // Open loop: a worker sleeps until this long before a request's intended send time, then
+  // handles ready responses while it spins to that time and sends on it: waking from a sleep
+  // takes tens of microseconds here (a virtual CPU woken from idle), and a response handled just
+  // before a due send delays it. Each wait spins for at most this long (docs/performance.md,
+  // "Precise sends"); 0: sleep until the intended time itself.
+  int64_t send_spin_ns = 30 * kNanosPerMicro;
 };
 
 // Checks the settings for values the engine cannot run with; explains the first in *error.

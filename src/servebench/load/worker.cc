@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "servebench/core/clock.h"
+#include "servebench/load/handler_memory.h"
 #include "servebench/load/response_parser.h"
 
 namespace servebench {
@@ -51,6 +52,9 @@ struct Worker::Connection {
 
   tcp::socket socket;
   asio::steady_timer retry_timer;
+  // At most one read and one wait for writability are pending on a connection at a time.
+  HandlerMemory read_memory;
+  HandlerMemory write_memory;
   std::optional<ResponseParser> parser;
   std::unique_ptr<char[]> buffer;
   size_t buffered = 0;
@@ -80,6 +84,10 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
       open_loop_(settings.mode == LoopMode::kOpen),
       head_request_(settings.method == "HEAD"),
       tick_ns_(std::clamp<int64_t>(settings.timeout_ns / 10, kNanosPerMilli, 10 * kNanosPerMilli)),
+      send_spin_ns_(open_loop_ ? settings.send_spin_ns : 0),
+      spin_(send_spin_ns_),
+      query_mode_(settings.scenario.kind == LoadScenario::kSingleStream ||
+                  settings.scenario.kind == LoadScenario::kMultiStream),
       // Only this thread ever touches io_: Asio's internal locks would be pure overhead.
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
       tick_timer_(io_),
@@ -181,9 +189,19 @@ void Worker::Run(int64_t start_ns, const EarlyEnd* early_end) {
     idle_since_ns_ = start_ns;
     AdvanceSchedule();
     ArmScheduleTimer();
+    if (send_spin_ns_ > 0) {
+      spin_.Start(MonotonicNanos());
+      RunPrecisely();
+      return;
+    }
   } else {
     std::this_thread::sleep_until(TimePoint(start_ns));
-    for (auto& c : connections_) StartRequest(c.get(), 0, MonotonicNanos());
+    if (query_mode_) {
+      for (auto& c : connections_) idle_.push_back(c.get());
+      StartQuery(MonotonicNanos());
+    } else {
+      for (auto& c : connections_) StartRequest(c.get(), 0, MonotonicNanos());
+    }
   }
   io_.run();
 }
@@ -193,7 +211,7 @@ void Worker::Run(int64_t start_ns, const EarlyEnd* early_end) {
 void Worker::StartRequest(Connection* c, int64_t intended_ns, int64_t now_ns) {
   c->busy = true;
   ++busy_;
-  c->intended_ns = open_loop_ ? intended_ns : now_ns;
+  c->intended_ns = open_loop_ || query_mode_ ? intended_ns : now_ns;
   c->measured = InWindow(c->intended_ns);
   c->retried = false;
   if (c->measured) ++counters_.sent;
@@ -237,12 +255,33 @@ void Worker::CountCompletion() {
   progress_.store(progress_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
+void Worker::OnRequestDone(Connection* c, bool success, int64_t now_ns) {
+  if (c->measured) last_completion_ns_ = std::max(last_completion_ns_, now_ns);
+  if (!query_mode_) return;
+  if (!success) query_failed_ = true;
+  if (--query_outstanding_ > 0) return;
+  // The query's last request is done: the query is complete.
+  if (!query_measured_) return;
+  if (query_failed_) {
+    ++counters_.queries_failed;
+  } else {
+    ++counters_.queries_ok;
+    query_latency_.Record(now_ns - query_start_ns_);
+  }
+  // Both minimums met: this query is the last (the caller frees its connection afterwards).
+  const LoadScenarioSettings& sc = settings_.scenario;
+  if (now_ns - window_start_ns_ >= sc.min_duration_ns && counters_.queries >= sc.min_queries) {
+    minimums_met_ns_ = now_ns;
+  }
+}
+
 void Worker::AbandonRequest(Connection* c, Failure failure) {
   if (!c->busy) return;
   c->busy = false;
   c->resend = false;
   --busy_;
   CountCompletion();
+  OnRequestDone(c, false, MonotonicNanos());
   if (!c->measured) return;
   switch (failure) {
     case Failure::kConnect:
@@ -264,14 +303,16 @@ void Worker::Write(Connection* c) {
         asio::buffer(request_.data() + c->written, request_.size() - c->written), ec);
     if (WouldBlock(ec)) {
       const uint32_t generation = c->generation;
-      c->socket.async_wait(tcp::socket::wait_write, [this, c, generation](const error_code& ec) {
-        if (generation != c->generation) return;
-        if (ec) {
-          OnConnectionLost(c);
-        } else {
-          Write(c);
-        }
-      });
+      c->socket.async_wait(
+          tcp::socket::wait_write,
+          WithMemory(&c->write_memory, [this, c, generation](const error_code& ec) {
+            if (generation != c->generation) return;
+            if (ec) {
+              OnConnectionLost(c);
+            } else {
+              Write(c);
+            }
+          }));
       return;
     }
     if (ec) {
@@ -291,14 +332,14 @@ void Worker::WaitReadable(Connection* c) {
   const uint32_t generation = c->generation;
   c->socket.async_read_some(
       asio::buffer(c->buffer.get() + c->buffered, kReadBufferBytes - c->buffered),
-      [this, c, generation](const error_code& ec, size_t n) {
+      WithMemory(&c->read_memory, [this, c, generation](const error_code& ec, size_t n) {
         if (generation != c->generation) return;
         if (ec) {
           OnConnectionLost(c);
         } else {
           OnReadable(c, n);
         }
-      });
+      }));
 }
 
 void Worker::OnReadable(Connection* c, size_t n) {
@@ -354,7 +395,7 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
       ++counters_.ok;
       latency_.Record(now_ns - c->intended_ns);
       // In closed loop the intended time is the send time: the engine copies latency instead.
-      if (open_loop_) service_time_.Record(now_ns - c->sent_ns);
+      if (open_loop_ || query_mode_) service_time_.Record(now_ns - c->sent_ns);
     } else if (ok) {
       ++counters_.errors.validation;
     } else {
@@ -387,6 +428,7 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
       }
     }
   }
+  OnRequestDone(c, success, now_ns);
   if (!keep_alive) {
     Reopen(c);
     return;
@@ -487,10 +529,36 @@ void Worker::OnFree(Connection* c, int64_t now_ns) {
     Dispatch(now_ns);
     return;
   }
+  if (query_mode_) {
+    idle_.push_back(c);
+    // The next query goes when every request of this one is done and every connection free.
+    if (query_outstanding_ > 0 || idle_.size() < connections_.size()) return;
+    if (StopIssuing(now_ns)) {
+      MaybeFinish(now_ns);
+    } else {
+      StartQuery(MonotonicNanos());
+    }
+    return;
+  }
   if (now_ns < end_ns_) {
     StartRequest(c, 0, MonotonicNanos());
   } else {
     MaybeFinish(now_ns);
+  }
+}
+
+void Worker::StartQuery(int64_t now_ns) {
+  query_start_ns_ = now_ns;
+  query_measured_ = InWindow(now_ns);
+  query_failed_ = false;
+  query_outstanding_ = static_cast<int>(idle_.size());
+  if (query_measured_) ++counters_.queries;
+  // Every request of the query is intended at its start: each one's latency counts from there,
+  // so the query's latency is its slowest request's.
+  while (!idle_.empty()) {
+    Connection* c = idle_.back();
+    idle_.pop_back();
+    StartRequest(c, now_ns, MonotonicNanos());
   }
 }
 
@@ -536,14 +604,49 @@ void Worker::ArmScheduleTimer() {
   // Without a free connection there is nothing to send at the next time; the next completion
   // dispatches instead.
   if (finished_ || !has_next_ || idle_.empty() || next_intended_ns_ >= end_ns_) return;
-  if (schedule_timer_at_ns_ == next_intended_ns_) return;
-  schedule_timer_at_ns_ = next_intended_ns_;
-  schedule_timer_.expires_at(TimePoint(next_intended_ns_));
-  schedule_timer_.async_wait([this](const error_code& ec) {
+  const int64_t wake_ns = next_intended_ns_ - spin_.ns();
+  // A pending wait that fires no later is kept: it wakes the loop, which arms the timer again if
+  // need be. Moving a pending wait later would cancel it, and the cancelled operation would still
+  // hold the timer's handler memory when the new one needs it.
+  if (schedule_timer_wake_ns_ >= 0 && schedule_timer_wake_ns_ <= wake_ns) return;
+  schedule_timer_wake_ns_ = wake_ns;
+  schedule_timer_.expires_at(TimePoint(wake_ns));
+  schedule_timer_.async_wait(WithMemory(&schedule_memory_, [this](const error_code& ec) {
     if (ec) return;
-    schedule_timer_at_ns_ = -1;
-    Dispatch(MonotonicNanos());
-  });
+    schedule_timer_wake_ns_ = -1;
+    // With a spin, the timer only wakes the loop in RunPrecisely, which spins to the send.
+    if (send_spin_ns_ == 0) Dispatch(MonotonicNanos());
+  }));
+}
+
+void Worker::RunPrecisely() {
+  for (;;) {
+    if (!finished_) {
+      if (SendIsNear(MonotonicNanos())) {
+        SpinToNextSend();
+      } else {
+        ArmScheduleTimer();  // re-arms when the spin changed after the timer was set
+      }
+    }
+    if (io_.run_one() == 0) return;  // no work left: the run has finished
+  }
+}
+
+void Worker::SpinToNextSend() {
+  while (!finished_ && has_next_ && !idle_.empty() && next_intended_ns_ < end_ns_) {
+    const int64_t now_ns = MonotonicNanos();
+    const int64_t due_ns = next_intended_ns_;
+    if (now_ns >= due_ns) {
+      if (now_ns > backlog_deadline_ns_) break;  // Dispatch would send nothing: let it finish
+      Dispatch(now_ns);
+      continue;  // the next may be near too
+    }
+    if (due_ns - now_ns > spin_.ns()) break;  // far: sleep until the timer
+    // Bounded work while waiting: at most one ready handler (one response) between clock reads.
+    io_.poll_one();
+  }
+  ArmScheduleTimer();
+  if (!finished_) MaybeFinish(MonotonicNanos());
 }
 
 // ---- Housekeeping -------------------------------------------------------------------------
@@ -564,27 +667,30 @@ void Worker::Tick() {
     if (c->busy && now_ns >= c->deadline_ns) Fail(c, Failure::kTimeout);
   }
   if (open_loop_) {
+    spin_.Update(now_ns);
     Dispatch(now_ns);
   } else {
     MaybeFinish(now_ns);
   }
   if (finished_) return;
   tick_timer_.expires_at(TimePoint(now_ns + tick_ns_));
-  tick_timer_.async_wait([this](const error_code& ec) {
+  tick_timer_.async_wait(WithMemory(&tick_memory_, [this](const error_code& ec) {
     if (!ec) Tick();
-  });
+  }));
 }
 
 void Worker::MaybeFinish(int64_t now_ns) {
   if (finished_ || busy_ > 0) return;
   const bool issuing_done =
       open_loop_ ? (!has_next_ || next_intended_ns_ >= end_ns_ || now_ns > backlog_deadline_ns_)
-                 : now_ns >= end_ns_;
+                 : StopIssuing(now_ns);
   if (issuing_done) Finish(now_ns);
 }
 
-void Worker::Finish(int64_t) {
+void Worker::Finish(int64_t now_ns) {
   finished_ = true;
+  spin_.Stop(now_ns);
+  counters_.send_spin_paused_ns = spin_.paused_ns();
   // Requests of the window that never found a connection before the backlog deadline waited
   // longer than the timeout: they count as timeouts.
   while (open_loop_ && has_next_ && next_intended_ns_ < end_ns_) {

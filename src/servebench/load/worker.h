@@ -18,8 +18,10 @@
 
 #include "servebench/core/arrival_schedule.h"
 #include "servebench/core/histogram.h"
+#include "servebench/load/handler_memory.h"
 #include "servebench/load/load_result.h"
 #include "servebench/load/load_settings.h"
+#include "servebench/load/send_spin.h"
 
 namespace servebench {
 
@@ -60,11 +62,21 @@ class Worker {
   // Completed requests so far (any status, warm-up included); readable from any thread.
   int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
 
+  // Valid after Run() returns:
+  // SingleStream, MultiStream: the completion time of the query after which the scenario's
+  // minimums were met and no further query started; 0 when the run ended otherwise.
+  int64_t minimums_met_ns() const { return minimums_met_ns_; }
+  // The latest completion (or failure) of a request of the window; 0 when there was none.
+  int64_t last_completion_ns() const { return last_completion_ns_; }
+
   // Results, valid after Run() returns.
   const LoadCounters& counters() const { return counters_; }
   const Histogram& latency() const { return latency_; }
   const Histogram& service_time() const { return service_time_; }
   const Histogram& schedule_lag() const { return schedule_lag_; }
+  // SingleStream, MultiStream: the latency of each query of the window whose samples all
+  // succeeded, from its issue to its last sample's completion.
+  const Histogram& query_latency() const { return query_latency_; }
   // What was wrong with the first response the response check rejected; empty when none was.
   const std::string& first_validation_error() const { return first_validation_error_; }
 
@@ -82,6 +94,8 @@ class Worker {
   // Ends the outstanding request of `c` (if any) as failed and counts it.
   void AbandonRequest(Connection* c, Failure failure);
   void CountCompletion();
+  // Notes the end of a request (a response, or a failure) for the query and the offline span.
+  void OnRequestDone(Connection* c, bool success, int64_t now_ns);
   void Write(Connection* c);
   void WaitReadable(Connection* c);
   void OnReadable(Connection* c, size_t bytes);
@@ -94,11 +108,23 @@ class Worker {
   void OnReopened(Connection* c, const boost::system::error_code& ec);
   void OnFree(Connection* c, int64_t now_ns);
 
+  // SingleStream, MultiStream: sends one query, a request on every connection (all are free).
+  void StartQuery(int64_t now_ns);
+  bool StopIssuing(int64_t now_ns) const { return minimums_met_ns_ > 0 || now_ns >= end_ns_; }
+
   // Open loop: sends every due intended time on free connections, then arms the timer for the
-  // next one.
+  // next one (the send spin before it).
   void Dispatch(int64_t now_ns);
   void AdvanceSchedule();
   void ArmScheduleTimer();
+  // Open loop with a send spin: the event loop, which spins to each intended time once it is
+  // spin_.ns() away, handling ready responses one at a time meanwhile.
+  void RunPrecisely();
+  bool SendIsNear(int64_t now_ns) const {
+    return has_next_ && !idle_.empty() && next_intended_ns_ < end_ns_ &&
+           now_ns >= next_intended_ns_ - spin_.ns();
+  }
+  void SpinToNextSend();
 
   void Tick();
   void MaybeFinish(int64_t now_ns);
@@ -114,7 +140,17 @@ class Worker {
   const bool open_loop_;
   const bool head_request_;  // decided once: compared per response otherwise
   const int64_t tick_ns_;
+  const int64_t send_spin_ns_;  // as configured; open loop only, 0 in closed loop
+  SendSpin spin_;               // the spin in force now
+  // SingleStream and MultiStream: the closed loop runs queries, each a request on every
+  // connection at once.
+  const bool query_mode_;
 
+  // Memory for the timers' pending waits (handler_memory.h); declared before io_ so that it
+  // outlives any operation io_ still holds. (Connect and Run return only once io_ has no pending
+  // operation, so the connections' own memory is never used after they are gone either.)
+  HandlerMemory tick_memory_;
+  HandlerMemory schedule_memory_;
   boost::asio::io_context io_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer schedule_timer_;
@@ -126,7 +162,7 @@ class Worker {
   std::unique_ptr<ArrivalSchedule> schedule_;
   int64_t next_intended_ns_ = 0;  // absolute; valid while has_next_
   bool has_next_ = false;
-  int64_t schedule_timer_at_ns_ = -1;
+  int64_t schedule_timer_wake_ns_ = -1;  // when the pending schedule wait fires; -1: none
 
   int64_t start_ns_ = 0;
   int64_t window_start_ns_ = 0;
@@ -148,10 +184,19 @@ class Worker {
   int window_count_ = 0;
   bool finished_ = false;
 
+  // The query in flight (query mode).
+  int64_t query_start_ns_ = 0;
+  int query_outstanding_ = 0;  // its requests not yet done
+  bool query_measured_ = false;
+  bool query_failed_ = false;
+  int64_t minimums_met_ns_ = 0;
+  int64_t last_completion_ns_ = 0;
+
   LoadCounters counters_;
   Histogram latency_ = Histogram::ForLatency();
   Histogram service_time_ = Histogram::ForLatency();
   Histogram schedule_lag_ = Histogram::ForLatency();
+  Histogram query_latency_ = Histogram::ForLatency();
   std::atomic<int64_t> progress_{0};
   std::unique_ptr<ResponseChecker> checker_;  // null without a response check
   std::string first_validation_error_;

@@ -60,6 +60,21 @@ std::string AccuracyLines(const std::vector<CellRecord>& cells) {
   return line + "\n" + warnings;
 }
 
+// One line per MLPerf scenario run, in the spirit of LoadGen's summary: the cell, its metric,
+// VALID or INVALID and each failed rule with what to change.
+std::string ScenarioLines(const std::vector<CellRecord>& cells) {
+  std::string out;
+  for (const CellRecord& cell : cells) {
+    for (const LevelRecord& level : cell.levels) {
+      if (!level.load.scenario) continue;
+      out += cell.cell_id;
+      if (cell.repeats > 1) out += " (repeat " + std::to_string(level.repeat + 1) + ")";
+      out += ": " + level.load.scenario->summary + "\n";
+    }
+  }
+  return out.empty() ? out : "MLPerf scenarios:\n" + out;
+}
+
 }  // namespace
 
 std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRecord>& cells) {
@@ -111,6 +126,7 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
         "latency, noisy = steal or other processes over 10% of a core; summary.md lists each "
         "with its reason.\n";
   }
+  out += ScenarioLines(cells);
   out += AccuracyLines(cells);
   size_t failed = 0;
   for (const CellRecord& cell : cells) failed += cell.ok() ? 0 : 1;
