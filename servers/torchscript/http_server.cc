@@ -197,8 +197,7 @@ Status ParseAddress(const std::string& text, net::ip::address* address) {
 HttpServer::HttpServer(net::io_context& io, const std::string& address, uint16_t port,
                        HttpHandler* handler, size_t body_limit, int idle_timeout_secs,
                        Status* status)
-    : io_(io),
-      acceptor_(io),
+    : acceptor_(io),
       handler_(handler),
       body_limit_(body_limit),
       idle_timeout_secs_(idle_timeout_secs),

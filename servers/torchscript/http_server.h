@@ -84,7 +84,6 @@ class HttpServer {
   void Accept();
   void Sweep();
 
-  boost::asio::io_context& io_;
   boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, boost::asio::io_context::executor_type>
       acceptor_;
   HttpHandler* handler_;

@@ -117,7 +117,10 @@ Status ModelRepository::Unload(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = models_.find(name);
     if (it == models_.end()) {
-      if (!SafeName(name) || !fs::is_directory(root_ / name)) {
+      // With an error code: a name the file system refuses (too long) is unknown, not a throw
+      // that would end the server.
+      std::error_code ec;
+      if (!SafeName(name) || !fs::is_directory(root_ / name, ec)) {
         return Status::NotFound("unknown model '" + name + "'");
       }
       models_[name].reason = "unloaded";

@@ -47,7 +47,7 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--resume", options->resume_dir,
                   "Go on with the run in RUN_DIR, skipping the cells it finished");
   cmd->add_option("--out", options->out_dir, "Folder for run folders (default: output.directory)");
-  cmd->callback([options, cmd, exit_code] {
+  cmd->callback([options, exit_code] {
     if (!options->resume_dir.empty() && !options->config_path.empty()) {
       std::cerr << "servebench run: --resume takes the experiment of the run; give no CONFIG\n";
       *exit_code = kRunBadInput;

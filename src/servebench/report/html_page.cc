@@ -65,8 +65,11 @@ std::string HtmlPage(const std::string& title, const std::string& body,
       "<title>" +
       HtmlEscape(title) + "</title>\n<style>\n" + kReportCss + "</style>\n</head>\n<body>\n" + body;
   if (!charts.is_null()) {
-    nlohmann::json data = {{"charts", charts},
-                           {"chart_library", ChartLibraryAvailable() ? kChartLibraryVersion : ""}};
+    // A std::string on both sides: clang cannot make a json from the ternary of an array of
+    // unknown bound and a literal.
+    const std::string library =
+        ChartLibraryAvailable() ? std::string(kChartLibraryVersion) : std::string();
+    nlohmann::json data = {{"charts", charts}, {"chart_library", library}};
     page += "<script type=\"application/json\" id=\"servebench-data\">" +
             ScriptSafe(SafeDump(data)) + "</script>\n";
     if (ChartLibraryAvailable()) page += "<script>" + ScriptSafe(kChartLibraryJs) + "</script>\n";

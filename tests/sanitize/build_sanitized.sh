@@ -1,0 +1,24 @@
+#!/bin/sh
+# Configures (once) and builds the sanitizer tree: clang, ASan + UBSan, the fuzz targets, and of
+# the rest only what the fast tests run. A Release-like -O1 with line tables keeps both the build
+# and the tests quick and the sanitizers' reports readable.
+# usage: build_sanitized.sh CLANG CLANGXX SOURCE_DIR TREE WITH_SERVER(yes|no) [LAUNCHER]
+set -eu
+cc=$1 cxx=$2 src=$3 tree=$4 with_server=$5 launcher=${6:-}
+if [ ! -f "$tree/CMakeCache.txt" ]; then
+  cmake -S "$src" -B "$tree" -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+    -DSERVEBENCH_SANITIZE=address,undefined -DSERVEBENCH_FUZZ=ON \
+    ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"}
+fi
+targets="servebench core_test yaml_test load_test load_response_check_test protocols_test
+  records_test report_test report_compare_test bench_config_test bench_results_test
+  bench_runner_test lifecycle_test lifecycle_fake_server support_test cli_test run_loopback_test
+  http_response_fuzzer yaml_config_fuzzer pbtxt_fuzzer histogram_fuzzer journal_fuzzer"
+if [ "$with_server" = yes ]; then
+  targets="$targets servebench-torchscript torchscript_codec_test torchscript_server_test
+    torchscript_abuse_test
+    model_config_fuzzer"
+fi
+# shellcheck disable=SC2086  # the list splits into targets
+exec cmake --build "$tree" -j"$(nproc 2>/dev/null || echo 2)" --target $targets
