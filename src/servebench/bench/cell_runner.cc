@@ -41,20 +41,6 @@ constexpr double kSaturationShare = 0.95;
 // How often a started server is asked whether its model is ready.
 constexpr int64_t kModelReadyPollNs = 5 * kNanosPerMilli;
 
-const char* ScenarioKindName(ScenarioKind kind) {
-  switch (kind) {
-    case ScenarioKind::kColdStart:
-      return "cold_start";
-    case ScenarioKind::kConcurrencySweep:
-      return "concurrency_sweep";
-    case ScenarioKind::kRateSweep:
-      return "rate_sweep";
-    case ScenarioKind::kAccuracy:
-      return "accuracy";
-  }
-  return "?";
-}
-
 // The model's card.json, or null: a model without a card has nothing to show beside its numbers.
 json ReadCard(const ModelVariant& variant) {
   std::string text, ignored;
@@ -530,6 +516,20 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
 }
 
 }  // namespace
+
+const char* ScenarioKindName(ScenarioKind kind) {
+  switch (kind) {
+    case ScenarioKind::kColdStart:
+      return "cold_start";
+    case ScenarioKind::kConcurrencySweep:
+      return "concurrency_sweep";
+    case ScenarioKind::kRateSweep:
+      return "rate_sweep";
+    case ScenarioKind::kAccuracy:
+      return "accuracy";
+  }
+  return "?";
+}
 
 std::string CellSlug(const std::string& cell_id) {
   std::string slug = cell_id;

@@ -45,6 +45,7 @@ json CellRecord::ToJson() const {
             {"accuracy", accuracy ? accuracy->ToJson() : json(nullptr)},
             {"summary", summary.ToJson()}};
   if (saturated_at_rps) j["saturated_at_rps"] = *saturated_at_rps;
+  j["environment"] = environment;
   return j;
 }
 
@@ -82,6 +83,9 @@ void CellRecord::Read(JsonReader* in) {
   in->Field("saturated_at_rps", &saturated_at_rps);
   in->Field("accuracy", &accuracy);  // absent in records from before accuracy cells: null
   in->Field("summary", &summary);
+  std::optional<nlohmann::json> node;  // absent in records from before Slurm runs: null
+  in->Field("environment", &node);
+  environment = node.value_or(nullptr);
 }
 
 }  // namespace servebench

@@ -105,9 +105,13 @@ std::string Warnings(const std::vector<RunWarning>& warnings) {
   for (const RunWarning& w : warnings) ++count[w.kind];
   out += "<div class=\"warnings\"><h2>Warnings (" + std::to_string(warnings.size()) + ")</h2>\n<p>";
   const std::pair<const char*, const char*> kinds[] = {
-      {"failed", "failed cells"},       {"validation", "levels with wrong responses"},
-      {"errors", "levels with errors"}, {"overloaded", "overloaded levels"},
-      {"unstable", "unstable levels"},  {"generator", "levels where the generator fell behind"}};
+      {"failed", "failed cells"},
+      {"validation", "levels with wrong responses"},
+      {"errors", "levels with errors"},
+      {"overloaded", "overloaded levels"},
+      {"unstable", "unstable levels"},
+      {"generator", "levels where the generator fell behind"},
+      {"hardware", "cells measured on different hardware"}};
   bool first = true;
   for (const auto& [kind, name] : kinds) {
     if (count[kind] == 0) continue;

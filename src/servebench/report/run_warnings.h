@@ -2,7 +2,8 @@
 //
 // What a reader of a run must not miss, gathered from the records: failed cells, responses the
 // check rejected, levels that were overloaded or never became stable, and levels where the load
-// generator itself fell behind its schedule. report.html shows them at the top of the page.
+// generator itself fell behind its schedule, and cells measured on different hardware (a Slurm
+// run's cells record their node's environment). report.html shows them at the top of the page.
 
 #ifndef SERVEBENCH_REPORT_RUN_WARNINGS_H_
 #define SERVEBENCH_REPORT_RUN_WARNINGS_H_
@@ -15,14 +16,23 @@
 namespace servebench {
 
 struct RunWarning {
-  std::string kind;  // "failed", "validation", "errors", "overloaded", "unstable", "generator"
+  // "failed", "validation", "errors", "overloaded", "unstable", "generator", "hardware"
+  std::string kind;
   std::string cell_id;
   std::string level;    // LevelLabel of the level; empty for the whole cell
   std::string message;  // one sentence
 };
 
-// In run order, per cell: its failure, then its levels' warnings in level order.
+// In run order, per cell: its failure, then its levels' warnings in level order; then, when the
+// cells that record a node environment ran on more than one kind of hardware, one "hardware"
+// warning per such cell naming its hardware.
 std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells);
+
+// The hardware a cell's environment describes, as one comparable line: CPU model, cores,
+// memory and GPUs ("Intel Xeon 6338, 64 cores, 251 GiB, GPUs: NVIDIA A100"); empty when the
+// cell records no environment. Kernel and library versions are not hardware: they differ
+// without changing what a core can do, and are kept in the record.
+std::string HardwareOf(const CellRecord& cell);
 
 }  // namespace servebench
 
