@@ -115,8 +115,9 @@ void MakeModel(const fs::path& dir) {
   std::ofstream(dir / "1" / "model.pt") << "";
 }
 
-// An experiment of three cells against the server at `port`; `levels` sets how long the
-// concurrency cell measures (about 0.8 s a level).
+// An experiment of four cells against the server at `port`; `levels` sets how long the first
+// cell measures (about 0.8 s a level). The last cell's level is measured by two generator
+// processes: local ones in a local run, job steps (srun) in a Slurm task.
 fs::path WriteConfig(const fs::path& dir, int port, const std::string& levels) {
   MakeModel(dir / "repository" / "mlp");
   const fs::path path = dir / "experiment.yaml";
@@ -133,6 +134,7 @@ fs::path WriteConfig(const fs::path& dir, int port, const std::string& levels) {
                       << "}\n"
                          "  - {name: poisson, kind: rate_sweep, rates: [100]}\n"
                          "  - {name: constant, kind: rate_sweep, rates: [50], arrival: constant}\n"
+                         "  - {name: two, kind: concurrency_sweep, levels: [2], generators: 2}\n"
                          "measurement:\n"
                          "  warmup: 200ms\n  window: 200ms\n  min_duration: 600ms\n"
                          "  min_requests: 20\n  request_timeout: 2s\n  max_duration: 2s\n"
@@ -221,7 +223,7 @@ TEST(SlurmRunTest, ASlurmRunMeasuresTheSameCellsAsALocalRunWithTheSameSchema) {
   for (auto it = a.begin(); it != a.end(); ++it) top_a.insert(it.key());
   for (auto it = b.begin(); it != b.end(); ++it) top_b.insert(it.key());
   EXPECT_EQ(top_a, top_b);
-  ASSERT_EQ(a["cells"].size(), 3u);
+  ASSERT_EQ(a["cells"].size(), 4u);
   ASSERT_EQ(b["cells"].size(), a["cells"].size());
   std::set<std::string> ids_a, ids_b;
   for (size_t i = 0; i < a["cells"].size(); ++i) {
@@ -244,14 +246,24 @@ TEST(SlurmRunTest, ASlurmRunMeasuresTheSameCellsAsALocalRunWithTheSameSchema) {
     ASSERT_TRUE((*cb)["environment"].is_object()) << cb->dump();
     EXPECT_FALSE((*cb)["environment"]["cpu_model"].get<std::string>().empty());
   }
-  for (const json& c : b["cells"]) ids_b.insert(c["cell_id"].get<std::string>());
+  for (const json& c : b["cells"]) {
+    ids_b.insert(c["cell_id"].get<std::string>());
+    // Two generators measured the last cell's level, locally and as Slurm job steps alike.
+    if (c["cell_id"] != "mlp/fake/two") continue;
+    for (const json* cell : {&c, &a["cells"][3]}) {
+      const json& level = (*cell)["levels"][0];
+      ASSERT_EQ(level["generators"].size(), 2u) << level.dump();
+      EXPECT_GT(level["load"]["requests"]["ok"].get<int64_t>(), 0);
+      EXPECT_EQ(level["load"]["requests"]["errors"]["validation"], 0);
+    }
+  }
   EXPECT_EQ(ids_a, ids_b);
   // The merge wrote every output a local run writes.
   for (const char* file : {"results.csv", "summary.md", "report.html", "results.db"}) {
     EXPECT_TRUE(fs::exists(slurm_run / file)) << file;
   }
   // Each cell had a task journal of its own, and its Slurm output is where status says.
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     EXPECT_TRUE(fs::exists(slurm_run / "slurm" / "tasks" / ("cell-" + std::to_string(i)) /
                            "journal.jsonl"));
     EXPECT_TRUE(fs::exists(slurm_run / "slurm" / "logs" /
@@ -259,7 +271,7 @@ TEST(SlurmRunTest, ASlurmRunMeasuresTheSameCellsAsALocalRunWithTheSameSchema) {
   }
   const Outcome status = Shell(Servebench() + " status " + slurm_run.string(), dir.path());
   ASSERT_EQ(status.status, 0) << status.err;
-  EXPECT_NE(status.out.find("3 cells: 3 done"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("4 cells: 4 done"), std::string::npos) << status.out;
 }
 
 TEST(SlurmRunTest, ACancelledTaskIsReportedFailedAndResumeSlurmCompletesIt) {
@@ -300,10 +312,10 @@ TEST(SlurmRunTest, ACancelledTaskIsReportedFailedAndResumeSlurmCompletesIt) {
                             (run / "slurm" / "logs" / ("cell-0-job-" + array + ".log")).string()),
             std::string::npos)
       << status.out;
-  EXPECT_NE(status.out.find("3 cells: 2 done, 1 failed"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("4 cells: 3 done, 1 failed"), std::string::npos) << status.out;
   // The merge job recorded it failed in the results, and the others ok.
   json results = json::parse(Slurp(run / "results.json"));
-  ASSERT_EQ(results["cells"].size(), 3u);
+  ASSERT_EQ(results["cells"].size(), 4u);
   for (const json& c : results["cells"]) {
     EXPECT_EQ(c["status"], c["cell_id"] == cell0 ? "failed" : "ok") << c["cell_id"];
   }
@@ -314,9 +326,9 @@ TEST(SlurmRunTest, ACancelledTaskIsReportedFailedAndResumeSlurmCompletesIt) {
   EXPECT_NE(resumed.out.find("1 cell left submitted"), std::string::npos) << resumed.out;
   ASSERT_TRUE(WaitForIdleQueue(dir.path(), 90)) << "the jobs did not end within 90 s";
   const Outcome after = Shell(Servebench() + " status " + run.string(), dir.path());
-  EXPECT_NE(after.out.find("3 cells: 3 done"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("4 cells: 4 done"), std::string::npos) << after.out;
   results = json::parse(Slurp(run / "results.json"));
-  ASSERT_EQ(results["cells"].size(), 3u);
+  ASSERT_EQ(results["cells"].size(), 4u);
   for (const json& c : results["cells"]) EXPECT_EQ(c["status"], "ok") << c.dump();
   EXPECT_NE(results["run"]["finished_at"], nullptr);
   // Nothing is left to submit.

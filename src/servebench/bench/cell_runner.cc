@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <thread>
 
 #include "servebench/bench/accuracy_pass.h"
 #include "servebench/bench/cell_summary.h"
+#include "servebench/bench/generator_group.h"
 #include "servebench/bench/rate_ladder.h"
 #include "servebench/bench/server_observation.h"
 #include "servebench/bench/stability_rule.h"
@@ -112,6 +114,17 @@ class CellRun {
   // One open-loop level at `rate`, the index-th of `planned`.
   bool RunRate(RunningServer* server, const LoadSettings& base, double rate, int index, int planned,
                LevelRecord* measured);
+  // How this cell's generator processes start (a scenario with `generators` > 1).
+  GeneratorLaunch GeneratorLaunchFor(const LaunchPlan& plan) const {
+    GeneratorLaunch launch;
+    launch.servebench = (fs::path(env_.binary_dir) / "servebench").string();
+    launch.work_dir = (fs::path(work_dir_) / "generators").string();
+    launch.protocol = plan.protocol;
+    launch.reference_response = reference_response_;
+    launch.srun = std::getenv("SLURM_JOB_ID") != nullptr;
+    launch.interrupt = env_.interrupt;
+    return launch;
+  }
   // Measures one level; false when the cell cannot go on (failed or interrupted).
   bool RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,
                 LevelRecord* measured);
@@ -131,6 +144,7 @@ class CellRun {
   // Built from the first response to it: every response of the load is checked against it.
   std::shared_ptr<const ResponseCheck> response_check_;
   int64_t idle_inference_ns_ = 0;
+  std::string reference_response_;  // the checked first response (for generator processes)
 };
 
 CellOutcome CellRun::Run() {
@@ -251,6 +265,7 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
   if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
     return Failed("the first inference's response is wrong: " + error, nullptr);
   }
+  reference_response_ = reply.body;
   // Every response of the load must have this one's outputs, or it is a validation error.
   response_check_ =
       adapter_->NewResponseCheck(reply.body, "the first inference's response", &error);
@@ -484,7 +499,23 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   hooks.observer = &rule;
   LoadResult result;
   std::string error;
-  const bool ran = RunLoad(settings, hooks, &result, &error);
+  // Several generator processes measure a fixed window of min_duration from a common barrier
+  // (the stability rule watches one process's windows); their merged windows are judged after.
+  const int generators = cell_.scenario.generators;
+  std::vector<GeneratorRecord> each;
+  bool ran = false;
+  if (generators > 1) {
+    settings.duration_ns = m.min_duration_ns;
+    observation.Start();
+    GeneratorGroupResult group;
+    ran = RunGeneratorGroup(settings, generators, GeneratorLaunchFor(plan), &group, &error);
+    if (ran) {
+      result = group.merged;
+      for (const LoadResult& r : group.each) each.push_back(LoadRecord::Of(r).generator);
+    }
+  } else {
+    ran = RunLoad(settings, hooks, &result, &error);
+  }
 
   *measured = LevelRecord();
   observation.Finish(measured);
@@ -503,6 +534,12 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   measured->slo_latency_us = verdict.slo_latency_us;
   measured->goodput_rps = verdict.goodput_rps;
   measured->load = LoadRecord::Of(result);
+  if (generators > 1) {
+    measured->stable = LastThreeWindowsAgree(result.windows, m.stability_tolerance);
+    measured->max_duration_reached = false;
+    measured->load.generator = WorstGenerator(each);
+    measured->generators = each;
+  }
   if (!server->Alive()) {
     record_.levels.push_back(*measured);
     return Failed("the server died during the level " + level.ToJson().dump(), process);

@@ -153,8 +153,9 @@ class Parser {
   static const std::vector<KindKeys>& ScenarioKinds() {
     static const std::vector<KindKeys> kinds = {
         {"cold_start", {"repeats"}},
-        {"concurrency_sweep", {"levels"}},
-        {"rate_sweep", {"rates", "arrival", "saturate", "start_rate", "growth", "max_levels"}},
+        {"concurrency_sweep", {"levels", "generators"}},
+        {"rate_sweep",
+         {"rates", "arrival", "saturate", "start_rate", "growth", "max_levels", "generators"}},
         {"accuracy", {"batch"}},
     };
     return kinds;
@@ -203,6 +204,17 @@ class Parser {
       scenario.kind = ScenarioKind::kRateSweep;
       ReadRateSweep(fields, &scenario);
     }
+    IfPresent(fields, "generators", [&](const YAML::Node& n, const std::string& p) {
+      scenario.generators = ReadInt(n, p, 1, 64);
+      for (int level : scenario.concurrency) {
+        if (level < scenario.generators) {
+          Fail(n, p,
+               "each concurrency level must be at least the number of generators (" +
+                   std::to_string(scenario.generators) + "), and " + std::to_string(level) +
+                   " is not");
+        }
+      }
+    });
     return scenario;
   }
 

@@ -43,6 +43,8 @@ struct Scenario {
   double growth = 2;
   int max_levels = 8;
   int batch = 1;  // accuracy: test samples per request
+  // Sweeps: load generator processes sharing each level's load (bench/generator_group.h).
+  int generators = 1;
 };
 
 struct MeasurementSettings {

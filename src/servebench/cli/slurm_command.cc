@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "servebench/bench/generator_group.h"
 #include "servebench/bench/slurm_jobs.h"
 #include "servebench/bench/slurm_status.h"
 #include "servebench/cli/interrupt.h"
@@ -65,6 +66,21 @@ void AddSlurmJobCommands(CLI::App* app, int* exit_code) {
                         "The job array whose cells to settle (default: the last submitted)");
   merge_cmd->callback([merge_dir, array_job, exit_code] {
     *exit_code = MergeSlurmRun(*merge_dir, *array_job, std::cout, std::cerr);
+  });
+
+  auto spec = std::make_shared<std::string>();
+  auto result = std::make_shared<std::string>();
+  CLI::App* generator_cmd = app->add_subcommand(
+      "generator",
+      "(Run by a cell whose scenario has several generators) one generator process: read SPEC, "
+      "say ready, wait for the barrier on stdin, measure, write RESULT");
+  generator_cmd->group("");
+  generator_cmd->add_option("SPEC", *spec, "The generator's load, as JSON")->required();
+  generator_cmd->add_option("RESULT", *result, "Where its result goes, as JSON")->required();
+  generator_cmd->callback([spec, result, exit_code] {
+    InterruptFlag interrupt;
+    *exit_code =
+        RunGeneratorProcess(*spec, *result, interrupt.flag(), std::cin, std::cout, std::cerr);
   });
 }
 

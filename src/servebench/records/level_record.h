@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "servebench/core/json_reader.h"
 #include "servebench/load/load_record.h"
@@ -49,6 +50,9 @@ struct LevelRecord {
   std::optional<ResourceRecord> resources;      // null: not sampled (an external server)
   std::optional<ServerSideRecord> server_side;  // null: no metrics endpoint or no counters
   std::optional<double> energy_j;               // null: no RAPL
+  // Measured by several generator processes (a scenario's `generators`): each one's
+  // self-checks, in order; load.generator then holds the worst of them. Empty with one.
+  std::vector<GeneratorRecord> generators;
 
   nlohmann::json ToJson() const;
   void Read(JsonReader* in);
