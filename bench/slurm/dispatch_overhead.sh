@@ -10,16 +10,23 @@
 #
 # Per-cell overhead = (2 - 3) / K: what Slurm and the per-task servebench start add to each cell.
 # Usage: bench/slurm/dispatch_overhead.sh BUILD_DIR [K]   (K default 20)
+# On a real cluster instead of the local one: DISPATCH_DIR=/a/shared/folder CLUSTER=existing
+# bench/slurm/dispatch_overhead.sh BUILD_DIR K (the cluster of SLURM_CONF or the default; the
+# folder must be one every node sees, and the queue should hold no other job of yours).
 set -euo pipefail
 build=$(cd "${1:?usage: $0 BUILD_DIR [K]}" && pwd)
 k=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/servebench-dispatch-XXXXXX)
-trap '"$here/../../tests/slurm/local_cluster.sh" stop "$work/cluster" >/dev/null 2>&1; rm -rf "$work"' EXIT
-eval "export $("$here/../../tests/slurm/local_cluster.sh" start "$work/cluster")"
+work=$(mktemp -d "${DISPATCH_DIR:-/tmp}/servebench-dispatch-XXXXXX")
+if [ "${CLUSTER:-local}" = existing ]; then
+  trap 'rm -rf "$work"' EXIT
+else
+  trap '"$here/../../tests/slurm/local_cluster.sh" stop "$work/cluster" >/dev/null 2>&1; rm -rf "$work"' EXIT
+  eval "export $("$here/../../tests/slurm/local_cluster.sh" start "$work/cluster")"
+fi
 
 now() { date +%s.%N; }
-wait_idle() { while [ -n "$(squeue -h -o %i)" ]; do sleep 0.05; done; }
+wait_idle() { while [ -n "$(squeue -h -u "$(id -un)" -o %i)" ]; do sleep 0.05; done; }
 
 t0=$(now)
 sbatch --parsable --exclusive --array=0-$((k - 1)) --output=/dev/null --wrap true >/dev/null
