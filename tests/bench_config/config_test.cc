@@ -74,15 +74,21 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_EQ(config.servers[2].kind, "fastapi");
   ASSERT_EQ(config.scenarios.size(), 4u);
   EXPECT_EQ(config.scenarios[0].kind, ScenarioKind::kColdStart);
-  EXPECT_EQ(config.scenarios[1].concurrency, (std::vector<int>{1, 4, 16, 64}));
+  EXPECT_EQ(config.scenarios[0].repeats, 2);
+  EXPECT_EQ(config.scenarios[1].concurrency, (std::vector<int>{1, 8, 64}));
   EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kRateSweep);
   EXPECT_TRUE(config.scenarios[2].saturate);
-  EXPECT_EQ(config.scenarios[2].max_levels, 6);
+  EXPECT_EQ(config.scenarios[2].max_levels, 8);
+  EXPECT_EQ(config.scenarios[2].tolerance, 0.05);
+  EXPECT_EQ(config.scenarios[2].start_rate, 0);  // the idle server's rate
+  EXPECT_EQ(config.scenarios[2].repeats, 1);
+  ASSERT_EQ(config.slo.families.count("resnet18"), 1u);
+  EXPECT_EQ(config.slo.families.at("resnet18").constraints[0].percentile, 50);
   EXPECT_EQ(config.scenarios[3].kind, ScenarioKind::kAccuracy);
   EXPECT_EQ(config.scenarios[3].batch, 1);
   EXPECT_EQ(config.measurement.warmup_ns, 300 * kNanosPerMilli);
   EXPECT_EQ(config.measurement.min_duration_ns, 900 * kNanosPerMilli);
-  EXPECT_EQ(config.slo.bound_ns, 100 * kNanosPerMilli);
+  EXPECT_EQ(config.slo.global.constraints[0].bound_ns, 100 * kNanosPerMilli);
   EXPECT_DOUBLE_EQ(config.cost.hourly_price, 0.10);
 }
 
@@ -95,7 +101,7 @@ TEST(ConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_EQ(config.scenarios[0].repeats, 3);
   EXPECT_EQ(config.measurement.window_ns, defaults.measurement.window_ns);
   EXPECT_EQ(config.measurement.max_duration_ns, defaults.measurement.max_duration_ns);
-  EXPECT_DOUBLE_EQ(config.slo.percentile, 99);
+  EXPECT_DOUBLE_EQ(config.slo.global.constraints[0].percentile, 99);
   EXPECT_EQ(config.output.directory, "runs");
   EXPECT_EQ(config.generator.threads, 1);
 }
@@ -211,13 +217,98 @@ generator:
   EXPECT_EQ(m.ready_timeout_ns, 30 * kNanosPerSecond);
   EXPECT_EQ(m.stop_grace_ns, 0);
   EXPECT_EQ(m.sample_period_ns, 50 * kNanosPerMilli);
-  EXPECT_DOUBLE_EQ(c.slo.percentile, 99.9);
-  EXPECT_EQ(c.slo.bound_ns, 20 * kNanosPerMilli);
+  EXPECT_DOUBLE_EQ(c.slo.global.constraints[0].percentile, 99.9);
+  EXPECT_EQ(c.slo.global.constraints[0].bound_ns, 20 * kNanosPerMilli);
   EXPECT_DOUBLE_EQ(c.cost.hourly_price_per_core, 0.02);
   EXPECT_EQ(c.cost.currency, "EUR");
   EXPECT_EQ(c.output.directory, "results");
   EXPECT_EQ(c.generator.cpus, (std::vector<int>{7}));
   EXPECT_EQ(c.generator.threads, 2);
+}
+
+TEST(ConfigTest, SloConstraintsAndOverrides) {
+  const ExperimentConfig c = Parse(std::string(kMinimal) + R"(slo:
+  constraints:
+    - {percentile: 50, bound: 20ms}
+    - {percentile: 99, bound: 100ms}
+  request_bound: 50ms
+  families:
+    resnet18: {percentile: 90, bound: 1s}
+  variants:
+    digits-mlp: {bound: 30ms}
+)");
+  const Slo& global = c.slo.global;
+  ASSERT_EQ(global.constraints.size(), 2u);
+  EXPECT_EQ(global.constraints[0].percentile, 50);
+  EXPECT_EQ(global.constraints[0].bound_ns, 20 * kNanosPerMilli);
+  EXPECT_EQ(global.constraints[1].bound_ns, 100 * kNanosPerMilli);
+  EXPECT_EQ(global.goodput_bound_ns(), 50 * kNanosPerMilli);
+  // Precedence: the variant's own, then its family's, then the global one. An override is a
+  // whole SLO: the variant's leaves the percentile at its default, 99.
+  std::string source;
+  const Slo& own = c.slo.For("digits-mlp", "resnet18", &source);
+  EXPECT_EQ(source, "variant digits-mlp");
+  EXPECT_EQ(own.constraints[0].percentile, 99);
+  EXPECT_EQ(own.constraints[0].bound_ns, 30 * kNanosPerMilli);
+  EXPECT_EQ(own.goodput_bound_ns(), 30 * kNanosPerMilli);  // its largest bound
+  EXPECT_EQ(c.slo.For("resnet18-int8", "resnet18", &source).constraints[0].percentile, 90);
+  EXPECT_EQ(source, "family resnet18");
+  EXPECT_EQ(&c.slo.For("other", "", &source), &c.slo.global);
+  EXPECT_EQ(source, "global");
+}
+
+TEST(ConfigErrorTest, BadSlos) {
+  const std::string base = kMinimal;
+  EXPECT_EQ(
+      ParseError(base + "slo:\n  percentile: 99\n  constraints: [{percentile: 50, bound: 1ms}]\n"),
+      "bench.yaml:9:3: slo: give either 'percentile' and 'bound' (one constraint) or "
+      "'constraints', not both");
+  EXPECT_EQ(ParseError(base + "slo:\n  constraints: [{percentile: 50}]\n"),
+            "bench.yaml:9:17: slo.constraints[0]: missing required key 'bound' (a duration)");
+  EXPECT_EQ(
+      ParseError(
+          base +
+          "slo:\n  constraints: [{percentile: 50, bound: 1ms}, {percentile: 50, bound: 2ms}]\n"),
+      "bench.yaml:9:60: slo.constraints[1].percentile: percentile 50 appears twice");
+  EXPECT_EQ(ParseError(base + "slo:\n  variants:\n    digits-mpl: {bound: 1ms}\n"),
+            "bench.yaml:10:5: slo.variants: no model variant 'digits-mpl' (did you mean "
+            "'digits-mlp'?)");
+  EXPECT_EQ(ParseError(base + "slo:\n  families:\n    resnet18: {latency: 1ms}\n"),
+            "bench.yaml:10:16: slo.families.resnet18: unknown key 'latency' (known keys: "
+            "percentile, bound, constraints, request_bound)");
+}
+
+// Searches: a rate sweep's and a concurrency sweep's, and the keys that need saturate: true.
+TEST(ConfigTest, SaturatingSweepsAreSearches) {
+  const ExperimentConfig c = Parse(R"(models: {repository: /srv/models, variants: [m]}
+servers: [{kind: torchscript}]
+scenarios:
+  - {name: rate, kind: rate_sweep, saturate: true, start_rate: 50, growth: 2, tolerance: 0.02,
+     max_levels: 20, repeats: 3}
+  - {name: closed, kind: concurrency_sweep, saturate: true, max_concurrency: 32}
+  - {name: old, kind: rate_sweep, saturate: true, start_rate: 100, growth: 4, max_levels: 6}
+)");
+  const Scenario& rate = c.scenarios[0];
+  EXPECT_TRUE(rate.saturate);
+  EXPECT_EQ(rate.start_rate, 50);
+  EXPECT_EQ(rate.growth, 2);
+  EXPECT_EQ(rate.tolerance, 0.02);
+  EXPECT_EQ(rate.max_levels, 20);
+  EXPECT_EQ(rate.repeats, 3);
+  const Scenario& closed = c.scenarios[1];
+  EXPECT_TRUE(closed.saturate);
+  EXPECT_EQ(closed.max_concurrency, 32);
+  EXPECT_EQ(closed.tolerance, 0.05);
+  EXPECT_TRUE(closed.concurrency.empty());
+  EXPECT_EQ(closed.repeats, 1);
+  // A config written for the old ladder reads as a search with the same keys.
+  EXPECT_EQ(c.scenarios[2].max_levels, 6);
+  EXPECT_EQ(ParseError(std::string(kMinimal) +
+                       "  - {kind: concurrency_sweep, levels: [1], max_concurrency: 8}\n"),
+            "bench.yaml:8:44: scenarios[1]: 'max_concurrency' applies only with saturate: true");
+  EXPECT_EQ(ParseError(std::string(kMinimal) +
+                       "  - {kind: concurrency_sweep, saturate: true, levels: [1]}\n"),
+            "bench.yaml:8:47: scenarios[1]: 'levels' and 'saturate: true' exclude each other");
 }
 
 TEST(ConfigErrorTest, UnknownKeySuggestsTheClosest) {
@@ -229,7 +320,8 @@ TEST(ConfigErrorTest, UnknownKeySuggestsTheClosest) {
 
 TEST(ConfigErrorTest, UnknownKeyWithoutACloseOneListsTheKnownKeys) {
   EXPECT_EQ(ParseError(std::string(kMinimal) + "slo:\n  latency: 5ms\n"),
-            "bench.yaml:9:3: slo: unknown key 'latency' (known keys: percentile, bound)");
+            "bench.yaml:9:3: slo: unknown key 'latency' (known keys: percentile, bound, "
+            "constraints, request_bound, families, variants)");
 }
 
 TEST(ConfigErrorTest, DuplicateKey) {

@@ -129,13 +129,14 @@ TEST(MatrixTest, EstimateArithmetic) {
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
       << error;
   ASSERT_EQ(cells.size(), 4u);
-  // 3 repeats x (3 s start + 0.5 s stop).
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 10.5);
-  // Start 3 s + 4 levels x 1.2 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 4 * 1.2 + 0.5);
-  // 6 levels from 100 req/s: the first needs 100 requests / 100 req/s = 1 s of measurement
-  // (1.3 s with its warm-up), the other five 1.2 s each; plus start and stop.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 5 * 1.2 + 0.5);
+  // 2 repeats x (3 s start + 0.5 s stop).
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 7);
+  // Start 3 s + 3 levels x 1.2 s + stop 0.5 s.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 3 * 1.2 + 0.5);
+  // A search counts 8 probes (its max_levels), from 100 req/s when the start rate is the idle
+  // server's: the first needs 100 requests / 100 req/s = 1 s of measurement (1.3 s with its
+  // warm-up), the other seven 1.2 s each; plus start and stop.
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1.3 + 7 * 1.2 + 0.5);
   // Accuracy: start 3 s + one pass over the test split 1 s + stop 0.5 s.
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[3]), 3 + 1 + 0.5);
 }
@@ -168,20 +169,20 @@ TEST(MatrixTest, PlanOfTheDefault) {
   EXPECT_EQ(FormatPlan(config, cells),
             "Plan for 'default' (<embedded default>)\n"
             "per level: warm-up 300 ms, windows of 300 ms, at least 900 ms and 100 requests, at "
-            "most 2.40 s; SLO p99 <= 100 ms\n"
+            "most 2.40 s; SLO p99 <= 100 ms (1 per family or variant)\n"
             "\n"
             "  cell                                kind         "
-            "scenario                                   estimate\n"
+            "scenario                                                 estimate\n"
             "  digits-mlp/torchscript/cold_start   torchscript  "
-            "cold start x3                              11 s\n"
+            "cold start x2                                            7 s\n"
             "  digits-mlp/torchscript/concurrency  torchscript  "
-            "concurrency 1,4,16,64                      8 s\n"
+            "concurrency 1,8,64                                       7 s\n"
             "  digits-mlp/torchscript/poisson      torchscript  "
-            "poisson from 100 req/s x4, up to 6 levels  11 s\n"
+            "poisson SLO search from idle rate x4 to 5%, <= 8 probes  13 s\n"
             "  digits-mlp/torchscript/accuracy     torchscript  "
-            "accuracy, batch 1                          5 s\n"
+            "accuracy, batch 1                                        5 s\n"
             "\n"
-            "4 cells, estimated 34 s\n");
+            "4 cells, estimated 32 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -191,10 +192,10 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
   ASSERT_EQ(cells.size(), 72u);
   const std::string plan = FormatPlan(config, cells);
-  // Per (variant, server) pair: cold start 3 x (3 s start + 0.5 s stop) = 10.5 s; concurrency
-  // 3 + 4 x (0.3 s warm-up + 0.9 s) + 0.5 = 8.3 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
-  // + 5 x 1.2 + 0.5 = 10.8 s; accuracy 3 + 1 + 0.5 = 4.5 s. 18 pairs x 34.1 s = 614 s.
-  EXPECT_NE(plan.find("\n72 cells, estimated 10 min 14 s\n"), std::string::npos) << plan;
+  // Per (variant, server) pair: cold start 2 x (3 s start + 0.5 s stop) = 7 s; concurrency
+  // 3 + 3 x (0.3 s warm-up + 0.9 s) + 0.5 = 7.1 s; poisson 3 + (0.3 + 100 requests / 100 req/s)
+  // + 7 x 1.2 + 0.5 = 13.2 s; accuracy 3 + 1 + 0.5 = 4.5 s. 18 pairs x 31.8 s = 572.4 s.
+  EXPECT_NE(plan.find("\n72 cells, estimated 9 min 32 s\n"), std::string::npos) << plan;
   EXPECT_NE(plan.find("  resnet18-int8/fastapi/poisson "), std::string::npos) << plan;
 }
 

@@ -71,8 +71,8 @@ TEST(GeneratorGroupTest, TheMergeIsExactAgainstRawLatencies) {
   b.counters.errors.timeout = 3;
   a.counters.status_codes[200] = 20000;
   b.counters.status_codes[200] = 7000;
-  a.windows = {{0, 1.0, 9990, 9990, 810}, {1, 1.0, 10010, 10010, 790}};
-  b.windows = {{0, 1.0, 3500, 3500, 3000}, {1, 1.0, 3500, 3500, 3100}};
+  a.windows = {{0, 1.0, 9990, 9990, 810, 9990, {5}}, {1, 1.0, 10010, 10010, 790, 10010, {4}}};
+  b.windows = {{0, 1.0, 3500, 3500, 3000, 3500, {70}}, {1, 1.0, 3500, 3500, 3100, 3500, {60}}};
 
   const LoadSettings settings;
   const LoadResult m = MergeGeneratorResults(settings, {Through(a), Through(b)});
@@ -102,6 +102,8 @@ TEST(GeneratorGroupTest, TheMergeIsExactAgainstRawLatencies) {
   ASSERT_EQ(m.windows.size(), 2u);
   EXPECT_EQ(m.windows[0].ok, 9990 + 3500);
   EXPECT_DOUBLE_EQ(m.windows[1].throughput_rps, 10010 + 3500);
+  EXPECT_EQ(m.windows[0].measured_ok, 9990 + 3500);
+  EXPECT_EQ(m.windows[1].over_bound, std::vector<int64_t>{4 + 60});
   EXPECT_NEAR(m.windows[0].mean_latency_us, (9990 * 810.0 + 3500 * 3000.0) / 13490, 1e-9);
 }
 

@@ -98,6 +98,20 @@ TEST(SloSearchTest, FirstProbeFarAboveCapacityShrinks) {
   EXPECT_DOUBLE_EQ(search.probes()[1].rate, 20);  // the achieved throughput, not 2000 / 4
 }
 
+TEST(SloSearchTest, BisectionAimsBelowAnOverloadedUpperEnd) {
+  // 1 ms of service, p99 within 10 ms: 100 and 400/s meet, 1600/s is overloaded and achieves the
+  // capacity, 1000/s. The next probe is sqrt(400 * 1000), not sqrt(400 * 1600).
+  const Server server{0.001, 99, 0.010};
+  SloSearch search(StartingAt(100));
+  std::string error;
+  for (double rate : {100.0, 400.0, 1600.0}) {
+    ASSERT_DOUBLE_EQ(search.NextRate(), rate);
+    ASSERT_TRUE(search.Record(rate, server.Outcome(rate), server.Achieved(rate), &error)) << error;
+  }
+  EXPECT_NEAR(search.NextRate(), std::sqrt(400.0 * 1000), 1e-9);
+  ExpectWithinTolerance(server, StartingAt(100));
+}
+
 TEST(SloSearchTest, FirstProbeFarBelowGrows) {
   ExpectWithinTolerance(Server{0.001, 99, 0.010}, StartingAt(0.5));
 }

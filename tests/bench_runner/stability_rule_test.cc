@@ -112,3 +112,67 @@ TEST(StabilityRuleTest, OverloadEndsAnOpenLoopLevelEarly) {
 
 }  // namespace
 }  // namespace servebench
+
+namespace servebench {
+namespace {
+
+// A window of `ok` measured successes, `over` of them above the SLO's one bound.
+WindowStats Judged(int64_t ok, int64_t over) {
+  WindowStats w = Window(ok / 0.5, 1000);
+  w.measured_ok = ok;
+  w.over_bound = {over};
+  return w;
+}
+
+Slo P99Within100Ms() {
+  Slo slo;
+  slo.constraints = {{99, 100 * kNanosPerMilli}};
+  return slo;
+}
+
+// Stable windows are not enough while early stopping cannot judge the SLO. The stop rule asks
+// 99.9% confidence at each look: at p99 a level needs 688 requests without an overrun
+// (ln(0.001) / ln(0.99)), 920 with one.
+TEST(StabilityRuleTest, AnSloKeepsTheLevelGoingUntilItCanBeJudged) {
+  const Slo slo = P99Within100Ms();
+  EXPECT_EQ(WindowBounds(slo), (std::vector<int64_t>{100 * kNanosPerMilli}));
+  StabilityRule rule(Settings(), nullptr, nullptr, 0, &slo);
+  std::vector<WindowStats> windows = {Judged(50, 0), Judged(50, 0), Judged(50, 0), Judged(50, 0)};
+  EXPECT_FALSE(rule.OnWindow(windows));  // 200 requests: agreeing, but undecided
+  EXPECT_FALSE(rule.slo_decided());
+  while (windows.size() < 13) windows.push_back(Judged(50, 0));
+  EXPECT_FALSE(rule.OnWindow(windows));  // 650 < 688
+  windows.push_back(Judged(50, 1));      // 700 with one overrun: 920 needed
+  EXPECT_FALSE(rule.OnWindow(windows));
+  while (windows.size() < 18) windows.push_back(Judged(50, 0));  // 900
+  EXPECT_FALSE(rule.OnWindow(windows));
+  windows.push_back(Judged(50, 0));  // 950
+  EXPECT_TRUE(rule.OnWindow(windows));
+  EXPECT_TRUE(rule.slo_decided());
+  EXPECT_TRUE(rule.stable());
+  EXPECT_FALSE(rule.slo_exceeded());
+  bool exceeded = true;
+  EXPECT_TRUE(SloDecided(slo, windows, &exceeded));
+  EXPECT_FALSE(exceeded);
+}
+
+// A constraint shown exceeded decides the level at once (after the minimums), agreeing or not.
+TEST(StabilityRuleTest, AnExceededConstraintEndsTheLevel) {
+  const Slo slo = P99Within100Ms();
+  StabilityRule rule(Settings(), nullptr, nullptr, 0, &slo);
+  // 150 requests, 20 over: P(Bin(150, 0.01) >= 20) is far below 1%. Windows disagree wildly.
+  std::vector<WindowStats> windows = {Judged(10, 0), Judged(100, 10), Judged(40, 10)};
+  windows[1].mean_latency_us = 90000;
+  EXPECT_TRUE(rule.OnWindow(windows));
+  EXPECT_TRUE(rule.slo_exceeded());
+  EXPECT_FALSE(rule.stable());
+  // Warm-up stragglers are not measured requests and do not count: WindowStats::measured_ok.
+  std::vector<WindowStats> stragglers = {Judged(0, 0), Judged(0, 0), Judged(0, 0)};
+  for (WindowStats& w : stragglers) w.ok = 200;
+  bool exceeded = true;
+  EXPECT_FALSE(SloDecided(slo, stragglers, &exceeded));
+  EXPECT_FALSE(exceeded);
+}
+
+}  // namespace
+}  // namespace servebench

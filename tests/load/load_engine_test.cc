@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include "servebench/core/clock.h"
@@ -262,6 +263,41 @@ TEST(LoadEngineTest, ObserverEndsTheMeasurementAtAWindowBoundary) {
   // The windows tally completions in the span, as ok_in_window does.
   EXPECT_EQ(ok, r.counters.ok_in_window);
   EXPECT_EQ(r.ToJson()["windows"].size(), 3u);
+}
+
+// Each window counts the successes whose latency exceeded each of the settings' window bounds:
+// against a server that answers every 4th request after 30 ms and the rest at once, a 10 ms
+// bound is exceeded by a quarter of them and a 1 s bound by none.
+TEST(LoadEngineTest, WindowsCountLatenciesAboveTheirBounds) {
+  TestHttpServer::Options o;
+  auto n = std::make_shared<int64_t>(0);
+  o.delay_ns = [n](int64_t) { return (*n)++ % 4 == 3 ? 30 * kNanosPerMilli : int64_t{0}; };
+  TestHttpServer server(o);
+  LoadSettings s = Closed(server, 1, 1.0);
+  s.window_ns = 250 * kNanosPerMilli;
+  s.window_bounds_ns = {10 * kNanosPerMilli, kNanosPerSecond};
+  const LoadResult r = MustRun(s);
+  ASSERT_EQ(r.windows.size(), 4u);
+  int64_t ok = 0, over_10ms = 0;
+  for (const WindowStats& w : r.windows) {
+    ASSERT_EQ(w.over_bound.size(), 2u);
+    EXPECT_EQ(w.over_bound[1], 0);
+    EXPECT_LE(w.over_bound[0], w.measured_ok);
+    EXPECT_LE(w.measured_ok, w.ok);
+    ok += w.measured_ok;
+    over_10ms += w.over_bound[0];
+  }
+  // One request in four takes 30 ms (ones at either end of a window may fall in the next). Only
+  // requests of the measured span count, as in the histogram: a warm-up request completing in the
+  // first window does not.
+  EXPECT_NEAR(static_cast<double>(over_10ms) / ok, 0.25, 0.05) << over_10ms << " of " << ok;
+  // The histogram agrees: its requests above 10 ms are the same kind of count.
+  const int64_t above = r.latency.count() - r.latency.CountAtOrBelow(10 * kNanosPerMilli);
+  EXPECT_NEAR(static_cast<double>(above), static_cast<double>(over_10ms), 3);
+  std::string error;
+  s.window_bounds_ns = {0};
+  EXPECT_FALSE(ValidateLoadSettings(s, &error));
+  EXPECT_NE(error.find("window bounds"), std::string::npos) << error;
 }
 
 TEST(LoadEngineTest, ResultJsonHasTheStableFields) {

@@ -51,30 +51,58 @@ std::string ErrorOf(const json& j) {
 TEST(CellRecordTest, WritesTheCellAndLevelNames) {
   const std::vector<CellRecord> cells = testing::SyntheticCells();
   const json rate = FindCell(cells, "digits-mlp/torchscript/poisson").ToJson();
-  EXPECT_EQ(Keys(rate),
-            (std::set<std::string>{
-                "record",      "run_id",      "cell_id",       "variant",          "server",
-                "server_kind", "scenario",    "scenario_kind", "status",           "failure",
-                "started_at",  "finished_at", "duration_s",    "model_card",       "cold_start",
-                "levels",      "server_cpus", "log",           "saturated_at_rps", "summary",
-                "accuracy"}));
+  EXPECT_EQ(
+      Keys(rate),
+      (std::set<std::string>{
+          "record",     "run_id",        "cell_id",    "variant", "server",      "server_kind",
+          "scenario",   "scenario_kind", "status",     "failure", "started_at",  "finished_at",
+          "duration_s", "model_card",    "cold_start", "levels",  "server_cpus", "log",
+          "slo",        "repeats",       "searches",   "summary", "accuracy"}));
   EXPECT_EQ(rate["record"], "cell");
   EXPECT_EQ(rate["status"], "ok");
   EXPECT_TRUE(rate["failure"].is_null());
   EXPECT_TRUE(rate["cold_start"].is_null());
   EXPECT_TRUE(rate["accuracy"].is_null());
-  EXPECT_EQ(rate["saturated_at_rps"], 200.0);
+  EXPECT_EQ(rate["slo"], (json{{"constraints", {{{"percentile", 99.0}, {"bound_us", 100000.0}}}},
+                               {"request_bound_us", 100000.0},
+                               {"source", "global"}}));
+  EXPECT_EQ(rate["repeats"], 1);
+  ASSERT_EQ(rate["searches"].size(), 1u);
+  EXPECT_EQ(rate["searches"][0], (json{{"repeat", 0},
+                                       {"kind", "rate"},
+                                       {"end", "converged"},
+                                       {"tolerance", 0.05},
+                                       {"found", 100.0},
+                                       {"upper", 200.0},
+                                       {"probes", {0, 1}}}));
   EXPECT_EQ(Keys(rate["summary"]),
-            (std::set<std::string>{"max_throughput_rps", "throughput_within_slo_rps", "p50_us",
+            (std::set<std::string>{"max_throughput_rps", "throughput_within_slo_rps",
+                                   "found_rate_rps", "best_concurrency", "slo_latency_us", "p50_us",
                                    "p99_us", "cpu_percent_mean", "rss_max_bytes",
-                                   "cost_per_million", "energy_per_inference_j", "cold_start_s"}));
+                                   "cost_per_million", "energy_per_inference_j", "cold_start_s",
+                                   "levels", "inconclusive_levels", "unstable_levels",
+                                   "lag_flagged_levels", "disturbed_levels", "repeats"}));
+  EXPECT_EQ(rate["summary"]["levels"], 2);
+  EXPECT_TRUE(rate["summary"]["repeats"].is_null());
   EXPECT_TRUE(rate["summary"]["cold_start_s"].is_null());
 
   const json& fast = rate["levels"][0];  // met the SLO: no recovery wait
-  EXPECT_EQ(Keys(fast),
-            (std::set<std::string>{"level", "windows", "stable", "max_duration_reached",
-                                   "overloaded", "slo_met", "slo_latency_us", "goodput_rps", "load",
-                                   "resources", "server_side", "energy_j"}));
+  EXPECT_EQ(Keys(fast), (std::set<std::string>{
+                            "level", "repeat", "windows", "stable", "max_duration_reached",
+                            "overloaded", "samples", "slo_verdict", "slo_met", "slo_reason",
+                            "slo_constraints", "goodput_rps", "latency_ci_us", "generator_lag",
+                            "noise", "load", "resources", "server_side", "energy_j"}));
+  EXPECT_EQ(fast["slo_verdict"], "met");
+  EXPECT_EQ(Keys(fast["slo_constraints"][0]),
+            (std::set<std::string>{"percentile", "bound_us", "verdict", "latency_us", "overruns",
+                                   "min_queries"}));
+  EXPECT_EQ(Keys(fast["latency_ci_us"]),
+            (std::set<std::string>{"confidence", "p50", "p90", "p95", "p99", "p999"}));
+  EXPECT_TRUE(fast["latency_ci_us"]["p999"]["upper"].is_null());  // unbounded: null
+  EXPECT_EQ(Keys(fast["generator_lag"]), (std::set<std::string>{"schedule_lag_p99_us", "percentile",
+                                                                "latency_us", "share", "flagged"}));
+  EXPECT_EQ(Keys(fast["noise"]), (std::set<std::string>{"cpus", "seconds", "steal_percent",
+                                                        "foreign_cpu_percent", "disturbed"}));
   EXPECT_EQ(fast["level"], (json{{"rate", 100.0}, {"arrival", "poisson"}}));
   EXPECT_TRUE(fast["energy_j"].is_null());
   EXPECT_EQ(rate["levels"][1]["recovery_s"], 0.25);
@@ -203,10 +231,11 @@ TEST(RunRecordTest, WritesAndReadsTheRunRecord) {
   EXPECT_EQ(Keys(j),
             (std::set<std::string>{"record", "run_id", "name", "config_source", "config_base_dir",
                                    "config", "started_at", "finished_at", "servebench_version",
-                                   "quick", "filter", "slo", "cost", "accuracy_floor"}));
+                                   "quick", "filter", "repeat", "slo", "cost", "accuracy_floor"}));
   EXPECT_EQ(j["record"], "run");
+  EXPECT_TRUE(j["repeat"].is_null());
   EXPECT_TRUE(j["accuracy_floor"].is_null());
-  EXPECT_EQ(j["slo"], (json{{"percentile", 99.0}, {"bound_us", 100000.0}}));
+  EXPECT_EQ(j["slo"]["constraints"], (json{{{"percentile", 99.0}, {"bound_us", 100000.0}}}));
   EXPECT_EQ(j["cost"],
             (json{{"hourly_price", 0.1}, {"hourly_price_per_core", 0.0}, {"currency", "USD"}}));
   RunRecord unfinished = run;
@@ -230,11 +259,11 @@ TEST(RunRecordTest, WritesAndReadsTheRunRecord) {
     EXPECT_EQ(back.ToJson(), r.ToJson());
   }
   json bad = j;
-  bad["slo"]["bound_us"] = "100 ms";
+  bad["slo"]["constraints"][0]["bound_us"] = "100 ms";
   RunRecord out;
   std::string error;
   EXPECT_FALSE(RunRecord::FromJson(bad, &out, &error));
-  EXPECT_EQ(error, "slo.bound_us: expected a number, got \"100 ms\"");
+  EXPECT_EQ(error, "slo.constraints[0].bound_us: expected a number, got \"100 ms\"");
   bad = j;
   bad["quick"] = 1;
   EXPECT_FALSE(RunRecord::FromJson(bad, &out, &error));

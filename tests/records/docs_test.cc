@@ -66,13 +66,15 @@ TEST(ResultsDocsTest, ListsEveryFieldTheRecordsWrite) {
   const std::string doc = ResultsDoc();
   const std::vector<CellRecord> cells = testing::SyntheticCells();
   const json rate = cells[2].ToJson();  // a saturating rate sweep whose second level recovered
-  ASSERT_TRUE(rate.contains("saturated_at_rps"));
+  ASSERT_EQ(rate["searches"].size(), 1u);
   ASSERT_TRUE(rate["levels"][1].contains("recovery_s"));
 
   EXPECT_EQ(DocumentedFields(doc, "## The run record"), Keys(testing::SyntheticRun().ToJson()));
   EXPECT_EQ(DocumentedFields(doc, "One per cell"), Keys(rate));
   EXPECT_EQ(DocumentedFields(doc, "A level entry"), Keys(rate["levels"][1]));
   EXPECT_EQ(DocumentedFields(doc, "`summary`"), Keys(rate["summary"]));
+  EXPECT_EQ(DocumentedFields(doc, "A search entry"), Keys(rate["searches"][0]));
+  EXPECT_EQ(DocumentedFields(doc, "`slo` (in the run"), Keys(rate["slo"]));
   const json accuracy = testing::SyntheticAccuracyCells()[1].ToJson();
   EXPECT_EQ(DocumentedFields(doc, "`accuracy`"), Keys(accuracy["accuracy"]));
 }

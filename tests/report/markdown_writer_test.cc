@@ -69,7 +69,8 @@ class MarkdownWriterTest : public ::testing::Test {
 TEST_F(MarkdownWriterTest, HeaderNamesRunConfigSloPriceAndMachine) {
   EXPECT_EQ(markdown_.rfind("# servebench run `20261127-013000-ab12`\n", 0), 0u) << markdown_;
   EXPECT_NE(markdown_.find("config `<embedded default>`"), std::string::npos);
-  EXPECT_NE(markdown_.find("SLO: p99 latency <= 100 ms"), std::string::npos);
+  EXPECT_NE(markdown_.find("SLO: latency p99 <= 100 ms, goodput within 100 ms"), std::string::npos)
+      << markdown_;
   EXPECT_NE(markdown_.find("0.1 USD per hour for the machine"), std::string::npos);
   EXPECT_NE(markdown_.find("quick mode"), std::string::npos);
   EXPECT_NE(
@@ -91,19 +92,19 @@ TEST_F(MarkdownWriterTest, ServersSideBySidePerVariant) {
   // scale 1: p50 150 us, p99 420 us, 1000 and 900 inf/s, cold start 0.514 s, 97.5 %, 200 MiB.
   EXPECT_EQ(FindRow(rows, "torchscript", "concurrency"),
             (std::vector<std::string>{"torchscript", "concurrency", "0.150", "0.420", "1000", "900",
-                                      "0.514", "97.5", "200.0", "0.0308"}));
+                                      "0.514", "97.5", "200.0", "0.0308", "2 ok"}));
   // fastapi at scale 0.25; the rate sweep at 1.5 times that.
   EXPECT_EQ(FindRow(rows, "fastapi", "concurrency"),
             (std::vector<std::string>{"fastapi", "concurrency", "0.0375", "0.105", "250", "225",
-                                      "2.01", "24.4", "50.0", "0.123"}));
+                                      "2.01", "24.4", "50.0", "0.123", "2 ok"}));
   EXPECT_EQ(FindRow(rows, "fastapi", "poisson"),
             (std::vector<std::string>{"fastapi", "poisson", "0.0563", "0.158", "375", "338", "2.01",
-                                      "36.6", "75.0", "0.0821"}));
+                                      "36.6", "75.0", "0.0821", "1 noisy of 2"}));
 
   const auto resnet =
       TableRows(Section(markdown_, "Servers side by side, per model variant", "resnet18"));
   const auto failed = FindRow(resnet, "fastapi (failed)", "concurrency");
-  ASSERT_EQ(failed.size(), 10u);
+  ASSERT_EQ(failed.size(), 11u);
   EXPECT_EQ(failed[2], "–");
   EXPECT_EQ(failed[6], "4.01");  // its cold start still shows
 }
@@ -114,15 +115,16 @@ TEST_F(MarkdownWriterTest, VariantsSideBySidePerServerWithTheirCards) {
   ASSERT_EQ(rows.size(), 6u);
   EXPECT_EQ(rows[0][2], "accuracy top-1");
   const auto digits = FindRow(rows, "digits-mlp", "concurrency");
-  ASSERT_EQ(digits.size(), 15u);
+  ASSERT_EQ(digits.size(), 16u);
   EXPECT_EQ(digits[2], "97.78 %");
   EXPECT_EQ(digits[3], "85,002");
   EXPECT_EQ(digits[4], "85,002");
   EXPECT_EQ(digits[5], "341.2 KiB");
   EXPECT_EQ(digits[6], "0.150");
-  EXPECT_EQ(digits[14], "none (fp32 baseline)");
+  EXPECT_EQ(digits[14], "2 ok");
+  EXPECT_EQ(digits[15], "none (fp32 baseline)");
   const auto resnet = FindRow(rows, "resnet18", "poisson");
-  ASSERT_EQ(resnet.size(), 15u);
+  ASSERT_EQ(resnet.size(), 16u);
   EXPECT_EQ(resnet[2], "n/a");  // the card says accuracy is not applicable
   EXPECT_EQ(resnet[3], "11,689,512");
   EXPECT_EQ(resnet[4], "11,684,709");
@@ -140,6 +142,46 @@ TEST_F(MarkdownWriterTest, ListsFailedCellsWithTheirLogInASafeFence) {
       << markdown_;
   // The log tail holds "```", so the fence is longer.
   EXPECT_NE(markdown_.find("  ````\n  Traceback (most recent call last):\n", failed),
+            std::string::npos)
+      << markdown_;
+}
+
+// Every marked level is listed under its cell with the reason and the figures.
+TEST_F(MarkdownWriterTest, ListsLevelsToReadWithCareWithTheirReasons) {
+  const size_t at = markdown_.find("## Levels to read with care\n");
+  ASSERT_NE(at, std::string::npos) << markdown_;
+  EXPECT_NE(markdown_.find("- `digits-mlp/torchscript/poisson`\n  - poisson 200 req/s: noisy: 1.5% "
+                           "of a core stolen, 35% used by other processes\n",
+                           at),
+            std::string::npos)
+      << markdown_.substr(at);
+  // A clean cell is not listed.
+  EXPECT_EQ(markdown_.find("`digits-mlp/torchscript/concurrency`\n", at), std::string::npos);
+}
+
+TEST(MarkdownWriterMarksTest, InconclusiveAndLaggingLevelsSayWhy) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  LevelRecord& level = cells[2].levels[0];
+  level.slo_verdict = "inconclusive";
+  level.slo_reason = "too few samples to judge p99 <= 100 ms";
+  level.max_duration_reached = true;
+  level.generator_lag->flagged = true;
+  level.generator_lag->schedule_lag_p99_us = 601;
+  level.generator_lag->latency_us = 1100;
+  level.generator_lag->share = 601.0 / 1100;
+  const std::string text =
+      FormatSummaryMarkdown(testing::SyntheticRun(), testing::SyntheticEnvironment(), cells);
+  EXPECT_NE(text.find("  - poisson 100 req/s: **inconclusive**: too few samples to judge p99 <= "
+                      "100 ms; unstable: its windows did not agree within max_duration; generator "
+                      "lag: schedule lag p99 0.601 ms is 55% of the p99 latency 1.10 ms\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(MarkdownWriterTest, ListsTheSloSearches) {
+  EXPECT_NE(markdown_.find("## SLO searches\n\n- `digits-mlp/torchscript/poisson`: highest rate "
+                           "within p99 <= 100 ms: 100 req/s, not met at 200 req/s (converged, 2 "
+                           "probes, tolerance 5%)\n"),
             std::string::npos)
       << markdown_;
 }

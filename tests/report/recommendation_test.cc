@@ -40,12 +40,14 @@ CellRecord Sweep(const std::string& variant, const std::string& server, const js
   level.level = LevelPoint::Rate(100, "poisson");
   level.load.throughput_rps = throughput > 0 ? throughput : 50;
   level.slo_met = throughput > 0;
-  level.slo_latency_us = p99_us;
+  level.slo_verdict = throughput > 0 ? "met" : "not_met";
   c.levels.push_back(level);
+  c.slo.constraints = {{99, 100000}};
   c.summary.max_throughput_rps = level.load.throughput_rps;
   if (throughput > 0) {
     c.summary.throughput_within_slo_rps = throughput;
     c.summary.cost_per_million = cost;
+    c.summary.slo_latency_us = p99_us;
   }
   c.summary.p99_us = p99_us;
   c.summary.rss_max_bytes = 100e6;
@@ -55,7 +57,7 @@ CellRecord Sweep(const std::string& variant, const std::string& server, const js
 RunRecord TestRun() {
   RunRecord run;
   run.run_id = "test";
-  run.slo = {99, 100000};
+  run.slo.constraints = {{99, 100000}};
   run.cost = {0.1, 0, "USD"};
   return run;
 }

@@ -32,17 +32,21 @@ TEST(TerminalSummaryTest, ServersSideBySidePerVariantInFixedWidth) {
   const std::vector<std::string> lines = Lines(text);
   ASSERT_GE(lines.size(), 14u) << text;
   EXPECT_EQ(lines[0], "digits-mlp");
-  EXPECT_EQ(Words(lines[1]),
-            (std::vector<std::string>{"server", "scenario", "p50", "ms", "p99", "ms", "max",
-                                      "thr/s", "thr@SLO/s", "cold", "s", "CPU%", "USD/M"}));
+  EXPECT_EQ(Words(lines[1]), (std::vector<std::string>{"server", "scenario", "p50", "ms", "p99",
+                                                       "ms", "max", "thr/s", "thr@SLO/s", "cold",
+                                                       "s", "CPU%", "USD/M", "levels"}));
   EXPECT_EQ(lines[2].find_first_not_of("- "), std::string::npos);  // the rule
   EXPECT_EQ(Words(lines[3]),
             (std::vector<std::string>{"torchscript", "concurrency", "0.150", "0.420", "1000", "900",
-                                      "0.514", "97.5", "0.0308"}));
+                                      "0.514", "97.5", "0.0308", "2", "ok"}));
   // Fixed width: every line of a table is as long as its rule or shorter, columns line up.
   const size_t rule = lines[2].size();
   for (size_t i = 1; i < 7; ++i) EXPECT_LE(lines[i].size(), rule) << lines[i];
-  EXPECT_EQ(lines[3].size(), rule);  // right-aligned numbers end at the rule's end
+  // Right-aligned numbers end where their heading ends.
+  EXPECT_EQ(lines[3].find("0.0308") + 6, lines[1].find("USD/M") + 5);
+  // The rate sweeps have a noisy level: marked, and the marks explained once.
+  EXPECT_NE(lines[4].find("1 noisy"), std::string::npos) << lines[4];
+  EXPECT_NE(text.find("noisy = steal or other processes over 10% of a core"), std::string::npos);
   EXPECT_NE(text.find("\nresnet18\n"), std::string::npos);
   EXPECT_NE(text.find("fastapi FAILED"), std::string::npos);
   EXPECT_NE(text.find("1 of 12 cells failed"), std::string::npos);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -445,6 +446,55 @@ TEST(RunEndToEndTest, BareBinaryNameOnPathRunsTheCell) {
   ASSERT_EQ(results["cells"].size(), 1u);
   EXPECT_EQ(results["cells"][0]["status"], "ok") << results["cells"][0]["failure"].dump(2);
   EXPECT_GT(results["cells"][0]["levels"][0]["load"]["throughput_rps"].get<double>(), 0);
+}
+
+// The quick default's question, asked of two servers whose capacities differ by more than an
+// order of magnitude on the same small model: servebench-torchscript (C++, a request costs tens
+// of microseconds on top of the model) and FastAPI (one Python worker: HTTP parsing, JSON in and
+// out, a tensor built per request, about a millisecond). Under `--quick` each cell's SLO search
+// finds its own throughput within the SLO, and the two must differ by at least 5x. On this
+// 2-core machine FastAPI serves this model at about 400 to 1,000 req/s and the C++ server at
+// 10,000 to 35,000 req/s (where the one generator core is the limit): a ratio of 10 to 80
+// measured (2026-12-01), so 5x leaves a factor of two for a noisy machine. A fixed ladder gave
+// both about 1,600/s (issue 10): it would fail here, as would a search that reported the same
+// probe for both.
+TEST(RunEndToEndTest, QuickSloSearchTellsTheServersApart) {
+  if (std::system("/usr/bin/python3 -c 'import fastapi, uvicorn, torch' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 lacks fastapi, uvicorn or torch";
+  }
+  TempDir dir;
+  std::ofstream(dir.path() / "quick.yaml") << Config(
+      "  - {name: cpp, kind: torchscript}\n"
+      "  - {name: python, kind: fastapi, workers: 1}\n",
+      "  - {name: poisson, kind: rate_sweep, saturate: true}\n", kShortMeasurement);
+  Servebench run({"run", (dir.path() / "quick.yaml").string(), "--quick", "--out",
+                  (dir.path() / "runs").string()},
+                 dir.path());
+  ASSERT_EQ(run.Wait(), 0) << run.err();
+  const json results = json::parse(Slurp(OnlyRunDir(dir.path() / "runs") / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 2u);
+  std::map<std::string, double> found;
+  for (const json& cell : results["cells"]) {
+    ASSERT_EQ(cell["status"], "ok") << cell.dump(2).substr(0, 3000);
+    ASSERT_EQ(cell["searches"].size(), 1u);
+    const json& search = cell["searches"][0];
+    EXPECT_EQ(search["tolerance"], 0.15);  // --quick's
+    EXPECT_LE(search["probes"].size(), 6u);
+    const json& summary = cell["summary"];
+    ASSERT_FALSE(summary["throughput_within_slo_rps"].is_null())
+        << cell["server"] << ": " << search.dump() << "\n"
+        << run.out();
+    found[cell["server"]] = summary["throughput_within_slo_rps"];
+    // The answer is a level that met the SLO, and it is priced.
+    EXPECT_EQ(summary["found_rate_rps"], search["found"]);
+    EXPECT_FALSE(summary["cost_per_million"].is_null());
+  }
+  std::printf("quick SLO search: servebench-torchscript %.0f/s, FastAPI %.0f/s (ratio %.1f)\n",
+              found["cpp"], found["python"], found["cpp"] / found["python"]);
+  EXPECT_GE(found["cpp"], 5 * found["python"]) << run.out();
+  // The terminal summary shows both, side by side.
+  EXPECT_NE(run.out().find("cpp"), std::string::npos);
+  EXPECT_NE(run.out().find("python"), std::string::npos);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fake_kserve.h"
+#include "loopback_run.h"
 #include "servebench/core/clock.h"
 #include "test_http_server.h"
 
@@ -29,63 +30,14 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::FakeKServe;
 using testing::FakeKServeOptions;
+using testing::JournalCells;
+using testing::MakeRepository;
+using testing::OnlyRunDir;
+using testing::Outcome;
+using testing::RunServebench;
+using testing::Slurp;
+using testing::TempDir;
 using testing::TestHttpServer;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    path_ =
-        fs::path(base ? base : "/tmp") /
-        ("servebench_loopback_test_" + std::to_string(getpid()) + "_" + std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-  double seconds = 0;
-};
-
-// Runs `servebench run CONFIG --out DIR/runs` with stdin closed, output to files in `dir`.
-Outcome RunServebench(const fs::path& dir, const fs::path& config) {
-  const fs::path out = dir / "stdout", err = dir / "stderr";
-  const std::string command = std::string(SERVEBENCH_BINARY) + " run " + config.string() +
-                              " --out " + (dir / "runs").string() + " </dev/null >" + out.string() +
-                              " 2>" + err.string();
-  const int64_t start = MonotonicNanos();
-  const int status = std::system(command.c_str());
-  Outcome o;
-  o.seconds = (MonotonicNanos() - start) / 1e9;
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  o.out = Slurp(out);
-  o.err = Slurp(err);
-  return o;
-}
-
-// A model repository that passes the config check; the external server never reads it.
-fs::path MakeRepository(const fs::path& dir) {
-  const fs::path repository = dir / "repository";
-  fs::create_directories(repository / "mlp" / "1");
-  std::ofstream(repository / "mlp" / "config.pbtxt") << "name: \"mlp\"\n";
-  std::ofstream(repository / "mlp" / "1" / "model.pt") << "";
-  return repository;
-}
 
 fs::path WriteConfig(const fs::path& dir, const TestHttpServer& server,
                      const std::string& scenarios, const std::string& max_duration) {
@@ -108,24 +60,6 @@ fs::path WriteConfig(const fs::path& dir, const TestHttpServer& server,
                          "  max_duration: "
                       << max_duration << "\nslo:\n  percentile: 99\n  bound: 500ms\n";
   return path;
-}
-
-fs::path OnlyRunDir(const fs::path& runs) {
-  std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(runs)) dirs.push_back(e.path());
-  EXPECT_EQ(dirs.size(), 1u);
-  return dirs.empty() ? fs::path() : dirs[0];
-}
-
-std::vector<json> JournalCells(const fs::path& run_dir) {
-  std::vector<json> cells;
-  std::istringstream lines(Slurp(run_dir / "journal.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) continue;
-    json record = json::parse(line);
-    if (record["record"] == "cell") cells.push_back(record);
-  }
-  return cells;
 }
 
 // One worker taking 20 ms a request serves 50 req/s; 1,000 req/s is 20 times that. The level

@@ -50,6 +50,7 @@ CellSummary Summary(double scale) {
   s.cpu_percent_mean = 97.5 * scale;
   s.rss_max_bytes = 200.0 * 1024 * 1024 * scale;
   s.cost_per_million = 0.0308 / scale;
+  s.levels = 2;
   return s;
 }
 
@@ -69,6 +70,9 @@ CellRecord Cell(const std::string& variant, const std::string& server, const std
   c.model_card = card;
   c.server_cpus = {1};
   c.log = "runs/20261127-013000-ab12/logs/" + variant + "_" + server + "_" + scenario + ".log";
+  c.slo.constraints = {{99, 100000}};
+  c.slo.request_bound_us = 100000;
+  c.slo.source = "global";
   return c;
 }
 
@@ -137,7 +141,39 @@ LevelRecord SyntheticLevel(int concurrency, double rate, int64_t base_latency_ns
   level.max_duration_reached = false;
   level.overloaded = false;
   level.slo_met = base_latency_ns < 50'000'000;
-  level.slo_latency_us = base_latency_ns / 1e3 + 99.0;
+  level.samples = 5000;
+  level.slo_verdict = level.slo_met ? "met" : "not_met";
+  if (!level.slo_met) level.slo_reason = "p99 <= 100 ms exceeded with 99% confidence";
+  ConstraintVerdictRecord constraint;
+  constraint.percentile = 99;
+  constraint.bound_us = 100000;
+  constraint.verdict = level.slo_verdict;
+  constraint.latency_us = base_latency_ns / 1e3 + 99.0;
+  constraint.overruns = level.slo_met ? 0 : 5000;
+  constraint.min_queries = level.slo_met ? 459 : 99999;
+  level.slo_constraints = {constraint};
+  level.latency_ci_us.confidence = 0.95;
+  level.latency_ci_us.p50 = {base_latency_ns / 1e3 + 48.0, base_latency_ns / 1e3 + 51.0};
+  level.latency_ci_us.p90 = {base_latency_ns / 1e3 + 88.0, base_latency_ns / 1e3 + 91.0};
+  level.latency_ci_us.p95 = {base_latency_ns / 1e3 + 93.0, base_latency_ns / 1e3 + 96.0};
+  level.latency_ci_us.p99 = {base_latency_ns / 1e3 + 98.0, base_latency_ns / 1e3 + 99.0};
+  level.latency_ci_us.p999 = {base_latency_ns / 1e3 + 99.0, std::nullopt};
+  if (open) {
+    GeneratorLagRecord lag;
+    lag.schedule_lag_p99_us = 3.049;
+    lag.percentile = 99;
+    lag.latency_us = base_latency_ns / 1e3 + 99.0;
+    lag.share = lag.schedule_lag_p99_us / lag.latency_us;
+    lag.flagged = false;
+    level.generator_lag = lag;
+  }
+  NoiseRecord noise;
+  noise.cpus = {0, 1};
+  noise.seconds = 6.5;
+  noise.steal_percent = 1.5;
+  noise.foreign_cpu_percent = level.slo_met ? 2.0 : 35.0;
+  noise.disturbed = !level.slo_met;
+  level.noise = noise;
   level.goodput_rps = 830.5;
   if (!level.slo_met) level.recovery_s = 0.25;
   level.load = LoadRecord::Of(result);
@@ -173,7 +209,9 @@ RunRecord SyntheticRun() {
   run.servebench_version = "0.1.0";
   run.quick = true;
   run.filter = "variant=digits-mlp,resnet18";
-  run.slo = {99, 100000};
+  run.slo.constraints = {{99, 100000}};
+  run.slo.request_bound_us = 100000;
+  run.slo.source = "global";
   run.cost = {0.1, 0, "USD"};
   return run;
 }
@@ -229,8 +267,19 @@ std::vector<CellRecord> SyntheticCells() {
     CellRecord rate = Cell(p.variant, p.server, "poisson", "rate_sweep", p.card);
     rate.levels.push_back(SyntheticLevel(0, 100, 120'000));
     rate.levels.push_back(SyntheticLevel(0, 200, 90'000'000));
-    rate.saturated_at_rps = 200;
+    SearchRecord search;
+    search.kind = "rate";
+    search.end = "converged";
+    search.tolerance = 0.05;
+    search.found = 100;
+    search.upper = 200;
+    search.probes = {0, 1};
+    rate.searches.push_back(search);
     rate.summary = Summary(p.scale * 1.5);
+    rate.summary.found_rate_rps = 100;
+    rate.summary.slo_latency_us = 219.0;
+    rate.summary.levels = 2;
+    rate.summary.disturbed_levels = 1;
     cells.push_back(rate);
   }
   return cells;

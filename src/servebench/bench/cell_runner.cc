@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,11 +13,14 @@
 
 #include "servebench/bench/accuracy_pass.h"
 #include "servebench/bench/cell_summary.h"
+#include "servebench/bench/concurrency_search.h"
 #include "servebench/bench/generator_group.h"
-#include "servebench/bench/rate_ladder.h"
+#include "servebench/bench/level_verdict.h"
 #include "servebench/bench/server_observation.h"
+#include "servebench/bench/slo_search.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
+#include "servebench/core/early_stopping.h"
 #include "servebench/core/file.h"
 #include "servebench/core/wall_time.h"
 #include "servebench/lifecycle/cold_start.h"
@@ -37,9 +41,6 @@ namespace {
 // keeps up, few enough not to swamp one that does not (its requests then wait, and the wait is
 // in their latency).
 constexpr int kOpenLoopConnections = 64;
-// A saturating rate sweep stops once the server completes, within the window, less than this
-// share of the requests the window's arrivals offered it.
-constexpr double kSaturationShare = 0.95;
 // How often a started server is asked whether its model is ready.
 constexpr int64_t kModelReadyPollNs = 5 * kNanosPerMilli;
 
@@ -52,6 +53,19 @@ json ReadCard(const ModelVariant& variant) {
   }
   json card = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return card.is_discarded() ? json(nullptr) : card;
+}
+
+// The SLO search's outcome of a level judged by JudgeLevel.
+ProbeOutcome OutcomeOf(const LevelRecord& level) {
+  if (level.slo_verdict == "met") return ProbeOutcome::kMet;
+  if (level.slo_verdict == "not_met") return ProbeOutcome::kNotMet;
+  return ProbeOutcome::kInconclusive;
+}
+
+// "repeat 2/3: " when the cell is measured more than once.
+std::string RepeatPrefix(int repeat, int repeats) {
+  if (repeats <= 1) return "";
+  return "repeat " + std::to_string(repeat + 1) + "/" + std::to_string(repeats) + ": ";
 }
 
 // A server started for a cell, stopped when this goes out of scope.
@@ -106,14 +120,24 @@ class CellRun {
   // One pass over the variant's test split through the server (bench/accuracy_pass.h); skipped,
   // not failed, for a variant without test data.
   void RunAccuracy(const ServingSystem& system);
-  // A load scenario: starts the server, checks its answer, and measures the scenario's levels.
+  // A load scenario: per repeat, starts a fresh server, checks its answer, and measures the
+  // scenario's levels.
   void RunSweep(const ServingSystem& system);
-  void RunConcurrencySweep(RunningServer* server, const LoadSettings& base);
-  void RunRateList(RunningServer* server, const LoadSettings& base);
-  void RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base);
-  // One open-loop level at `rate`, the index-th of `planned`.
-  bool RunRate(RunningServer* server, const LoadSettings& base, double rate, int index, int planned,
-               LevelRecord* measured);
+  // One repeat of the sweep on a started server; false when the cell cannot go on.
+  bool RunSweepOnce(RunningServer* server);
+  bool RunConcurrencyList(RunningServer* server, const LoadSettings& base);
+  bool RunConcurrencySearch(RunningServer* server, const LoadSettings& base);
+  bool RunRateList(RunningServer* server, const LoadSettings& base);
+  bool RunRateSearch(RunningServer* server, const LoadSettings& base);
+  // The lowest rate at which a level can hold enough requests, within max_duration, for early
+  // stopping to show every constraint of the SLO met: below it every level is inconclusive.
+  double LowestJudgeableRate() const;
+  // One closed-loop level at concurrency n / one open-loop level at `rate`; `label` says where
+  // in the sweep it is ("3/4", "probe 5").
+  bool RunConcurrency(RunningServer* server, const LoadSettings& base, int n,
+                      const std::string& label, LevelRecord* measured);
+  bool RunRate(RunningServer* server, const LoadSettings& base, double rate, int index,
+               const std::string& label, LevelRecord* measured);
   // How this cell's generator processes start (a scenario with `generators` > 1).
   GeneratorLaunch GeneratorLaunchFor(const LaunchPlan& plan) const {
     GeneratorLaunch launch;
@@ -145,6 +169,8 @@ class CellRun {
   std::shared_ptr<const ResponseCheck> response_check_;
   int64_t idle_inference_ns_ = 0;
   std::string reference_response_;  // the checked first response (for generator processes)
+  Slo slo_;                         // the variant's SLO
+  int repeat_ = 0;                  // the repeat being measured
 };
 
 CellOutcome CellRun::Run() {
@@ -159,6 +185,14 @@ CellOutcome CellRun::Run() {
   record_.scenario_kind = ScenarioKindName(cell_.scenario.kind);
   record_.started_at = UtcNowIso8601();
   record_.model_card = ReadCard(cell_.variant);
+  std::string family, slo_source;
+  if (record_.model_card.is_object() && record_.model_card.contains("family") &&
+      record_.model_card["family"].is_string()) {
+    family = record_.model_card["family"].get<std::string>();
+  }
+  slo_ = config_.slo.For(cell_.variant.name, family, &slo_source);
+  record_.slo = ToRecord(slo_, slo_source);
+  record_.repeats = cell_.scenario.repeats;
   record_.server_cpus = cpus_;
   record_.log = log_path_;
   std::error_code ec;
@@ -381,21 +415,30 @@ void CellRun::RunAccuracy(const ServingSystem& system) {
 }
 
 void CellRun::RunSweep(const ServingSystem& system) {
-  std::unique_ptr<RunningServer> server = StartServer(system);
-  if (!server) return;
+  for (repeat_ = 0; repeat_ < cell_.scenario.repeats; ++repeat_) {
+    if (env_.interrupt != nullptr && env_.interrupt->load()) {
+      interrupted_ = true;
+      return;
+    }
+    // A fresh server for every repeat: what one repeat leaves behind (caches, a queue of
+    // abandoned requests, a fragmented heap) must not shape the next.
+    std::unique_ptr<RunningServer> server = StartServer(system);
+    if (!server || !RunSweepOnce(server.get())) return;
+  }
+}
+
+bool CellRun::RunSweepOnce(RunningServer* server) {
   HttpCall call;
   if (!PrepareInferCall(server->plan(), &call)) {
     if (server->process() != nullptr) {
       record_.failure->log_tail = server->process()->LogTail(kLogTailLines);
     }
-    return;
+    return false;
   }
-
   LoadSettings base;
   std::string error;
   if (!ParseUrl(server->plan().base_url + call.path, &base.url, &error)) {
-    Failed("bad server URL: " + error, nullptr);
-    return;
+    return Failed("bad server URL: " + error, nullptr);
   }
   base.method = call.method;
   base.headers = call.headers;
@@ -410,73 +453,138 @@ void CellRun::RunSweep(const ServingSystem& system) {
 
   const Scenario& sc = cell_.scenario;
   if (sc.kind == ScenarioKind::kConcurrencySweep) {
-    RunConcurrencySweep(server.get(), base);
-  } else if (!sc.saturate) {
-    RunRateList(server.get(), base);
-  } else {
-    RunSaturatingRateSweep(server.get(), base);
+    return sc.saturate ? RunConcurrencySearch(server, base) : RunConcurrencyList(server, base);
   }
+  return sc.saturate ? RunRateSearch(server, base) : RunRateList(server, base);
 }
 
-void CellRun::RunConcurrencySweep(RunningServer* server, const LoadSettings& base) {
+bool CellRun::RunConcurrencyList(RunningServer* server, const LoadSettings& base) {
   const std::vector<int>& levels = cell_.scenario.concurrency;
   for (size_t i = 0; i < levels.size(); ++i) {
-    const int n = levels[i];
-    Status("concurrency " + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
-           std::to_string(levels.size()) + ")");
-    LoadSettings s = base;
-    s.mode = LoopMode::kClosed;
-    s.concurrency = n;
-    s.connections = n;
-    s.threads = std::min(s.threads, n);
     LevelRecord measured;
-    if (!RunLevel(server, LevelPoint::Concurrency(n), s, &measured)) return;
+    const std::string label = std::to_string(i + 1) + "/" + std::to_string(levels.size());
+    if (!RunConcurrency(server, base, levels[i], label, &measured)) return false;
   }
+  return true;
 }
 
-void CellRun::RunRateList(RunningServer* server, const LoadSettings& base) {
+bool CellRun::RunConcurrencySearch(RunningServer* server, const LoadSettings& base) {
+  const Scenario& sc = cell_.scenario;
+  ConcurrencySearchSettings settings;
+  settings.max_concurrency = sc.max_concurrency;
+  settings.tolerance = sc.tolerance;
+  settings.max_probes = sc.max_levels;
+  ConcurrencySearch search(settings);
+  SearchRecord found;
+  found.repeat = repeat_;
+  found.kind = "concurrency";
+  found.tolerance = sc.tolerance;
+  bool went_on = true;
+  while (!search.done()) {
+    LevelRecord measured;
+    const std::string label = "probe " + std::to_string(search.probes().size() + 1);
+    went_on = RunConcurrency(server, base, search.Next(), label, &measured);
+    if (!went_on) break;
+    found.probes.push_back(static_cast<int>(record_.levels.size()) - 1);
+    search.Record(OutcomeOf(measured), measured.load.throughput_rps);
+  }
+  found.end = went_on ? search.end() : "failed";
+  if (auto best = search.best()) found.found = best->concurrency;
+  if (auto upper = search.upper()) found.upper = *upper;
+  if (!interrupted_) record_.searches.push_back(found);
+  return went_on;
+}
+
+bool CellRun::RunRateList(RunningServer* server, const LoadSettings& base) {
   const std::vector<double>& rates = cell_.scenario.rates;
   for (size_t i = 0; i < rates.size(); ++i) {
     LevelRecord measured;
-    if (!RunRate(server, base, rates[i], static_cast<int>(i), static_cast<int>(rates.size()),
-                 &measured)) {
-      return;
-    }
+    const std::string label = std::to_string(i + 1) + "/" + std::to_string(rates.size());
+    if (!RunRate(server, base, rates[i], static_cast<int>(i), label, &measured)) return false;
   }
+  return true;
 }
 
-// Rates growing from start_rate until the server no longer keeps up; when the first level
-// already fails, rates shrinking from it until one keeps up, so that a heavy model also gets a
-// rate within its capacity (RateLadder).
-void CellRun::RunSaturatingRateSweep(RunningServer* server, const LoadSettings& base) {
-  const Scenario& sc = cell_.scenario;
-  RateLadder ladder(sc.start_rate, sc.growth, sc.max_levels);
-  for (int k = 0;; ++k) {
-    LevelRecord measured;
-    if (!RunRate(server, base, ladder.rate(), k, sc.max_levels, &measured)) return;
-    // Whether the server kept up is judged against the arrivals this level really had (a
-    // Poisson count varies around rate x window), not against the nominal rate.
-    const LoadRecord& load = measured.load;
-    const double delivered = load.throughput_rps * load.duration_s;
-    const double offered = static_cast<double>(load.requests.scheduled.value_or(0));
-    const bool kept_up = measured.slo_met && delivered >= kSaturationShare * offered;
-    if (!ladder.Next(kept_up)) break;
+double CellRun::LowestJudgeableRate() const {
+  int64_t most = 1;
+  for (const SloConstraint& c : slo_.constraints) {
+    EarlyStoppingSettings es;
+    es.percentile = c.percentile;
+    es.confidence = kSloConfidence;
+    most = std::max(most, MinQueriesForEarlyStopping(0, es));
   }
-  if (ladder.saturated_at()) record_.saturated_at_rps = *ladder.saturated_at();
+  // The rate whose expected count in max_duration exceeds the requests needed by three standard
+  // deviations of a Poisson count: at exactly m / max_duration, half the levels would fall short.
+  const double needed = static_cast<double>(most) + 3 * std::sqrt(static_cast<double>(most));
+  return needed / (config_.measurement.max_duration_ns / 1e9);
+}
+
+// The SLO search (slo_search.h): the highest rate whose levels meet the SLO, each probe a full
+// level judged with early stopping. It starts at start_rate, or at the lowest rate a level can
+// be judged at when that is higher.
+bool CellRun::RunRateSearch(RunningServer* server, const LoadSettings& base) {
+  const Scenario& sc = cell_.scenario;
+  SloSearchSettings settings;
+  settings.min_rate = LowestJudgeableRate();
+  // Without a start rate, the rate the idle server serves one request at a time: the bracket
+  // then starts near the capacity of a server without parallelism.
+  double start = sc.start_rate;
+  if (start <= 0) start = idle_inference_ns_ > 0 ? 1e9 / idle_inference_ns_ : 100;
+  settings.initial_rate = std::max(start, settings.min_rate);
+  settings.growth = sc.growth;
+  settings.tolerance = sc.tolerance;
+  settings.max_probes = sc.max_levels;
+  std::string error;
+  if (!ValidateSloSearchSettings(settings, &error)) return Failed(error, nullptr);
+  SloSearch search(settings);
+  SearchRecord found;
+  found.repeat = repeat_;
+  found.kind = "rate";
+  found.tolerance = sc.tolerance;
+  bool went_on = true;
+  while (!search.done()) {
+    LevelRecord measured;
+    const int index = static_cast<int>(search.probes().size());
+    const double rate = search.NextRate();
+    went_on = RunRate(server, base, rate, index, "probe " + std::to_string(index + 1), &measured);
+    if (!went_on) break;
+    found.probes.push_back(static_cast<int>(record_.levels.size()) - 1);
+    if (!search.Record(rate, OutcomeOf(measured), measured.load.throughput_rps, &error)) {
+      return Failed(error, nullptr);
+    }
+  }
+  found.end = went_on ? SloSearchEndName(search.end()) : "failed";
+  if (search.found()) found.found = search.best_rate();
+  if (std::isfinite(search.upper_rate())) found.upper = search.upper_rate();
+  if (!interrupted_) record_.searches.push_back(found);
+  return went_on;
+}
+
+bool CellRun::RunConcurrency(RunningServer* server, const LoadSettings& base, int n,
+                             const std::string& label, LevelRecord* measured) {
+  Status(RepeatPrefix(repeat_, cell_.scenario.repeats) + "concurrency " + std::to_string(n) + " (" +
+         label + ")");
+  LoadSettings s = base;
+  s.mode = LoopMode::kClosed;
+  s.concurrency = n;
+  s.connections = n;
+  s.threads = std::min(s.threads, n);
+  return RunLevel(server, LevelPoint::Concurrency(n), s, measured);
 }
 
 bool CellRun::RunRate(RunningServer* server, const LoadSettings& base, double rate, int index,
-                      int planned, LevelRecord* measured) {
+                      const std::string& label, LevelRecord* measured) {
   const Scenario& sc = cell_.scenario;
-  char label[64];
-  std::snprintf(label, sizeof label, "%s %.4g req/s (%d/%d)", ArrivalName(sc.arrival), rate,
-                index + 1, planned);
-  Status(label);
+  char text[96];
+  std::snprintf(text, sizeof text, "%s %.4g req/s (%s)", ArrivalName(sc.arrival), rate,
+                label.c_str());
+  Status(RepeatPrefix(repeat_, sc.repeats) + text);
   LoadSettings s = base;
   s.mode = LoopMode::kOpen;
   s.arrival = sc.arrival;
   s.rate = rate;
-  s.seed = 1 + index;
+  // Each level and each repeat draws its own arrivals.
+  s.seed = 1 + static_cast<uint64_t>(index) + 1000 * static_cast<uint64_t>(repeat_);
   s.connections = std::max(kOpenLoopConnections, s.threads);
   return RunLevel(server, LevelPoint::Rate(rate, ArrivalName(sc.arrival)), s, measured);
 }
@@ -487,13 +595,19 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   ServerProcess* process = server->process();
   const MeasurementSettings& m = config_.measurement;
 
-  ServerObservation observation(plan, process, m);
+  std::vector<int> watched = cpus_;
+  watched.insert(watched.end(), env_.generator_cpus.begin(), env_.generator_cpus.end());
+  if (cpus_.empty() || env_.generator_cpus.empty()) watched.clear();  // unpinned: all cores
+  ServerObservation observation(plan, process, m, watched);
   // An open-loop level is offered its arrival rate: one that delivers far less ends early as
   // overloaded instead of running to the maximum duration.
   const double offered_rps = settings.mode == LoopMode::kOpen ? settings.rate : 0;
+  // The windows count the requests above each of the SLO's bounds, so that the level goes on
+  // until early stopping can judge it.
+  settings.window_bounds_ns = WindowBounds(slo_);
   StabilityRule rule(
-      m, [server] { return server->Alive(); }, [&observation] { observation.Start(); },
-      offered_rps);
+      m, [server] { return server->Alive(); }, [&observation] { observation.Start(); }, offered_rps,
+      &slo_);
   LoadHooks hooks;
   hooks.interrupt = env_.interrupt;
   hooks.observer = &rule;
@@ -501,7 +615,10 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   std::string error;
   // Several generator processes measure a fixed window of min_duration from a common barrier
   // (the stability rule watches one process's windows); their merged windows are judged after.
-  const int generators = cell_.scenario.generators;
+  // A closed-loop level below the generator count (a search's first probes) uses fewer.
+  const int generators = settings.mode == LoopMode::kClosed
+                             ? std::min(cell_.scenario.generators, settings.concurrency)
+                             : cell_.scenario.generators;
   std::vector<GeneratorRecord> each;
   bool ran = false;
   if (generators > 1) {
@@ -524,16 +641,15 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
     interrupted_ = true;
     return false;
   }
-  const LevelVerdict verdict = JudgeLevel(result, config_.slo);
   measured->level = level;
+  measured->repeat = repeat_;
   measured->windows = static_cast<int>(result.windows.size());
   measured->stable = rule.stable();
-  measured->max_duration_reached = !rule.stable() && !rule.server_died() && !rule.overloaded();
   measured->overloaded = rule.overloaded();
-  measured->slo_met = verdict.slo_met;
-  measured->slo_latency_us = verdict.slo_latency_us;
-  measured->goodput_rps = verdict.goodput_rps;
+  measured->max_duration_reached =
+      !rule.stable() && !rule.server_died() && !rule.overloaded() && !rule.slo_exceeded();
   measured->load = LoadRecord::Of(result);
+  JudgeLevel(result, slo_, measured);
   if (generators > 1) {
     measured->stable = LastThreeWindowsAgree(result.windows, m.stability_tolerance);
     measured->max_duration_reached = false;

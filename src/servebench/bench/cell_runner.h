@@ -2,9 +2,11 @@
 //
 // Runs one cell of the matrix: starts its server as its configuration says, measures the
 // scenario (cold starts, or a sweep of load levels with resource sampling and server-side
-// metrics around each), stops the server, and returns the cell record (docs/results.md). A cell
-// that fails (its server would not start, died, answered wrongly) comes back marked failed with
-// what is known, and the run goes on.
+// metrics around each: explicit levels, or a search of the SLO's capacity), repeated on a fresh
+// server as the scenario's `repeats` say, stops the server, and returns the cell record
+// (docs/results.md). Each level is judged against the variant's SLO (its own, its family's or
+// the global one). A cell that fails (its server would not start, died, answered wrongly) comes
+// back marked failed with what is known, and the run goes on.
 
 #ifndef SERVEBENCH_BENCH_CELL_RUNNER_H_
 #define SERVEBENCH_BENCH_CELL_RUNNER_H_
@@ -26,7 +28,8 @@ struct CellEnvironment {
   std::string work_dir;  // derived model repositories and other scratch files
   std::string binary_dir;
   std::string source_dir;
-  std::vector<int> server_cpus;  // the server's CPU set when its config names none
+  std::vector<int> server_cpus;     // the server's CPU set when its config names none
+  std::vector<int> generator_cpus;  // the load generator's (empty: not pinned)
   const std::atomic<bool>* interrupt = nullptr;
   // Told what the cell is doing ("level 16 (3/4)"), for the progress line. May be empty.
   std::function<void(const std::string&)> status;

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -57,8 +58,9 @@ class Parser {
     IfPresent(top, "measurement", [&](const YAML::Node& n, const std::string& p) {
       config->measurement = ReadMeasurement(n, p);
     });
-    IfPresent(top, "slo",
-              [&](const YAML::Node& n, const std::string& p) { config->slo = ReadSlo(n, p); });
+    IfPresent(top, "slo", [&](const YAML::Node& n, const std::string& p) {
+      config->slo = ReadSloSettings(n, p, config->models);
+    });
     IfPresent(top, "cost",
               [&](const YAML::Node& n, const std::string& p) { config->cost = ReadCost(n, p); });
     IfPresent(top, "output", [&](const YAML::Node& n, const std::string& p) {
@@ -153,9 +155,12 @@ class Parser {
   static const std::vector<KindKeys>& ScenarioKinds() {
     static const std::vector<KindKeys> kinds = {
         {"cold_start", {"repeats"}},
-        {"concurrency_sweep", {"levels", "generators"}},
+        {"concurrency_sweep",
+         {"levels", "saturate", "max_concurrency", "tolerance", "max_levels", "repeats",
+          "generators"}},
         {"rate_sweep",
-         {"rates", "arrival", "saturate", "start_rate", "growth", "max_levels", "generators"}},
+         {"rates", "arrival", "saturate", "start_rate", "growth", "tolerance", "max_levels",
+          "repeats", "generators"}},
         {"accuracy", {"batch"}},
     };
     return kinds;
@@ -183,18 +188,15 @@ class Parser {
     scenario.name = kind;
     IfPresent(fields, "name",
               [&](const YAML::Node& n, const std::string& p) { scenario.name = ReadName(n, p); });
+    if (kind == "cold_start") scenario.repeats = 3;
+    IfPresent(fields, "repeats", [&](const YAML::Node& n, const std::string& p) {
+      scenario.repeats = ReadInt(n, p, 1, 1000);
+    });
     if (kind == "cold_start") {
       scenario.kind = ScenarioKind::kColdStart;
-      IfPresent(fields, "repeats", [&](const YAML::Node& n, const std::string& p) {
-        scenario.repeats = ReadInt(n, p, 1);
-      });
     } else if (kind == "concurrency_sweep") {
       scenario.kind = ScenarioKind::kConcurrencySweep;
-      const Field& levels =
-          fields.Require("levels", "a list of concurrency levels, e.g. [1, 4, 16]");
-      scenario.concurrency = ReadIntList(levels.value, levels.path, 1);
-      if (scenario.concurrency.empty())
-        Fail(levels.value, levels.path, "expected at least one level");
+      ReadConcurrencySweep(fields, &scenario);
     } else if (kind == "accuracy") {
       scenario.kind = ScenarioKind::kAccuracy;
       IfPresent(fields, "batch", [&](const YAML::Node& n, const std::string& p) {
@@ -218,7 +220,45 @@ class Parser {
     return scenario;
   }
 
-  // Explicit rates, or a geometric search up to saturation; not both.
+  // `saturate` and the keys of the search it turns on (the others are rejected without it).
+  static void ReadSearch(const Fields& fields, const std::vector<std::string>& search_keys,
+                         const std::string& listed_key, Scenario* scenario) {
+    IfPresent(fields, "saturate", [&](const YAML::Node& n, const std::string& p) {
+      scenario->saturate = ReadBool(n, p);
+    });
+    if (!scenario->saturate) {
+      RejectKeys(fields, search_keys, "applies only with saturate: true");
+      return;
+    }
+    if (const Field* listed = fields.Find(listed_key)) {
+      Fail(listed->key, fields.path(),
+           Quote(listed_key) + " and 'saturate: true' exclude each other");
+    }
+    IfPresent(fields, "tolerance", [&](const YAML::Node& n, const std::string& p) {
+      scenario->tolerance = ReadNumberIn(n, p, Range{0, true, 1, true});
+    });
+    IfPresent(fields, "max_levels", [&](const YAML::Node& n, const std::string& p) {
+      scenario->max_levels = ReadInt(n, p, 1, 100);
+    });
+  }
+
+  // Explicit levels, or a search of the best concurrency for the SLO; not both.
+  void ReadConcurrencySweep(const Fields& fields, Scenario* scenario) {
+    ReadSearch(fields, {"max_concurrency", "tolerance", "max_levels"}, "levels", scenario);
+    if (scenario->saturate) {
+      IfPresent(fields, "max_concurrency", [&](const YAML::Node& n, const std::string& p) {
+        scenario->max_concurrency = ReadInt(n, p, 1, 100000);
+      });
+      return;
+    }
+    const Field& levels = fields.Require(
+        "levels", "a list of concurrency levels, e.g. [1, 4, 16], or saturate: true");
+    scenario->concurrency = ReadIntList(levels.value, levels.path, 1);
+    if (scenario->concurrency.empty())
+      Fail(levels.value, levels.path, "expected at least one level");
+  }
+
+  // Explicit rates, or the SLO search (docs/metrics.md); not both.
   void ReadRateSweep(const Fields& fields, Scenario* scenario) {
     IfPresent(fields, "arrival", [&](const YAML::Node& n, const std::string& p) {
       const std::string name = ReadNonEmptyString(n, p);
@@ -226,29 +266,19 @@ class Parser {
         Fail(n, p, "expected 'poisson' or 'constant', got " + Quote(name));
       }
     });
-    IfPresent(fields, "saturate", [&](const YAML::Node& n, const std::string& p) {
-      scenario->saturate = ReadBool(n, p);
-    });
+    ReadSearch(fields, {"start_rate", "growth", "tolerance", "max_levels"}, "rates", scenario);
     const Range positive{0, true};
     if (!scenario->saturate) {
-      RejectKeys(fields, {"start_rate", "growth", "max_levels"},
-                 "applies only with saturate: true");
       const Field& rates = fields.Require("rates", "a list of request rates, or saturate: true");
       scenario->rates = ReadNumberList(rates.value, rates.path, positive);
       if (scenario->rates.empty()) Fail(rates.value, rates.path, "expected at least one rate");
       return;
-    }
-    if (const Field* rates = fields.Find("rates")) {
-      Fail(rates->key, fields.path(), "'rates' and 'saturate: true' exclude each other");
     }
     IfPresent(fields, "start_rate", [&](const YAML::Node& n, const std::string& p) {
       scenario->start_rate = ReadNumberIn(n, p, positive);
     });
     IfPresent(fields, "growth", [&](const YAML::Node& n, const std::string& p) {
       scenario->growth = ReadNumberIn(n, p, Range{1, true});
-    });
-    IfPresent(fields, "max_levels", [&](const YAML::Node& n, const std::string& p) {
-      scenario->max_levels = ReadInt(n, p, 1, 100);
     });
   }
 
@@ -294,14 +324,100 @@ class Parser {
              ") must be at least min_duration and window (" + FormatDuration(floor) + ")");
   }
 
-  static Slo ReadSlo(const YAML::Node& node, const std::string& path) {
-    const Fields fields(node, path, {"percentile", "bound"});
-    Slo slo;
-    IfPresent(fields, "percentile", [&](const YAML::Node& n, const std::string& p) {
-      slo.percentile = ReadNumberIn(n, p, Range{0, true, 100, true});
+  // The slo section: the global SLO, and overrides per model family and per variant.
+  static SloSettings ReadSloSettings(const YAML::Node& node, const std::string& path,
+                                     const ModelsSection& models) {
+    const Fields fields(node, path, AllSloKeys({"families", "variants"}));
+    SloSettings settings;
+    settings.global = ReadSlo(fields);
+    IfPresent(fields, "families", [&](const YAML::Node& n, const std::string& p) {
+      settings.families = ReadSloMap(n, p, nullptr);
     });
-    IfPresent(fields, "bound", [&](const YAML::Node& n, const std::string& p) {
-      slo.bound_ns = ReadDuration(n, p, false);
+    IfPresent(fields, "variants", [&](const YAML::Node& n, const std::string& p) {
+      std::vector<std::string> names;
+      for (const ModelVariant& v : models.variants) names.push_back(v.name);
+      settings.variants = ReadSloMap(n, p, &names);
+    });
+    return settings;
+  }
+
+  static std::vector<std::string> AllSloKeys(std::vector<std::string> more) {
+    std::vector<std::string> keys = {"percentile", "bound", "constraints", "request_bound"};
+    keys.insert(keys.end(), more.begin(), more.end());
+    return keys;
+  }
+
+  // {name: SLO, ...}; with `known`, every name must be one of them.
+  static std::map<std::string, Slo> ReadSloMap(const YAML::Node& node, const std::string& path,
+                                               const std::vector<std::string>* known) {
+    if (!node.IsMap()) FailType(node, path, "a map of names to SLOs");
+    std::map<std::string, Slo> slos;
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) {
+        Fail(entry.first, path, "expected a name, got " + Describe(entry.first));
+      }
+      const std::string name = entry.first.Scalar();
+      const std::string item_path = path + "." + name;
+      if (known != nullptr && !Contains(*known, name)) {
+        const std::string suggestion = DidYouMean(name, *known);
+        Fail(entry.first, path,
+             "no model variant " + Quote(name) +
+                 (suggestion.empty() ? " (variants: " + Join(*known, ", ") + ")"
+                                     : " (did you mean " + Quote(suggestion) + "?)"));
+      }
+      if (slos.count(name)) Fail(entry.first, path, "duplicate name " + Quote(name));
+      slos[name] = ReadSlo(Fields(entry.second, item_path, AllSloKeys({}), "an SLO"));
+    }
+    return slos;
+  }
+
+  // One SLO: `percentile` and `bound` (one constraint), or `constraints` (a list of them), and
+  // the goodput's `request_bound`.
+  static Slo ReadSlo(const Fields& fields) {
+    Slo slo;
+    const Field* list = fields.Find("constraints");
+    if (list != nullptr) {
+      for (const char* single : {"percentile", "bound"}) {
+        if (const Field* f = fields.Find(single)) {
+          Fail(f->key, fields.path(),
+               "give either 'percentile' and 'bound' (one constraint) or 'constraints', not both");
+        }
+      }
+      if (!list->value.IsSequence() || list->value.size() == 0) {
+        FailType(list->value, list->path, "a list of {percentile, bound} constraints");
+      }
+      if (list->value.size() > kMaxSloConstraints) {
+        Fail(list->value, list->path,
+             "at most " + std::to_string(kMaxSloConstraints) + " constraints");
+      }
+      slo.constraints.clear();
+      for (size_t i = 0; i < list->value.size(); ++i) {
+        const std::string item_path = Element(list->path, i);
+        const Fields item(list->value[i], item_path, {"percentile", "bound"},
+                          "a constraint {percentile, bound}");
+        SloConstraint c;
+        const Field& p = item.Require("percentile", "a number in (0, 100)");
+        c.percentile = ReadNumberIn(p.value, p.path, Range{0, true, 100, true});
+        const Field& b = item.Require("bound", "a duration");
+        c.bound_ns = ReadDuration(b.value, b.path, false);
+        for (const SloConstraint& earlier : slo.constraints) {
+          if (earlier.percentile == c.percentile) {
+            Fail(p.value, p.path, "percentile " + FormatNumber(c.percentile) + " appears twice");
+          }
+        }
+        slo.constraints.push_back(c);
+      }
+    } else {
+      SloConstraint& c = slo.constraints.front();
+      IfPresent(fields, "percentile", [&](const YAML::Node& n, const std::string& p) {
+        c.percentile = ReadNumberIn(n, p, Range{0, true, 100, true});
+      });
+      IfPresent(fields, "bound", [&](const YAML::Node& n, const std::string& p) {
+        c.bound_ns = ReadDuration(n, p, false);
+      });
+    }
+    IfPresent(fields, "request_bound", [&](const YAML::Node& n, const std::string& p) {
+      slo.request_bound_ns = ReadDuration(n, p, false);
     });
     return slo;
   }
@@ -413,6 +529,36 @@ void CheckServer(const ExperimentConfig& config, const ServerConfig& server,
   }
 }
 
+// Every family slo.families names must be the family of some model in the variants'
+// repositories (its card.json's "family"): an override that matches no model would silently
+// never apply. The whole repository counts, not only the variants selected, so that --quick or a
+// config with fewer variants keeps the overrides of the others.
+void CheckSloFamilies(const ExperimentConfig& config, std::vector<std::string>* problems) {
+  if (config.slo.families.empty()) return;
+  std::set<std::string> repositories, families;
+  for (const ModelVariant& variant : config.models.variants)
+    repositories.insert(variant.repository);
+  for (const std::string& repository : repositories) {
+    std::error_code ec;
+    for (const auto& model : fs::directory_iterator(repository, ec)) {
+      std::string text, ignored;
+      if (!ReadWholeFile((model.path() / "card.json").string(), &text, &ignored)) continue;
+      const nlohmann::json card = nlohmann::json::parse(text, nullptr, false);
+      if (card.is_object() && card.contains("family") && card["family"].is_string()) {
+        families.insert(card["family"].get<std::string>());
+      }
+    }
+  }
+  for (const auto& [family, slo] : config.slo.families) {
+    if (families.count(family)) continue;
+    problems->push_back(
+        config.source + ": slo.families: no model's card.json in the repository " +
+        "names the family " + Quote(family) + " (families: " +
+        (families.empty() ? std::string("none") : Join({families.begin(), families.end()}, ", ")) +
+        ")");
+  }
+}
+
 }  // namespace
 
 const std::string& DefaultConfigYaml() {
@@ -467,6 +613,7 @@ bool ValidateEnvironment(const ExperimentConfig& config, const std::string& serv
     CheckVariant(config, variant, &problems);
   const SystemContext context{servebench_binary_dir, source_dir};
   for (const ServerConfig& server : config.servers) CheckServer(config, server, context, &problems);
+  CheckSloFamilies(config, &problems);
   if (problems.empty()) return true;
   *error = Join(problems, "\n");
   return false;

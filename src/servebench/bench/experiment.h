@@ -32,16 +32,23 @@ enum class ScenarioKind { kColdStart, kConcurrencySweep, kRateSweep, kAccuracy }
 struct Scenario {
   std::string name;  // unique label, e.g. "cold_start", "concurrency", "poisson"
   ScenarioKind kind = ScenarioKind::kConcurrencySweep;
-  int repeats = 3;                      // cold start: fresh processes
+  // Measurements of the cell, each on a fresh server: cold start: fresh processes timed
+  // (default 3); sweeps: the whole sweep (default 1), reported with its spread across repeats.
+  int repeats = 1;
   std::vector<int> concurrency;         // concurrency sweep: levels (YAML key `levels`)
   std::vector<double> rates;            // rate sweep: explicit levels (req/s); empty with saturate
   Arrival arrival = Arrival::kPoisson;  // rate sweep: Poisson or constant
-  // Rate sweep up to saturation: start at `start_rate`, multiply by `growth` until the SLO or
-  // the offered rate fails (throughput below 95% of offered), at most `max_levels` levels.
+  // Sweep up to the SLO (docs/metrics.md, "SLO search"): a rate sweep searches the highest rate
+  // within the SLO, from `start_rate` (0: the rate of one inference at a time on the idle server)
+  // by `growth` then bisecting to `tolerance`; a concurrency sweep the best concurrency for it, in
+  // powers of two up to `max_concurrency`, then bisecting. At most `max_levels` levels (probes)
+  // either way.
   bool saturate = false;
-  double start_rate = 100;
-  double growth = 2;
-  int max_levels = 8;
+  double start_rate = 0;
+  double growth = 4;
+  double tolerance = 0.05;
+  int max_levels = 12;
+  int max_concurrency = 256;
   int batch = 1;  // accuracy: test samples per request
   // Sweeps: load generator processes sharing each level's load (bench/generator_group.h).
   int generators = 1;
@@ -64,9 +71,32 @@ struct MeasurementSettings {
   }
 };
 
-struct Slo {
-  double percentile = 99;  // of latency_us
+// One latency objective: the `percentile`-th percentile of latency at most `bound_ns`.
+struct SloConstraint {
+  double percentile = 99;
   int64_t bound_ns = 100 * kNanosPerMilli;
+};
+
+// A service-level objective: latency constraints that must all hold (at most kMaxSloConstraints),
+// and the per-request bound goodput counts by.
+inline constexpr size_t kMaxSloConstraints = 8;
+struct Slo {
+  std::vector<SloConstraint> constraints = {SloConstraint{}};
+  int64_t request_bound_ns = 0;  // 0: the largest bound of the constraints
+
+  int64_t goodput_bound_ns() const;
+};
+
+// The experiment's SLOs: one for all, overridden per model family (the model card's "family")
+// and per variant.
+struct SloSettings {
+  Slo global;
+  std::map<std::string, Slo> families;
+  std::map<std::string, Slo> variants;
+
+  // The variant's own SLO, else its family's, else the global one; `*source` (may be null) says
+  // which: "global", "family <name>" or "variant <name>".
+  const Slo& For(const std::string& variant, const std::string& family, std::string* source) const;
 };
 
 struct CostSettings {
@@ -97,7 +127,7 @@ struct ExperimentConfig {
   std::vector<ServerConfig> servers;
   std::vector<Scenario> scenarios;
   MeasurementSettings measurement;
-  Slo slo;
+  SloSettings slo;
   CostSettings cost;
   OutputSettings output;
   GeneratorSettings generator;

@@ -230,7 +230,8 @@ json GeneratorSpecJson(const LoadSettings& s, const GeneratorLaunch& launch) {
           {"duration_ns", s.duration_ns},
           {"timeout_ns", s.timeout_ns},
           {"window_ns", s.window_ns},
-          {"late_threshold_ns", s.late_threshold_ns}};
+          {"late_threshold_ns", s.late_threshold_ns},
+          {"window_bounds_ns", s.window_bounds_ns}};
 }
 
 json LoadResultJson(const LoadResult& r) {
@@ -239,7 +240,9 @@ json LoadResultJson(const LoadResult& r) {
     windows.push_back({{"seconds", w.seconds},
                        {"ok", w.ok},
                        {"throughput_rps", w.throughput_rps},
-                       {"mean_latency_us", w.mean_latency_us}});
+                       {"mean_latency_us", w.mean_latency_us},
+                       {"measured_ok", w.measured_ok},
+                       {"over_bound", w.over_bound}});
   }
   return {{"window_s", r.window_s},
           {"interrupted", r.interrupted},
@@ -267,6 +270,8 @@ bool LoadResultFromJson(const json& j, LoadResult* out, std::string* error) {
       s.ok = w.at("ok").get<int64_t>();
       s.throughput_rps = w.at("throughput_rps").get<double>();
       s.mean_latency_us = w.at("mean_latency_us").get<double>();
+      s.measured_ok = w.at("measured_ok").get<int64_t>();
+      s.over_bound = w.at("over_bound").get<std::vector<int64_t>>();
       r.windows.push_back(s);
     }
     r.cpu_seconds = j.at("cpu_seconds").get<double>();
@@ -327,6 +332,9 @@ LoadResult MergeGeneratorResults(const LoadSettings& settings,
       w.seconds = std::max(w.seconds, x.seconds);
       w.ok += x.ok;
       w.throughput_rps += x.throughput_rps;
+      w.measured_ok += x.measured_ok;
+      w.over_bound.resize(std::max(w.over_bound.size(), x.over_bound.size()), 0);
+      for (size_t b = 0; b < x.over_bound.size(); ++b) w.over_bound[b] += x.over_bound[b];
       latency_sum += x.mean_latency_us * static_cast<double>(x.ok);
     }
     w.mean_latency_us = w.ok > 0 ? latency_sum / static_cast<double>(w.ok) : 0;
@@ -485,6 +493,7 @@ int RunGeneratorProcess(const std::string& spec_path, const std::string& result_
     s.timeout_ns = j.at("timeout_ns").get<int64_t>();
     s.window_ns = j.at("window_ns").get<int64_t>();
     s.late_threshold_ns = j.at("late_threshold_ns").get<int64_t>();
+    s.window_bounds_ns = j.at("window_bounds_ns").get<std::vector<int64_t>>();
   } catch (const std::exception& e) {
     err << "servebench generator: " << spec_path << ": " << e.what() << "\n";
     return 1;

@@ -149,13 +149,19 @@ std::string Choices(const ExperimentConfig& config) {
 
 double Seconds(int64_t nanos) { return static_cast<double>(nanos) / kNanosPerSecond; }
 
-// The offered rates of a rate sweep: explicit, or the geometric search's levels (all of them:
-// the search may stop early, but an estimate should not promise that).
+// The levels a search is expected to probe: it stops once it has bracketed the answer and
+// bisected to its tolerance, which takes about this many on the usual servers (its maximum is
+// max_levels, but an estimate should not promise the worst).
+constexpr int kTypicalSearchProbes = 8;
+
+// The offered rates of a rate sweep: explicit, or the SLO search's probes (from its start rate,
+// growing once and then bisecting: a guess, as the capacity is not known).
 std::vector<double> SweepRates(const Scenario& scenario) {
   if (!scenario.saturate) return scenario.rates;
-  std::vector<double> rates;
-  double rate = scenario.start_rate;
-  for (int i = 0; i < scenario.max_levels; ++i, rate *= scenario.growth) rates.push_back(rate);
+  const int probes = std::min(scenario.max_levels, kTypicalSearchProbes);
+  const double start = scenario.start_rate > 0 ? scenario.start_rate : 100;
+  std::vector<double> rates = {start};
+  while (static_cast<int>(rates.size()) < probes) rates.push_back(start * scenario.growth);
   return rates;
 }
 
@@ -184,23 +190,30 @@ std::string JoinNumbers(const std::vector<double>& values) {
   return text;
 }
 
-// "concurrency 1,4,16,64", "poisson from 50 req/s x2, up to 6 levels", "cold start x3".
+// "concurrency 1,4,16,64", "poisson SLO search from 100 req/s x4 to 5%, <= 12 probes",
+// "cold start x3", with " x3 repeats" for a repeated sweep.
 std::string ScenarioDetail(const Scenario& s) {
+  const std::string repeats = s.repeats > 1 ? ", x" + std::to_string(s.repeats) + " repeats" : "";
+  const std::string search_end = " to " + FormatRate(100 * s.tolerance) +
+                                 "%, <= " + std::to_string(s.max_levels) + " probes" + repeats;
   switch (s.kind) {
     case ScenarioKind::kColdStart:
       return "cold start x" + std::to_string(s.repeats);
     case ScenarioKind::kAccuracy:
       return "accuracy, batch " + std::to_string(s.batch);
     case ScenarioKind::kConcurrencySweep:
+      if (s.saturate) {
+        return "concurrency search up to " + std::to_string(s.max_concurrency) + search_end;
+      }
       return "concurrency " +
-             JoinNumbers(std::vector<double>(s.concurrency.begin(), s.concurrency.end()));
+             JoinNumbers(std::vector<double>(s.concurrency.begin(), s.concurrency.end())) + repeats;
     case ScenarioKind::kRateSweep:
       if (s.saturate) {
-        return ArrivalName(s.arrival) + std::string(" from ") + FormatRate(s.start_rate) +
-               " req/s x" + FormatRate(s.growth) + ", up to " + std::to_string(s.max_levels) +
-               " levels";
+        return ArrivalName(s.arrival) + std::string(" SLO search from ") +
+               (s.start_rate > 0 ? FormatRate(s.start_rate) + " req/s" : std::string("idle rate")) +
+               " x" + FormatRate(s.growth) + search_end;
       }
-      return ArrivalName(s.arrival) + std::string(" ") + JoinNumbers(s.rates) + " req/s";
+      return ArrivalName(s.arrival) + std::string(" ") + JoinNumbers(s.rates) + " req/s" + repeats;
   }
   return "";
 }
@@ -235,12 +248,20 @@ void AppendRow(const std::vector<std::string>& columns, const std::vector<size_t
 // The settings every cell shares, so that the table need not repeat them.
 std::string SettingsLine(const ExperimentConfig& config) {
   const MeasurementSettings& m = config.measurement;
-  char slo[64];
-  std::snprintf(slo, sizeof(slo), "p%g <= ", config.slo.percentile);
+  std::string slo;
+  for (const SloConstraint& c : config.slo.global.constraints) {
+    char text[48];
+    std::snprintf(text, sizeof(text), "p%g <= ", c.percentile);
+    slo += (slo.empty() ? "" : " and ") + std::string(text) + FormatDuration(c.bound_ns);
+  }
+  const size_t overrides = config.slo.families.size() + config.slo.variants.size();
+  if (overrides > 0) {
+    slo += " (" + std::to_string(overrides) + " per family or variant)";
+  }
   return "per level: warm-up " + FormatDuration(m.warmup_ns) + ", windows of " +
          FormatDuration(m.window_ns) + ", at least " + FormatDuration(m.min_duration_ns) + " and " +
          std::to_string(m.min_requests) + " requests, at most " +
-         FormatDuration(m.max_duration_ns) + "; SLO " + slo + FormatDuration(config.slo.bound_ns);
+         FormatDuration(m.max_duration_ns) + "; SLO " + slo;
 }
 
 }  // namespace
@@ -274,22 +295,23 @@ bool ExpandMatrix(const ExperimentConfig& config, const std::string& filter,
 double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
   const Scenario& s = cell.scenario;
   const MeasurementSettings& m = config.measurement;
+  double levels = 0;
   switch (s.kind) {
     case ScenarioKind::kColdStart:
       return s.repeats * (kTypicalStartSeconds + kTypicalStopSeconds);
     case ScenarioKind::kAccuracy:
       return kTypicalStartSeconds + kTypicalAccuracyPassSeconds + kTypicalStopSeconds;
     case ScenarioKind::kConcurrencySweep: {
-      const double levels = static_cast<double>(s.concurrency.size()) * LevelSeconds(m, 0);
-      return kTypicalStartSeconds + levels + kTypicalStopSeconds;
+      const double count = s.saturate ? std::min(s.max_levels, kTypicalSearchProbes)
+                                      : static_cast<double>(s.concurrency.size());
+      levels = count * LevelSeconds(m, 0);
+      break;
     }
-    case ScenarioKind::kRateSweep: {
-      double levels = 0;
+    case ScenarioKind::kRateSweep:
       for (double rate : SweepRates(s)) levels += LevelSeconds(m, rate);
-      return kTypicalStartSeconds + levels + kTypicalStopSeconds;
-    }
+      break;
   }
-  return 0;
+  return s.repeats * (kTypicalStartSeconds + levels + kTypicalStopSeconds);
 }
 
 std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& cells) {

@@ -24,8 +24,9 @@ bool ExpandMatrix(const ExperimentConfig& config, const std::string& filter,
 
 // Seconds a cell is expected to take, from the measurement settings: typical server start-ups
 // (3 s) and stops (0.5 s), then per level the warm-up and a measurement of at least min_duration,
-// 3 windows and, at an offered rate, min_requests / rate, at most max_duration. A saturating rate
-// sweep counts all max_levels levels. Levels that never stabilise can take longer.
+// 3 windows and, at an offered rate, min_requests / rate, at most max_duration. A search (a
+// saturating sweep) counts 8 probes (or max_levels, when fewer), and each repeat starts its own
+// server. Levels that never stabilise, or cannot yet be judged, can take longer.
 double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell);
 
 // The plan as --dry-run prints it: one line per cell (id, levels) and the estimated total.

@@ -28,6 +28,7 @@ struct Experiment {
   std::vector<Cell> cells;
   bool quick = false;
   std::string filter;
+  int repeat = 0;
 };
 
 // An open run folder: its records so far, its journal and its database.

@@ -16,6 +16,7 @@
 #include "servebench/bench/cpu_plan.h"
 #include "servebench/bench/environment.h"
 #include "servebench/bench/journal.h"
+#include "servebench/bench/level_verdict.h"
 #include "servebench/bench/matrix.h"
 #include "servebench/bench/progress_line.h"
 #include "servebench/bench/results_store.h"
@@ -87,6 +88,7 @@ bool WriteOutputs(const RunState& state, std::ostream& err) {
 bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::string* error) {
   e->quick = o.quick;
   e->filter = o.filter;
+  e->repeat = o.repeat;
   if (!o.resume_dir.empty()) {
     if (!ReadRunJournal(o.resume_dir, resumed, error)) {
       *error = "--resume: " + *error;
@@ -95,6 +97,7 @@ bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::
     const RunRecord& run = resumed->run;
     e->quick = run.quick;
     e->filter = run.filter;
+    e->repeat = run.repeat.value_or(0);
     if (!ParseConfig(run.config, run.config_source, run.config_base_dir, &e->config, error)) {
       *error = "--resume: " + *error;
       return false;
@@ -108,6 +111,7 @@ bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::
     return false;
   }
   if (e->quick) ApplyQuick(&e->config);
+  if (e->repeat > 0) ApplyRepeat(e->repeat, &e->config);
   if (!o.out_dir.empty()) e->config.output.directory = o.out_dir;
   if (!ExpandMatrix(e->config, e->filter, &e->cells, error)) {
     *error = "--filter: " + *error;
@@ -147,7 +151,8 @@ bool NewRunRecord(const RunOptions& o, const Experiment& e, RunRecord* run, std:
   run->servebench_version = kServebenchVersion;
   run->quick = e.quick;
   run->filter = e.filter;
-  run->slo = {config.slo.percentile, config.slo.bound_ns / 1e3};
+  run->repeat = e.repeat > 0 ? std::optional<int>(e.repeat) : std::nullopt;
+  run->slo = ToRecord(config.slo.global, "global");
   run->cost = {config.cost.hourly_price, config.cost.hourly_price_per_core, config.cost.currency};
   run->accuracy_floor = config.report.accuracy_floor;
   return true;
@@ -227,6 +232,7 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
   env.binary_dir = o.binary_dir;
   env.source_dir = o.source_dir;
   env.server_cpus = cpus.server;
+  env.generator_cpus = cpus.generator;
   env.interrupt = o.interrupt;
   env.status = [&progress](const std::string& s) { progress.Status(s); };
 
@@ -327,7 +333,10 @@ void ApplyQuick(ExperimentConfig* config) {
     s.repeats = std::min(s.repeats, 1);
     if (s.concurrency.size() > 2) s.concurrency = {s.concurrency.front(), s.concurrency.back()};
     if (s.rates.size() > 3) s.rates = {s.rates[0], s.rates[s.rates.size() / 2], s.rates.back()};
-    s.max_levels = std::min(s.max_levels, 3);
+    if (s.saturate) {
+      s.tolerance = std::max(s.tolerance, kQuickTolerance);
+      s.max_levels = std::min(s.max_levels, 6);
+    }
   }
   MeasurementSettings& m = config->measurement;
   m.warmup_ns = std::min<int64_t>(m.warmup_ns, 250 * kNanosPerMilli);
@@ -335,6 +344,10 @@ void ApplyQuick(ExperimentConfig* config) {
   m.min_duration_ns = std::min<int64_t>(m.min_duration_ns, 750 * kNanosPerMilli);
   m.min_requests = std::min<int64_t>(m.min_requests, 50);
   m.max_duration_ns = std::min<int64_t>(m.max_duration_ns, 2 * kNanosPerSecond);
+}
+
+void ApplyRepeat(int repeat, ExperimentConfig* config) {
+  for (Scenario& s : config->scenarios) s.repeats = repeat;
 }
 
 int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& err) {

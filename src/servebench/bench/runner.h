@@ -33,6 +33,7 @@ struct RunOptions {
   std::string config_path;  // empty: the embedded default
   bool quick = false;
   std::string filter;
+  int repeat = 0;  // --repeat: every scenario's repeats; 0: as configured
   bool dry_run = false;
   std::string resume_dir;  // go on with this run folder's experiment
   std::string out_dir;     // overrides output.directory
@@ -62,9 +63,14 @@ int ReportRun(const std::string& run_dir, std::ostream& out, std::ostream& err);
 bool ReadRunFolder(const std::string& run_dir, RunState* state, std::string* error);
 
 // What --quick does to an experiment: the first two model variants, one cold-start repeat, the
-// first and last level of each concurrency sweep, at most three rates per rate sweep, and
-// short windows (docs/config.md).
+// first and last level of each concurrency sweep, at most three rates per rate sweep, SLO
+// searches to a looser tolerance (at least kQuickTolerance) with at most 6 probes, and short
+// windows (docs/config.md).
+inline constexpr double kQuickTolerance = 0.15;
 void ApplyQuick(ExperimentConfig* config);
+
+// What --repeat N does: every scenario is measured N times (cold start: N fresh processes).
+void ApplyRepeat(int repeat, ExperimentConfig* config);
 
 }  // namespace servebench
 

@@ -105,7 +105,11 @@ void SloSearch::Plan() {
       end_ = SloSearchEnd::kConverged;
       return;
     }
-    next_rate_ = std::sqrt(best * upper);
+    // An overloaded upper end achieved about the capacity, which bounds the answer: aim below it.
+    double ceiling = upper;
+    const double achieved = probes_[static_cast<size_t>(upper_)].achieved_throughput;
+    if (achieved > best && achieved < 0.9 * upper) ceiling = achieved;
+    next_rate_ = std::sqrt(best * ceiling);
   } else if (found()) {
     if (best >= settings_.max_rate) {
       end_ = SloSearchEnd::kCapped;

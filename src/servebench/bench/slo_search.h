@@ -11,7 +11,9 @@
 //      it did achieve is a ceiling on the capacity, so the next probe is the lower of the two
 //      (a first probe a hundred times above capacity costs two probes, not four).
 //   2. Bisect. With a met rate `best` below a failed rate `upper`, probe their geometric mean
-//      sqrt(best * upper) until upper <= best * (1 + tolerance).
+//      sqrt(best * upper) until upper <= best * (1 + tolerance). When the probe at `upper` was
+//      overloaded (it achieved less than 90% of its rate, but more than `best`), that throughput
+//      stands in for `upper` in the mean: the capacity is at most what it achieved.
 //
 // An inconclusive probe (too few samples to decide, see early_stopping.h) narrows the bracket from
 // above exactly as a failure does: the search never reports a rate that was not shown to meet the

@@ -13,6 +13,7 @@
 #include "servebench/bench/cpu_plan.h"
 #include "servebench/bench/environment.h"
 #include "servebench/bench/journal.h"
+#include "servebench/bench/level_verdict.h"
 #include "servebench/bench/run_steps.h"
 #include "servebench/bench/slurm_run_folder.h"
 #include "servebench/bench/slurm_scheduler.h"
@@ -36,8 +37,8 @@ std::string HostName() {
 
 // The record of a cell whose task ended without writing one: failed, with what the scheduler
 // says of the task and where its output is.
-CellRecord UnfinishedCell(const RunState& state, const Cell& cell, const std::string& why,
-                          const std::string& log) {
+CellRecord UnfinishedCell(const RunState& state, const ExperimentConfig& config, const Cell& cell,
+                          const std::string& why, const std::string& log) {
   CellRecord record;
   record.run_id = state.run.run_id;
   record.cell_id = cell.id;
@@ -46,6 +47,9 @@ CellRecord UnfinishedCell(const RunState& state, const Cell& cell, const std::st
   record.server_kind = cell.server.kind;
   record.scenario = cell.scenario.name;
   record.scenario_kind = ScenarioKindName(cell.scenario.kind);
+  std::string slo_source;
+  record.slo = ToRecord(config.slo.For(cell.variant.name, "", &slo_source), slo_source);
+  record.repeats = cell.scenario.repeats;
   record.status = CellStatus::kFailed;
   CellFailure failure;
   failure.message = why;
@@ -140,6 +144,7 @@ int RunSlurmTask(const SlurmTaskOptions& o, std::ostream& out, std::ostream& err
   env.binary_dir = o.binary_dir;
   env.source_dir = o.source_dir;
   env.server_cpus = cpus.server;
+  env.generator_cpus = cpus.generator;
   env.interrupt = o.interrupt;
   env.status = [&out](const std::string& s) { out << "  " << s << "\n" << std::flush; };
   out << "servebench slurm-task: cell " << index << " " << cell.id << "\n" << std::flush;
@@ -213,7 +218,7 @@ int MergeSlurmRun(const std::string& run_dir, const std::string& array_job_id, s
     } else if (in_submission) {
       const std::string log = folder.task_log(index, submission->array_job_id);
       merged.push_back(UnfinishedCell(
-          run.state, e.cells[i],
+          run.state, e.config, e.cells[i],
           WhyUnfinished(submission->array_job_id, index, task, tasks) + "; its output: " + log,
           log));
     } else if (is_new) {

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "servebench/bench/level_verdict.h"
+#include "servebench/core/early_stopping.h"
+
 namespace servebench {
 
 bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double tolerance) {
@@ -34,11 +37,13 @@ bool LastThreeWindowsAgree(const std::vector<WindowStats>& windows, double toler
 
 StabilityRule::StabilityRule(const MeasurementSettings& settings,
                              std::function<bool()> server_alive, std::function<void()> on_start,
-                             double offered_rps)
+                             double offered_rps, const Slo* slo)
     : settings_(settings),
       server_alive_(std::move(server_alive)),
       on_start_(std::move(on_start)),
-      offered_rps_(offered_rps) {}
+      offered_rps_(offered_rps),
+      slo_(slo),
+      slo_decided_(slo == nullptr) {}
 
 void StabilityRule::OnMeasurementStart() {
   if (on_start_) on_start_();
@@ -76,9 +81,47 @@ bool StabilityRule::OnWindow(const std::vector<WindowStats>& windows) {
   const double min_seconds = settings_.min_duration_ns / 1e9;
   if (seconds + settings_.window_ns / 1e9 < min_seconds - 1e-9) return false;
   if (ok < settings_.min_requests) return false;
+  if (slo_ != nullptr) {
+    bool exceeded = false;
+    slo_decided_ = SloDecided(*slo_, windows, &exceeded);
+    // A constraint shown exceeded decides the level: agreement would change nothing.
+    if (exceeded) {
+      slo_exceeded_ = true;
+      return true;
+    }
+    if (!slo_decided_) return false;
+  }
   if (!LastThreeWindowsAgree(windows, settings_.stability_tolerance)) return false;
   stable_ = true;
   return true;
+}
+
+std::vector<int64_t> WindowBounds(const Slo& slo) {
+  std::vector<int64_t> bounds;
+  for (const SloConstraint& c : slo.constraints) bounds.push_back(c.bound_ns);
+  return bounds;
+}
+
+bool SloDecided(const Slo& slo, const std::vector<WindowStats>& windows, bool* exceeded) {
+  *exceeded = false;
+  int64_t n = 0;
+  std::vector<int64_t> over(slo.constraints.size(), 0);
+  for (const WindowStats& w : windows) {
+    n += w.measured_ok;
+    for (size_t i = 0; i < over.size() && i < w.over_bound.size(); ++i) over[i] += w.over_bound[i];
+  }
+  bool all_met = true;
+  for (size_t i = 0; i < slo.constraints.size(); ++i) {
+    EarlyStoppingSettings es;
+    es.percentile = slo.constraints[i].percentile;
+    es.confidence = kSloStopConfidence;
+    if (EarlyStoppingFails(n, over[i], es)) {
+      *exceeded = true;
+      return true;
+    }
+    all_met = all_met && EarlyStoppingPasses(n, over[i], es);
+  }
+  return all_met;
 }
 
 }  // namespace servebench

@@ -39,6 +39,10 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--filter", options->filter,
                   "Only the cells that match, e.g. 'server=torchscript*,scenario!=cold_start' "
                   "or a glob on the cell id");
+  cmd->add_option("--repeat", options->repeat,
+                  "Measure every cell N times, each on a fresh server, and report each headline "
+                  "figure with its spread and a confidence interval across the repeats")
+      ->check(CLI::Range(1, 1000));
   cmd->add_flag("--dry-run", options->dry_run, "Print the plan and its estimated duration only");
   cmd->add_option("--resume", options->resume_dir,
                   "Go on with the run in RUN_DIR, skipping the cells it finished");
@@ -61,6 +65,11 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
   cmd->callback([options, cmd, exit_code] {
     if (!options->resume_dir.empty() && !options->config_path.empty()) {
       std::cerr << "servebench run: --resume takes the experiment of the run; give no CONFIG\n";
+      *exit_code = kRunBadInput;
+      return;
+    }
+    if (!options->resume_dir.empty() && options->repeat > 0) {
+      std::cerr << "servebench run: --resume takes the --repeat of the run; give no --repeat\n";
       *exit_code = kRunBadInput;
       return;
     }

@@ -182,9 +182,14 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
       w.index = k;
       w.seconds = (w_end - w_start) / 1e9;
       int64_t latency_sum_ns = 0;
+      w.over_bound.assign(settings.window_bounds_ns.size(), 0);
       for (const auto& worker : workers) {
         w.ok += worker->window_ok(k);
+        w.measured_ok += worker->window_measured_ok(k);
         latency_sum_ns += worker->window_latency_sum_ns(k);
+        for (size_t b = 0; b < w.over_bound.size(); ++b) {
+          w.over_bound[b] += worker->window_over_bound(k, b);
+        }
       }
       w.throughput_rps = w.seconds > 0 ? w.ok / w.seconds : 0;
       w.mean_latency_us = w.ok > 0 ? latency_sum_ns / 1e3 / w.ok : 0;

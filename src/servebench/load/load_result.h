@@ -68,6 +68,11 @@ struct WindowStats {
   int64_t ok = 0;              // 2xx responses completed in the window
   double throughput_rps = 0;   // ok / seconds
   double mean_latency_us = 0;  // mean latency of those responses
+  // With LoadSettings::window_bounds_ns, for observers only (not in the JSON form): of those
+  // responses, the ones to requests of the measured span (as in the latency histogram), and how
+  // many of those had a latency above each bound.
+  int64_t measured_ok = 0;
+  std::vector<int64_t> over_bound;
 
   void Read(JsonReader* in);  // load_record.cc; index is the caller's
 };

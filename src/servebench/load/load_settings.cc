@@ -2,6 +2,8 @@
 
 #include "servebench/load/load_settings.h"
 
+#include <algorithm>
+
 namespace servebench {
 
 const char* LoopModeName(LoopMode mode) { return mode == LoopMode::kClosed ? "closed" : "open"; }
@@ -75,6 +77,12 @@ bool ValidateLoadSettings(const LoadSettings& s, std::string* error) {
   if (s.window_ns < 0 || (s.window_ns > 0 && s.window_ns < 50 * kNanosPerMilli) ||
       (s.window_ns > 0 && s.duration_ns / s.window_ns > 100000)) {
     *error = "window must be at least 50 ms, and the duration at most 100,000 windows long";
+    return false;
+  }
+  if (s.window_bounds_ns.size() > 8 ||
+      std::any_of(s.window_bounds_ns.begin(), s.window_bounds_ns.end(),
+                  [](int64_t b) { return b <= 0; })) {
+    *error = "window bounds: at most 8, each above 0";
     return false;
   }
   if (s.response_check && s.method == "HEAD") {

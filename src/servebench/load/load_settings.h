@@ -64,6 +64,11 @@ struct LoadSettings {
   // The window is cut into consecutive windows of this length, each tallied on its own so that an
   // observer can end the measurement once they agree (see load_engine.h); 0: one window.
   int64_t window_ns = 0;
+  // Latency bounds counted per window: WindowStats::over_bound[i] is the number of the window's
+  // successes of measured requests whose latency exceeded window_bounds_ns[i] (of
+  // WindowStats::measured_ok), so that an observer can tell whether enough has been measured to
+  // judge a latency objective. At most 8, each > 0; empty: none.
+  std::vector<int64_t> window_bounds_ns;
   // A send later than this after the moment it could have gone (its intended time, or the moment
   // a connection came free if none was) counts as late: the generator itself fell behind.
   int64_t late_threshold_ns = kNanosPerMilli;

@@ -90,6 +90,8 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
     window_count_ =
         static_cast<int>((settings.duration_ns + settings.window_ns - 1) / settings.window_ns);
     window_tallies_ = std::make_unique<WindowTally[]>(window_count_);
+    window_bound_tallies_ =
+        std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(window_count_) * BoundSlots());
   }
   connections_.reserve(connections);
   for (int i = 0; i < connections; ++i) {
@@ -145,6 +147,20 @@ int64_t Worker::window_ok(int index) const {
 int64_t Worker::window_latency_sum_ns(int index) const {
   return index < window_count_
              ? window_tallies_[index].latency_sum_ns.load(std::memory_order_relaxed)
+             : 0;
+}
+
+int64_t Worker::window_measured_ok(int index) const {
+  return index < window_count_ && BoundSlots() > 0
+             ? window_bound_tallies_[static_cast<size_t>(index) * BoundSlots()].load(
+                   std::memory_order_relaxed)
+             : 0;
+}
+
+int64_t Worker::window_over_bound(int index, size_t bound) const {
+  return index < window_count_ && bound + 1 < BoundSlots()
+             ? window_bound_tallies_[static_cast<size_t>(index) * BoundSlots() + 1 + bound].load(
+                   std::memory_order_relaxed)
              : 0;
 }
 
@@ -355,6 +371,19 @@ void Worker::OnResponse(Connection* c, int64_t now_ns) {
         tally.latency_sum_ns.store(
             tally.latency_sum_ns.load(std::memory_order_relaxed) + (now_ns - c->intended_ns),
             std::memory_order_relaxed);
+        // The requests of the measured span only, as in the latency histogram.
+        if (c->measured && BoundSlots() > 0) {
+          std::atomic<int64_t>* slots =
+              &window_bound_tallies_[static_cast<size_t>(w) * BoundSlots()];
+          const int64_t latency = now_ns - c->intended_ns;
+          slots[0].store(slots[0].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+          const std::vector<int64_t>& bounds = settings_.window_bounds_ns;
+          for (size_t b = 0; b < bounds.size(); ++b) {
+            if (latency <= bounds[b]) continue;
+            slots[1 + b].store(slots[1 + b].load(std::memory_order_relaxed) + 1,
+                               std::memory_order_relaxed);
+          }
+        }
       }
     }
   }

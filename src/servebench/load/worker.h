@@ -52,6 +52,10 @@ class Worker {
   // readable from any thread while the run goes on.
   int64_t window_ok(int index) const;
   int64_t window_latency_sum_ns(int index) const;
+  // Of those, the responses to requests of the measured span, and those of them whose latency
+  // exceeded settings.window_bounds_ns[bound]; 0 without window bounds.
+  int64_t window_measured_ok(int index) const;
+  int64_t window_over_bound(int index, size_t bound) const;
 
   // Completed requests so far (any status, warm-up included); readable from any thread.
   int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
@@ -135,6 +139,12 @@ class Worker {
     std::atomic<int64_t> latency_sum_ns{0};
   };
   std::unique_ptr<WindowTally[]> window_tallies_;
+  // With window bounds, BoundSlots() counts per window: the measured successes, then the ones
+  // over each bound.
+  size_t BoundSlots() const {
+    return settings_.window_bounds_ns.empty() ? 0 : settings_.window_bounds_ns.size() + 1;
+  }
+  std::unique_ptr<std::atomic<int64_t>[]> window_bound_tallies_;
   int window_count_ = 0;
   bool finished_ = false;
 

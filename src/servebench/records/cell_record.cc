@@ -24,6 +24,8 @@ void CellFailure::Read(JsonReader* in) {
 json CellRecord::ToJson() const {
   json level_list = json::array();
   for (const LevelRecord& level : levels) level_list.push_back(level.ToJson());
+  json search_list = json::array();
+  for (const SearchRecord& search : searches) search_list.push_back(search.ToJson());
   json j = {{"record", "cell"},
             {"run_id", run_id},
             {"cell_id", cell_id},
@@ -40,11 +42,13 @@ json CellRecord::ToJson() const {
             {"model_card", model_card},
             {"server_cpus", server_cpus},
             {"log", log},
+            {"slo", slo.ToJson()},
+            {"repeats", repeats},
             {"cold_start", cold_start ? cold_start->ToJson() : json(nullptr)},
             {"levels", level_list},
+            {"searches", search_list},
             {"accuracy", accuracy ? accuracy->ToJson() : json(nullptr)},
             {"summary", summary.ToJson()}};
-  if (saturated_at_rps) j["saturated_at_rps"] = *saturated_at_rps;
   j["environment"] = environment;
   return j;
 }
@@ -78,9 +82,11 @@ void CellRecord::Read(JsonReader* in) {
   in->Field("model_card", &model_card);
   in->Field("server_cpus", &server_cpus);
   in->Field("log", &log);
+  in->Field("slo", &slo);
+  in->Field("repeats", &repeats);
   in->Field("cold_start", &cold_start);
   in->Field("levels", &levels);
-  in->Field("saturated_at_rps", &saturated_at_rps);
+  in->Field("searches", &searches);
   in->Field("accuracy", &accuracy);  // absent in records from before accuracy cells: null
   in->Field("summary", &summary);
   std::optional<nlohmann::json> node;  // absent in records from before Slurm runs: null

@@ -18,6 +18,8 @@
 #include "servebench/records/cell_summary.h"
 #include "servebench/records/cold_start_record.h"
 #include "servebench/records/level_record.h"
+#include "servebench/records/search_record.h"
+#include "servebench/records/slo_record.h"
 
 namespace servebench {
 
@@ -52,8 +54,10 @@ struct CellRecord {
   std::vector<int> server_cpus;               // the cores the server was pinned to
   std::string log;                            // the server's log file
   std::optional<ColdStartRecord> cold_start;  // null on a load cell
-  std::vector<LevelRecord> levels;            // in the order measured
-  std::optional<double> saturated_at_rps;     // absent unless a saturating sweep found it
+  SloRecord slo;                              // the SLO its levels were judged by
+  int repeats = 1;                            // measurements of the cell, each on a fresh server
+  std::vector<LevelRecord> levels;            // in the order measured, repeat after repeat
+  std::vector<SearchRecord> searches;         // one per repeat of a saturating sweep
   std::optional<AccuracyRecord> accuracy;     // null except on an accuracy cell that ran
   // The machine the cell ran on (CollectEnvironment's object) when it is not the run's: a cell
   // of a Slurm run records its node's; null for a local run's cells.

@@ -6,13 +6,6 @@ namespace servebench {
 
 using nlohmann::json;
 
-json SloRecord::ToJson() const { return {{"percentile", percentile}, {"bound_us", bound_us}}; }
-
-void SloRecord::Read(JsonReader* in) {
-  in->Field("percentile", &percentile);
-  in->Field("bound_us", &bound_us);
-}
-
 json CostRecord::ToJson() const {
   return {{"hourly_price", hourly_price},
           {"hourly_price_per_core", hourly_price_per_core},
@@ -37,6 +30,7 @@ json RunRecord::ToJson() const {
           {"servebench_version", servebench_version},
           {"quick", quick},
           {"filter", filter},
+          {"repeat", repeat ? json(*repeat) : json(nullptr)},
           {"slo", slo.ToJson()},
           {"cost", cost.ToJson()},
           {"accuracy_floor", accuracy_floor ? json(*accuracy_floor) : json(nullptr)}};
@@ -58,6 +52,7 @@ void RunRecord::Read(JsonReader* in) {
   in->Field("servebench_version", &servebench_version);
   in->Field("quick", &quick);
   in->Field("filter", &filter);
+  in->Field("repeat", &repeat);
   in->Field("slo", &slo);
   in->Field("cost", &cost);
   in->Field("accuracy_floor", &accuracy_floor);  // absent in runs from before the report

@@ -13,16 +13,9 @@
 #include <string>
 
 #include "servebench/core/json_reader.h"
+#include "servebench/records/slo_record.h"
 
 namespace servebench {
-
-struct SloRecord {
-  double percentile = 0;  // of latency_us
-  double bound_us = 0;
-
-  nlohmann::json ToJson() const;
-  void Read(JsonReader* in);
-};
 
 struct CostRecord {
   double hourly_price = 0;           // the machine, per hour; 0: not priced this way
@@ -44,7 +37,8 @@ struct RunRecord {
   std::string servebench_version;
   bool quick = false;
   std::string filter;
-  SloRecord slo;
+  std::optional<int> repeat;  // --repeat as given; null without it
+  SloRecord slo;              // the global SLO (cells record the one they were judged by)
   CostRecord cost;
   // The report's accuracy floor (report.accuracy_floor), a top-1 fraction; null: within one
   // point of the fp32 model of each family (docs/report.md).

@@ -37,11 +37,15 @@ int IndexOf(std::vector<T>* seen, const T& key) {
   return static_cast<int>(seen->size() - 1);
 }
 
-std::string SloLabel(const RunRecord& run) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "SLO: p%g ≤ %s ms", run.slo.percentile,
-                FormatSignificant(run.slo.bound_us / 1000.0).c_str());
-  return buffer;
+// One horizontal line per latency constraint of the SLO, labelled with it.
+json SloLines(const SloRecord& slo) {
+  json lines = json::array();
+  for (const SloConstraintRecord& c : slo.constraints) {
+    SloRecord one;
+    one.constraints = {c};
+    lines.push_back({{"y", c.bound_us / 1000.0}, {"label", "SLO: " + one.Describe("≤")}});
+  }
+  return lines;
 }
 
 json Axis(const std::string& label, const std::string& scale) {
@@ -61,12 +65,11 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
     if (IsLoadCell(c) && !c.levels.empty()) IndexOf(&servers, c.server);
   }
   for (const std::string& server : servers) {
-    json spec = {
-        {"type", "xy"},
-        {"x", Axis("achieved throughput (inferences/s)", "linear")},
-        {"y", Axis("latency (ms)", "log")},
-        {"series", json::array()},
-        {"hlines", json::array({{{"y", run.slo.bound_us / 1000.0}, {"label", SloLabel(run)}}})}};
+    json spec = {{"type", "xy"},
+                 {"x", Axis("achieved throughput (inferences/s)", "linear")},
+                 {"y", Axis("latency (ms)", "log")},
+                 {"series", json::array()},
+                 {"hlines", SloLines(run.slo)}};
     for (const CellRecord& cell : cells) {
       if (cell.server != server || !IsLoadCell(cell)) continue;
       const int color = IndexOf(&variants, cell.variant);
@@ -93,17 +96,15 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
 }
 
 // The latency percentile spectrum of each load cell, one line per level.
-void Spectra(const RunRecord& run, const std::vector<CellRecord>& cells,
-             std::vector<ChartSpec>* out) {
+void Spectra(const std::vector<CellRecord>& cells, std::vector<ChartSpec>* out) {
   const std::vector<double> percentiles = SpectrumPercentiles();
   for (const CellRecord& cell : cells) {
     if (!IsLoadCell(cell) || cell.levels.empty()) continue;
-    json spec = {
-        {"type", "xy"},
-        {"x", Axis("percentile", "percentile")},
-        {"y", Axis("latency (ms)", "log")},
-        {"series", json::array()},
-        {"hlines", json::array({{{"y", run.slo.bound_us / 1000.0}, {"label", SloLabel(run)}}})}};
+    json spec = {{"type", "xy"},
+                 {"x", Axis("percentile", "percentile")},
+                 {"y", Axis("latency (ms)", "log")},
+                 {"series", json::array()},
+                 {"hlines", SloLines(cell.slo)}};
     int index = 0;
     for (const LevelRecord& level : cell.levels) {
       const int color = index++;
@@ -355,7 +356,7 @@ std::vector<double> SpectrumPercentiles() {
 std::vector<ChartSpec> BuildCharts(const RunRecord& run, const std::vector<CellRecord>& cells) {
   std::vector<ChartSpec> charts;
   LatencyThroughput(run, cells, &charts);
-  Spectra(run, cells, &charts);
+  Spectra(cells, &charts);
   ColdStarts(cells, &charts);
   Resources(cells, &charts);
   const Recommendation recommendation = Recommend(run, cells);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <utility>
 
 namespace servebench {
@@ -54,11 +55,37 @@ std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells)
     row.cpu_percent_mean = s.cpu_percent_mean;
     row.rss_max_bytes = s.rss_max_bytes;
     row.cost_per_million = s.cost_per_million;
+    if (s.repeats) {
+      row.repeats = s.repeats->count;
+      if (s.repeats->throughput_within_slo_rps) {
+        row.throughput_within_slo_lower = s.repeats->throughput_within_slo_rps->lower;
+        row.throughput_within_slo_upper = s.repeats->throughput_within_slo_rps->upper;
+      }
+    }
+    row.slo = cell.slo.Describe();
+    row.levels = s.levels;
+    row.inconclusive_levels = s.inconclusive_levels;
+    row.unstable_levels = s.unstable_levels;
+    row.lag_flagged_levels = s.lag_flagged_levels;
+    row.disturbed_levels = s.disturbed_levels;
     auto card = cards.find(pair.first);
     if (card != cards.end()) row.card = card->second;
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::string ValidityText(const ComparisonRow& row, bool compact) {
+  std::string text;
+  auto add = [&](int count, const char* full, const char* brief) {
+    if (count == 0) return;
+    text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + (compact ? brief : full);
+  };
+  add(row.inconclusive_levels, "inconclusive", "inc");
+  add(row.unstable_levels, "unstable", "unst");
+  add(row.lag_flagged_levels, "lag", "lag");
+  add(row.disturbed_levels, "noisy", "noisy");
+  return text;
 }
 
 std::vector<AccuracyRow> AccuracyRows(const std::vector<CellRecord>& cells) {

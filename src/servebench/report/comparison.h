@@ -31,8 +31,24 @@ struct ComparisonRow {
   std::optional<double> cpu_percent_mean;
   std::optional<double> rss_max_bytes;
   std::optional<double> cost_per_million;
+  // With several repeats: how many, and the confidence interval of the throughput within SLO.
+  int repeats = 1;
+  std::optional<double> throughput_within_slo_lower;
+  std::optional<double> throughput_within_slo_upper;
+  std::string slo;  // the SLO the row's levels were judged by ("p99 <= 100 ms")
+  // The row's levels and how many were inconclusive, unstable (reached max_duration), had the
+  // generator's lag flagged, or were disturbed by steal or other processes.
+  int levels = 0;
+  int inconclusive_levels = 0;
+  int unstable_levels = 0;
+  int lag_flagged_levels = 0;
+  int disturbed_levels = 0;
   nlohmann::json card;  // the variant's model card; null when the cells carry none
 };
+
+// "2 inconclusive, 1 unstable, 1 lag, 3 noisy", naming only the marks the row has; empty when
+// none. `compact` abbreviates for the terminal ("2 inc, 1 unst, 1 lag, 3 noisy").
+std::string ValidityText(const ComparisonRow& row, bool compact);
 
 // Rows in the order the cells first name their variant, server and scenario.
 std::vector<ComparisonRow> BuildComparison(const std::vector<CellRecord>& cells);

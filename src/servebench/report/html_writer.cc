@@ -38,12 +38,7 @@ std::string Currency(const RunRecord& run) {
   return run.cost.currency.empty() ? "USD" : run.cost.currency;
 }
 
-std::string SloText(const RunRecord& run) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "p%g latency ≤ %s ms", run.slo.percentile,
-                FormatSignificant(run.slo.bound_us / 1000.0).c_str());
-  return buffer;
-}
+std::string SloText(const RunRecord& run) { return "latency " + run.slo.Describe("≤"); }
 
 std::string PriceText(const RunRecord& run) {
   char buffer[128];

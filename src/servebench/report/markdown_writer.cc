@@ -31,10 +31,8 @@ std::string Currency(const RunRecord& run) {
 }
 
 std::string SloText(const RunRecord& run) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "p%g latency <= %s ms", run.slo.percentile,
-                FormatSignificant(run.slo.bound_us / 1000.0).c_str());
-  return buffer;
+  return "latency " + run.slo.Describe() + ", goodput within " +
+         FormatSignificant(run.slo.request_bound_us / 1000.0) + " ms";
 }
 
 std::string Plain(double value) {
@@ -96,18 +94,54 @@ std::vector<std::string> MetricHeader(const RunRecord& run) {
           "cold start (s)",
           "CPU %",
           "RSS (MiB)",
-          "cost per M inferences (" + Currency(run) + ")"};
+          "cost per M inferences (" + Currency(run) + ")",
+          "levels"};
+}
+
+// "1234", or "1234 ± 56 (3 repeats)" with the 95% confidence interval's half-width.
+std::string ThroughputWithinSlo(const ComparisonRow& row) {
+  std::string text = FormatRate(row.throughput_within_slo_rps);
+  if (row.throughput_within_slo_lower && row.throughput_within_slo_upper) {
+    text += " ± " +
+            FormatRate((*row.throughput_within_slo_upper - *row.throughput_within_slo_lower) / 2) +
+            " (" + std::to_string(row.repeats) + " repeats)";
+  }
+  return text;
+}
+
+// "7 ok", or the marks of the row's levels; empty without levels.
+std::string LevelsText(const ComparisonRow& row) {
+  if (row.levels == 0) return "";
+  const std::string marks = ValidityText(row, false);
+  return marks.empty() ? std::to_string(row.levels) + " ok"
+                       : marks + " of " + std::to_string(row.levels);
 }
 
 std::vector<std::string> MetricCells(const ComparisonRow& row) {
-  return {FormatMillisFromMicros(row.p50_us), FormatMillisFromMicros(row.p99_us),
-          FormatRate(row.max_throughput_rps), FormatRate(row.throughput_within_slo_rps),
-          FormatSeconds(row.cold_start_s),    FormatPercent(row.cpu_percent_mean),
-          FormatMebibytes(row.rss_max_bytes), FormatCost(row.cost_per_million)};
+  return {FormatMillisFromMicros(row.p50_us),
+          FormatMillisFromMicros(row.p99_us),
+          FormatRate(row.max_throughput_rps),
+          ThroughputWithinSlo(row),
+          FormatSeconds(row.cold_start_s),
+          FormatPercent(row.cpu_percent_mean),
+          FormatMebibytes(row.rss_max_bytes),
+          FormatCost(row.cost_per_million),
+          LevelsText(row)};
 }
 
 std::string Label(const std::string& name, const ComparisonRow& row) {
   return row.failed ? name + " (failed)" : name;
+}
+
+// "SLO: p90 <= 500 ms.\n\n" when the variant's cells were judged by an SLO other than the run's.
+std::string OwnSlo(const RunRecord& run, const std::vector<ComparisonRow>& rows,
+                   const std::string& variant) {
+  for (const ComparisonRow& row : rows) {
+    if (row.variant == variant && !row.slo.empty() && row.slo != run.slo.Describe()) {
+      return "SLO of this variant: " + row.slo + ".\n\n";
+    }
+  }
+  return "";
 }
 
 std::string ServersPerVariant(const RunRecord& run, const std::vector<ComparisonRow>& rows) {
@@ -116,14 +150,15 @@ std::string ServersPerVariant(const RunRecord& run, const std::vector<Comparison
     TextTable table;
     table.header = {"server", "scenario"};
     for (std::string& h : MetricHeader(run)) table.header.push_back(std::move(h));
-    table.right_aligned = {false, false, true, true, true, true, true, true, true, true};
+    table.right_aligned = {false, false, true, true, true, true, true, true, true, true, false};
     for (const ComparisonRow& row : rows) {
       if (row.variant != variant) continue;
       std::vector<std::string> cells = {Label(row.server, row), row.scenario};
       for (std::string& c : MetricCells(row)) cells.push_back(std::move(c));
       table.rows.push_back(std::move(cells));
     }
-    out += "### " + Code(variant) + "\n\n" + RenderMarkdown(table) + "\n";
+    out +=
+        "### " + Code(variant) + "\n\n" + OwnSlo(run, rows, variant) + RenderMarkdown(table) + "\n";
   }
   return out;
 }
@@ -136,8 +171,8 @@ std::string VariantsPerServer(const RunRecord& run, const std::vector<Comparison
                     "parameters", "nonzero parameters", "file size"};
     for (std::string& h : MetricHeader(run)) table.header.push_back(std::move(h));
     table.header.push_back("technique");
-    table.right_aligned = {false, false, true, true, true, true, true, true,
-                           true,  true,  true, true, true, true, false};
+    table.right_aligned = {false, false, true, true, true, true, true,  true,
+                           true,  true,  true, true, true, true, false, false};
     for (const ComparisonRow& row : rows) {
       if (row.server != server) continue;
       std::vector<std::string> cells = {Label(row.variant, row),
@@ -247,6 +282,91 @@ std::string FailedCells(const std::vector<CellRecord>& cells) {
   return "## Failed cells\n\n" + out;
 }
 
+// "rate 400 req/s", "concurrency 16", with the repeat when there are several.
+std::string LevelName(const CellRecord& cell, const LevelRecord& level) {
+  char text[64];
+  if (level.level.concurrency) {
+    std::snprintf(text, sizeof text, "concurrency %d", *level.level.concurrency);
+  } else {
+    std::snprintf(text, sizeof text, "%s %s req/s", level.level.arrival.c_str(),
+                  Plain(level.level.rate.value_or(0)).c_str());
+  }
+  std::string name = text;
+  if (cell.repeats > 1) name += " (repeat " + std::to_string(level.repeat + 1) + ")";
+  return name;
+}
+
+// What is wrong with a level, one phrase each; empty for a clean level.
+std::vector<std::string> LevelMarks(const LevelRecord& level) {
+  std::vector<std::string> marks;
+  char text[200];
+  if (level.inconclusive()) marks.push_back("**inconclusive**: " + level.slo_reason);
+  if (level.max_duration_reached) {
+    marks.push_back("unstable: its windows did not agree within max_duration");
+  }
+  if (level.generator_lag && level.generator_lag->flagged) {
+    const GeneratorLagRecord& lag = *level.generator_lag;
+    std::snprintf(text, sizeof text,
+                  "generator lag: schedule lag p99 %s ms is %.0f%% of the p%g latency %s ms",
+                  FormatSignificant(lag.schedule_lag_p99_us / 1000).c_str(), 100 * lag.share,
+                  lag.percentile, FormatSignificant(lag.latency_us / 1000).c_str());
+    marks.push_back(text);
+  }
+  if (level.noise && level.noise->disturbed) {
+    std::snprintf(text, sizeof text, "noisy: %s%% of a core stolen, %s%% used by other processes",
+                  FormatSignificant(level.noise->steal_percent, 2).c_str(),
+                  FormatSignificant(level.noise->foreign_cpu_percent, 2).c_str());
+    marks.push_back(text);
+  }
+  return marks;
+}
+
+// Every level with a mark, per cell, with the reasons.
+std::string LevelValidity(const std::vector<CellRecord>& cells) {
+  std::string out;
+  for (const CellRecord& cell : cells) {
+    std::string lines;
+    for (const LevelRecord& level : cell.levels) {
+      const std::vector<std::string> marks = LevelMarks(level);
+      if (marks.empty()) continue;
+      lines += "  - " + LevelName(cell, level) + ": ";
+      for (size_t i = 0; i < marks.size(); ++i) lines += (i ? "; " : "") + marks[i];
+      lines += "\n";
+    }
+    if (!lines.empty()) out += "- " + Code(cell.cell_id) + "\n" + lines;
+  }
+  if (out.empty()) return "";
+  return "## Levels to read with care\n\n"
+         "An inconclusive level had too few samples for early stopping to judge the SLO (it "
+         "feeds no throughput within SLO, cost or verdict); an unstable one reached "
+         "max_duration before its windows agreed; a lag mark means the generator's own lateness "
+         "is a material part of the latency; a noisy level lost CPU to steal or other "
+         "processes on its cores (docs/metrics.md).\n\n" +
+         out + "\n";
+}
+
+// Each SLO search: its answer, the first value above it that did not meet the SLO, and how it
+// ended.
+std::string Searches(const std::vector<CellRecord>& cells) {
+  std::string out;
+  for (const CellRecord& cell : cells) {
+    for (const SearchRecord& search : cell.searches) {
+      const bool rate = search.kind == "rate";
+      const std::string unit = rate ? " req/s" : "";
+      out += "- " + Code(cell.cell_id);
+      if (cell.repeats > 1) out += " repeat " + std::to_string(search.repeat + 1);
+      out += ": " + std::string(rate ? "highest rate" : "best concurrency") + " within " +
+             cell.slo.Describe() + ": " +
+             (search.found ? Plain(*search.found) + unit : std::string("none"));
+      if (search.upper) out += ", not met at " + Plain(*search.upper) + unit;
+      out += " (" + search.end + ", " + std::to_string(search.probes.size()) +
+             " probes, tolerance " + Plain(100 * search.tolerance) + "%)\n";
+    }
+  }
+  if (out.empty()) return "";
+  return "## SLO searches\n\n" + out + "\n";
+}
+
 std::string Notes(const RunRecord& run) {
   return "## How to read these numbers\n\n"
          "- Latencies are per request, from the load level at the highest throughput within the "
@@ -257,7 +377,10 @@ std::string Notes(const RunRecord& run) {
          "only when one completes, so a slow server is offered less load and its latency looks "
          "better than an open-loop (rate) sweep at the same throughput would show.\n"
          "- Max throughput is the highest successful inferences per second at any level; "
-         "throughput within SLO is the highest at a level that met the SLO.\n"
+         "throughput within SLO is the highest at a level shown, with early stopping, to meet "
+         "the SLO (a saturating sweep searches it: the highest rate, or the best concurrency); "
+         "an inconclusive level never counts. With repeats it is their mean, ± the half-width "
+         "of its 95% confidence interval (Student t).\n"
          "- Cold start is the mean time from spawning a fresh server to its first successful "
          "inference. CPU % is the server process tree's mean (100 = one core) at the level the "
          "latencies come from; RSS is its peak over all levels.\n"
@@ -304,6 +427,8 @@ std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& en
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   if (!rows.empty()) out += ServersPerVariant(run, rows) + VariantsPerServer(run, rows);
   out += AccuracyThroughServer(cells);
+  out += Searches(cells);
+  out += LevelValidity(cells);
   out += FailedCells(cells);
   out += Notes(run);
   return out;

@@ -26,12 +26,7 @@ json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullp
 
 std::string Percent(double fraction) { return FormatAccuracy(fraction); }
 
-std::string SloText(const RunRecord& run) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "p%g ≤ %s ms", run.slo.percentile,
-                FormatSignificant(run.slo.bound_us / 1000.0).c_str());
-  return buffer;
-}
+std::string SloText(const SloRecord& slo) { return slo.Describe("≤"); }
 
 std::string Currency(const RunRecord& run) {
   return run.cost.currency.empty() ? "USD" : run.cost.currency;
@@ -39,17 +34,6 @@ std::string Currency(const RunRecord& run) {
 
 bool IsLoadCell(const CellRecord& cell) {
   return cell.scenario_kind == "concurrency_sweep" || cell.scenario_kind == "rate_sweep";
-}
-
-// The level the cell's throughput within the SLO was measured at.
-const LevelRecord* WithinSloLevel(const CellRecord& cell) {
-  if (!cell.summary.throughput_within_slo_rps) return nullptr;
-  for (const LevelRecord& level : cell.levels) {
-    if (level.slo_met && level.load.throughput_rps == *cell.summary.throughput_within_slo_rps) {
-      return &level;
-    }
-  }
-  return nullptr;
 }
 
 PairFigures FiguresOf(const CellRecord& cell, std::optional<double> accuracy,
@@ -61,7 +45,9 @@ PairFigures FiguresOf(const CellRecord& cell, std::optional<double> accuracy,
   f.cell_id = cell.cell_id;
   f.throughput_within_slo_rps = cell.summary.throughput_within_slo_rps;
   f.cost_per_million = cell.summary.cost_per_million;
-  if (const LevelRecord* level = WithinSloLevel(cell)) f.slo_latency_us = level->slo_latency_us;
+  // The latency at the SLO's highest percentile where the throughput within it was measured.
+  if (cell.summary.throughput_within_slo_rps) f.slo_latency_us = cell.summary.slo_latency_us;
+  f.slo = cell.slo;
   f.p99_us = cell.summary.p99_us;
   f.accuracy = accuracy;
   f.cold_start_s = cold_start_s;
@@ -152,7 +138,7 @@ std::vector<GiveUp> GivesUp(const PairFigures& choice, const std::vector<PairFig
 }
 
 std::string Sentence(const RunRecord& run, const FamilyRecommendation& r, bool by_cost) {
-  const std::string slo = SloText(run);
+  const std::string slo = SloText(r.choice ? r.choice->slo : run.slo);
   if (!r.choice) {
     std::string why =
         r.considered.empty()
@@ -168,10 +154,11 @@ std::string Sentence(const RunRecord& run, const FamilyRecommendation& r, bool b
     s += FormatCost(c.cost_per_million) + " " + Currency(run) + " per million inferences at ";
   }
   s += FormatRate(c.throughput_within_slo_rps) + " inferences/s within the SLO (" + slo + ")";
-  if (c.slo_latency_us) {
-    const double headroom = 1 - *c.slo_latency_us / run.slo.bound_us;
+  const SloConstraintRecord headline = c.slo.Headline();
+  if (c.slo_latency_us && headline.bound_us > 0) {
+    const double headroom = 1 - *c.slo_latency_us / headline.bound_us;
     char percentile[32];
-    std::snprintf(percentile, sizeof(percentile), "%g", run.slo.percentile);
+    std::snprintf(percentile, sizeof(percentile), "%g", headline.percentile);
     s += "; its p" + std::string(percentile) + " there is " +
          FormatMillisFromMicros(c.slo_latency_us) + " ms, " +
          FormatSignificant(std::max(0.0, headroom * 100), 2) + " % below the bound";

@@ -35,6 +35,7 @@ struct PairFigures {
   std::optional<double> accuracy;  // top-1 fraction
   std::optional<double> cold_start_s;
   std::optional<double> rss_max_bytes;
+  SloRecord slo;  // the SLO its cell was judged by (not in the JSON: the cell record has it)
 
   nlohmann::json ToJson() const;
 };

@@ -1,8 +1,8 @@
 // Copyright servebench authors.
 //
 // The table printed when a run ends: per model variant, its servers side by side, in a compact
-// fixed width that fits an 80-column terminal for the usual server names; then one line on
-// accuracy through the servers, and a line for each warning.
+// fixed width, with each row's levels marked inconclusive, unstable, lagging or noisy; then one
+// line on accuracy through the servers, and a line for each warning.
 
 #include <string>
 #include <vector>
@@ -15,6 +15,23 @@
 namespace servebench {
 
 namespace {
+
+// "1234", or "1234 +-56" (the 95% confidence interval's half-width) over several repeats.
+std::string ThroughputWithinSlo(const ComparisonRow& row) {
+  std::string text = FormatRate(row.throughput_within_slo_rps);
+  if (row.throughput_within_slo_lower && row.throughput_within_slo_upper) {
+    text += " +-" +
+            FormatRate((*row.throughput_within_slo_upper - *row.throughput_within_slo_lower) / 2);
+  }
+  return text;
+}
+
+// "ok" when every level is clean, else the marks ("2 inc, 1 noisy"); empty without levels.
+std::string LevelsText(const ComparisonRow& row) {
+  if (row.levels == 0) return "";
+  const std::string marks = ValidityText(row, true);
+  return marks.empty() ? std::to_string(row.levels) + " ok" : marks;
+}
 
 std::string AccuracyLines(const std::vector<CellRecord>& cells) {
   const std::vector<AccuracyRow> rows = AccuracyRows(cells);
@@ -57,6 +74,7 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
     }
   }
   const std::string currency = run.cost.currency.empty() ? "USD" : run.cost.currency;
+  bool marked = false;
   for (const std::string& variant : VariantsOf(rows)) {
     TextTable table;
     table.header = {"server"};
@@ -65,8 +83,10 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
       table.header.push_back(h);
     }
     table.header.push_back(currency + "/M");
+    table.header.push_back("levels");
     table.right_aligned.assign(table.header.size(), true);
     table.right_aligned[0] = false;
+    table.right_aligned.back() = false;
     if (several_scenarios) table.right_aligned[1] = false;
     for (const ComparisonRow& row : rows) {
       if (row.variant != variant) continue;
@@ -74,14 +94,22 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
       if (several_scenarios) cells_text.push_back(row.scenario);
       for (std::string text :
            {FormatMillisFromMicros(row.p50_us), FormatMillisFromMicros(row.p99_us),
-            FormatRate(row.max_throughput_rps), FormatRate(row.throughput_within_slo_rps),
+            FormatRate(row.max_throughput_rps), ThroughputWithinSlo(row),
             FormatSeconds(row.cold_start_s), FormatPercent(row.cpu_percent_mean),
-            FormatCost(row.cost_per_million)}) {
+            FormatCost(row.cost_per_million), LevelsText(row)}) {
         cells_text.push_back(std::move(text));
       }
+      marked |= !ValidityText(row, true).empty();
       table.rows.push_back(std::move(cells_text));
     }
     out += variant + "\n" + RenderFixedWidth(table, "  ") + "\n";
+  }
+  if (marked) {
+    out +=
+        "levels: inc = inconclusive (too few samples to judge the SLO: no headline figure comes "
+        "from it), unst = reached max_duration unsettled, lag = generator lag over 10% of a "
+        "latency, noisy = steal or other processes over 10% of a core; summary.md lists each "
+        "with its reason.\n";
   }
   out += AccuracyLines(cells);
   size_t failed = 0;
