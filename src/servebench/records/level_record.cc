@@ -67,11 +67,9 @@ json LevelRecord::ToJson() const {
             {"server_side", server_side ? server_side->ToJson() : json(nullptr)},
             {"energy_j", OrNull(energy_j)}};
   if (recovery_s) j["recovery_s"] = *recovery_s;
-  if (!generators.empty()) {
-    json each = json::array();
-    for (const GeneratorRecord& g : generators) each.push_back(g.ToJson());
-    j["generators"] = each;
-  }
+  json each = json::array();
+  for (const GeneratorRecord& g : generators) each.push_back(g.ToJson());
+  j["generators"] = each;
   return j;
 }
 
