@@ -19,6 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# The TensorFlow venv scripts/setup makes (scripts/requirements/tensorflow.in).
+TF_PYTHON = Path(__file__).resolve().parent.parent / "build" / "venv" / "tensorflow" / "bin" / "python"
+
 
 def default_repository(quick: bool) -> Path:
     """Where `servebench run` expects the zoo when no repository is configured."""
@@ -37,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads while training (default 1: results then do not depend on core count)")
     parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX exports")
+    parser.add_argument("--tf-python", type=Path, default=TF_PYTHON,
+                        help="python of the TensorFlow venv that exports the digits models as TF SavedModels "
+                        "(default: the one scripts/setup makes; skipped when it is absent)")
     parser.add_argument("--force", action="store_true", help="rebuild every family even if cached")
     parser.add_argument("--print-default", action="store_true", help="print the default repository path and exit")
     args = parser.parse_args(argv)
@@ -61,8 +67,23 @@ def main(argv: list[str] | None = None) -> int:
     built = sum(1 for f in index["families"].values() if f["status"] == "built")
     print(f"zoo ready: {len(index['models'])} models, {built} families built, "
           f"{len(index['families']) - built} reused, {time.perf_counter() - started:.1f} s", flush=True)
+    status = export_savedmodels(args.tf_python, out)
     print(out)
-    return 0
+    return status
+
+
+def export_savedmodels(python: Path, out: Path) -> int:
+    """TF SavedModels of the digits models (servebench_zoo/tf_export.py) for TF Serving, with the
+    TensorFlow venv's python; a note when there is none. A SavedModel that disagrees with its
+    TorchScript file fails the preparation."""
+    if not python.exists():
+        print(f"no TF SavedModels: {python} is absent (scripts/setup installs TensorFlow there)", flush=True)
+        return 0
+    import subprocess
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([str(python), str(Path(__file__).resolve().parent / "servebench_zoo" / "tf_export.py"),
+                           str(out)], env=env)
+    return done.returncode
 
 
 if __name__ == "__main__":

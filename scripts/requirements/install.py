@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Installs the real serving systems (Triton, TorchServe, MLServer) from their hash-pinned locks.
+"""Installs the real serving systems (Triton, TorchServe, MLServer), and TensorFlow for the zoo's
+SavedModel export, from their hash-pinned locks.
 
     /usr/bin/python3 scripts/requirements/install.py VENV_ROOT [SYSTEM ...] [--locks DIR] [--check]
 
@@ -124,6 +125,11 @@ def finish_mlserver(venv: Path, log: Path) -> dict:
     return {"mlserver": "bin/mlserver"}
 
 
+def finish_tensorflow(venv: Path, log: Path) -> dict:
+    # Not a server: the venv's python exports the zoo's SavedModels (models/servebench_zoo).
+    return {"python": "bin/python"}
+
+
 # Debian-side needs, checked on every run (cheap), so that installing the Debian package and
 # running setup again is enough.
 
@@ -152,6 +158,7 @@ SYSTEMS = {
     "triton": (needs_triton, finish_triton, "pytriton"),
     "torchserve": (needs_torchserve, finish_torchserve, "ts"),
     "mlserver": (needs_nothing, finish_mlserver, "mlserver"),
+    "tensorflow": (needs_nothing, finish_tensorflow, "tensorflow"),
 }
 
 
@@ -230,7 +237,8 @@ def install(root: Path, system: str, locks: Path = HERE, check_only: bool = Fals
 
 
 # The pinned packages named in the summary line.
-TOP = {"triton": ("nvidia-pytriton",), "torchserve": ("torchserve", "torch-model-archiver"), "mlserver": ("mlserver",)}
+TOP = {"triton": ("nvidia-pytriton",), "torchserve": ("torchserve", "torch-model-archiver"), "mlserver": ("mlserver",),
+       "tensorflow": ("tensorflow-cpu",)}
 
 
 def main(argv: list[str]) -> int:

@@ -406,15 +406,15 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:3:11: servers[0].kind: unknown server kind 'torchscrpt' (known kinds: "
-            "external, fastapi, mlserver, torchscript, torchserve, triton; did you mean "
+            "external, fastapi, mlserver, tfserving, torchscript, torchserve, triton; did you mean "
             "'torchscript'?)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
-  - kind: tfserving
+  - kind: openvino
 scenarios: [{kind: cold_start}]
 )"),
-            "bench.yaml:3:11: servers[0].kind: unknown server kind 'tfserving' (known kinds: "
-            "external, fastapi, mlserver, torchscript, torchserve, triton)");
+            "bench.yaml:3:11: servers[0].kind: unknown server kind 'openvino' (known kinds: "
+            "external, fastapi, mlserver, tfserving, torchscript, torchserve, triton)");
 }
 
 TEST(ConfigErrorTest, KeysOfAnotherKind) {
@@ -428,7 +428,7 @@ servers:
 scenarios: [{kind: cold_start}]
 )"),
             "bench.yaml:4:5: servers[0]: 'dynamic_batching' does not apply to fastapi servers "
-            "(only to mlserver, torchscript, torchserve, triton)");
+            "(only to mlserver, tfserving, torchscript, torchserve, triton)");
   EXPECT_EQ(ParseError(R"(models: {variants: [a]}
 servers:
   - kind: torchscript

@@ -72,7 +72,7 @@ TEST_F(EnvironmentTest, MissingModelFileIsNamed) {
   std::string error;
   EXPECT_FALSE(Validate(Config("  - kind: torchscript\n"), &error));
   const std::string dir = (root_ / "repo" / "broken").string();
-  EXPECT_EQ(error, "bench.yaml: model 'broken': missing " + dir +
+  EXPECT_EQ(error, "bench.yaml:3: model 'broken': missing " + dir +
                        "/<version>/model.pt (no numeric version folder holds model.pt)");
 }
 
@@ -82,9 +82,9 @@ TEST_F(EnvironmentTest, MissingModelFolderAndConfig) {
   std::string error;
   EXPECT_FALSE(Validate(Config("  - kind: torchscript\n"), &error));
   const std::string repo = (root_ / "repo").string();
-  EXPECT_EQ(error, "bench.yaml: model 'good': missing " + repo +
+  EXPECT_EQ(error, "bench.yaml:3: model 'good': missing " + repo +
                        "/good/config.pbtxt\n"
-                       "bench.yaml: model 'broken': no folder " +
+                       "bench.yaml:3: model 'broken': no folder " +
                        repo + "/broken in the repository");
 }
 
@@ -94,10 +94,10 @@ TEST_F(EnvironmentTest, MissingServerBinaryIsNamed) {
   Touch(root_ / "bin" / "servebench-torchscript");  // not executable
   std::string error;
   EXPECT_FALSE(Validate(Config("  - kind: torchscript\n  - kind: fastapi\n"), &error));
-  EXPECT_EQ(error, "bench.yaml: server 'torchscript' (torchscript): cannot run here: " +
+  EXPECT_EQ(error, "bench.yaml:5: server 'torchscript' (torchscript): cannot run here: " +
                        (root_ / "bin" / "servebench-torchscript").string() +
                        ": not an executable file\n"
-                       "bench.yaml: server 'fastapi' (fastapi): cannot run here: " +
+                       "bench.yaml:6: server 'fastapi' (fastapi): cannot run here: " +
                        (root_ / "src" / "servers" / "fastapi" / "launch").string() +
                        ": No such file or directory");
 }
@@ -110,7 +110,7 @@ TEST_F(EnvironmentTest, BinaryOverride) {
   EXPECT_TRUE(Validate(Config("  - kind: torchscript\n    binary: tools/my-server\n"), &error))
       << error;
   EXPECT_FALSE(Validate(Config("  - kind: torchscript\n    binary: tools/missing\n"), &error));
-  EXPECT_EQ(error, "bench.yaml: server 'torchscript' (torchscript): cannot run here: " +
+  EXPECT_EQ(error, "bench.yaml:5: server 'torchscript' (torchscript): cannot run here: " +
                        (root_ / "tools" / "missing").string() + ": No such file or directory");
 }
 
@@ -136,7 +136,7 @@ TEST_F(EnvironmentTest, UnpreparedDefaultRepositoryIsNotAnError) {
   // Once prepared, its models are checked like any other's.
   fs::create_directories(root_ / "cache" / "servebench" / "models");
   EXPECT_FALSE(Validate(config, &error));
-  EXPECT_EQ(error, "bench.yaml: model 'a': no folder " +
+  EXPECT_EQ(error, "bench.yaml:1: model 'a': no folder " +
                        (root_ / "cache" / "servebench" / "models" / "a").string() +
                        " in the repository");
   unsetenv("XDG_CACHE_HOME");

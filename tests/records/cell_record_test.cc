@@ -218,7 +218,7 @@ TEST(CellRecordTest, RefusesAMalformedRecordNamingTheField) {
   EXPECT_EQ(ErrorOf(j), "levels[0].level.arrival: missing");
   j = good;
   j["status"] = "maybe";
-  EXPECT_EQ(ErrorOf(j), "status: expected \"ok\" or \"failed\", got \"maybe\"");
+  EXPECT_EQ(ErrorOf(j), "status: expected \"ok\", \"failed\" or \"interrupted\", got \"maybe\"");
   j = good;
   j["record"] = "run";
   EXPECT_EQ(ErrorOf(j), "record: expected \"cell\", got \"run\"");

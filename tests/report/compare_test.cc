@@ -207,6 +207,65 @@ TEST_F(CompareTest, ChangesInsideTheNoiseAreNotFlagged) {
   EXPECT_NE(output.find("worse, within noise"), std::string::npos) << output;
 }
 
+// `cell` measured three times: its levels again as repeats 1 and 2, their throughputs scaled by
+// `spread` down and up (the mean stays the first repeat's).
+void MakeRepeats(CellRecord* cell, double spread) {
+  const std::vector<LevelRecord> first = cell->levels;
+  for (int repeat = 1; repeat <= 2; ++repeat) {
+    for (LevelRecord level : first) {
+      level.repeat = repeat;
+      ScaleThroughput(&level, repeat == 1 ? 1 - spread : 1 + spread);
+      cell->levels.push_back(level);
+    }
+  }
+  cell->repeats = 3;
+}
+
+// With repeats, a cell's noise is the spread of its repeats: a 5% drop is beyond the windows of
+// one level (the fixture's concurrency cell varies by about 2% over its windows) but within
+// repeats that varied by 8%, and a 20% drop is beyond repeats that varied by 1%.
+TEST_F(CompareTest, RepeatsAreTheNoiseWhenPresent) {
+  {
+    RunState a = base_;
+    MakeRepeats(&Find(&a, kCell), 0.08);
+    RunState b = a;
+    for (LevelRecord& level : Find(&b, kCell).levels) ScaleThroughput(&level, 0.95);
+    const RunComparison c = Compare(WriteRun(a), WriteRun(b), 0.5);
+    const MetricChange& t = Metric(c, "throughput_within_slo");
+    EXPECT_NEAR(t.change_percent, -5, 1e-6);
+    EXPECT_TRUE(t.worse && t.beyond_threshold);
+    EXPECT_FALSE(t.beyond_noise) << t.noise_basis;
+    EXPECT_EQ(t.noise_basis, "3 repeats, 3 repeats");
+    // The interval is the 95% Student t interval of the mean over the three repeats:
+    // t(0.975, 2) = 4.303, s = 0.08 x, half-width 4.303 x 0.08 x / sqrt(3).
+    const double x = *t.a;
+    EXPECT_NEAR(t.a_noise->high - x, 4.303 * 0.08 * x / std::sqrt(3.0), 1e-3 * x);
+    EXPECT_FALSE(Metric(c, "cost").beyond_noise);
+    EXPECT_EQ(Metric(c, "cost").noise_basis, "3 repeats, 3 repeats");
+    // The latency did not change from repeat to repeat: its interval is the value itself.
+    EXPECT_EQ(Metric(c, "p99").noise_basis, "3 repeats, 3 repeats");
+    EXPECT_EQ(Metric(c, "p50").noise_basis, "3 repeats, 3 repeats");
+    // max_throughput is one level's, judged by that level's windows.
+    EXPECT_TRUE(Metric(c, "max_throughput").beyond_noise);
+    EXPECT_EQ(Metric(c, "max_throughput").noise_basis.find("repeats"), std::string::npos);
+
+    // The same 5% drop without repeats is beyond the noise of the level's windows.
+    RunState single = base_;
+    for (LevelRecord& level : Find(&single, kCell).levels) ScaleThroughput(&level, 0.95);
+    const RunComparison one = Compare(WriteRun(base_), WriteRun(single), 0.5);
+    EXPECT_TRUE(Metric(one, "throughput_within_slo").regression());
+  }
+  {
+    RunState a = base_;
+    MakeRepeats(&Find(&a, kCell), 0.01);
+    RunState b = a;
+    for (LevelRecord& level : Find(&b, kCell).levels) ScaleThroughput(&level, 0.8);
+    const RunComparison c = Compare(WriteRun(a), WriteRun(b), 10);
+    EXPECT_TRUE(Metric(c, "throughput_within_slo").regression());
+    EXPECT_TRUE(Metric(c, "cost").regression());
+  }
+}
+
 TEST_F(CompareTest, CellsInOneRunAreListedAndAFailureInBIsARegression) {
   RunState changed = base_;
   changed.cells.erase(changed.cells.begin());  // digits-mlp/torchscript/cold_start

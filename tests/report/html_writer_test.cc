@@ -163,6 +163,33 @@ TEST(HtmlWriterTest, ChartsHoldTheRecordsNumbers) {
   EXPECT_EQ(p99["points"][1][1], cell.levels[1].load.latency_us.p99 / 1000.0);
   EXPECT_EQ(latency->spec["series"][1]["dash"], true);          // p50
   EXPECT_EQ(latency->spec["series"][2]["marker"], "triangle");  // the rate sweep
+  // Every level of the synthetic run was judged: no point is hollow.
+  for (const json& series : latency->spec["series"]) EXPECT_TRUE(series["hollow"].empty());
+}
+
+// A level not to take at its word (inconclusive, unstable) is drawn hollow and named.
+TEST(HtmlWriterTest, InconclusiveAndUnstableLevelsAreHollowPoints) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  ASSERT_EQ(cells[2].cell_id, "digits-mlp/torchscript/poisson");
+  cells[2].levels[0].slo_verdict = "inconclusive";
+  cells[2].levels[0].slo_met = false;
+  cells[2].levels[1].max_duration_reached = true;
+  const std::vector<ChartSpec> charts = BuildCharts(testing::SyntheticRun(), cells);
+  const ChartSpec* latency = nullptr;
+  for (const ChartSpec& c : charts) {
+    if (c.section == "latency-throughput" && c.title == "torchscript") latency = &c;
+  }
+  ASSERT_NE(latency, nullptr);
+  EXPECT_NE(latency->caption.find("hollow: an inconclusive or unstable level"), std::string::npos);
+  const json& series = latency->spec["series"];
+  ASSERT_EQ(series[2]["label"], "digits-mlp · poisson p99");
+  for (int i : {2, 3}) {  // its p99 and p50
+    EXPECT_EQ(series[i]["hollow"], json({0, 1}));
+    EXPECT_EQ(series[i]["points"][0][2], "inconclusive");
+    EXPECT_EQ(series[i]["points"][1][2], "unstable");
+  }
+  EXPECT_TRUE(series[0]["hollow"].empty());  // the concurrency sweep's levels were judged
+  EXPECT_EQ(series[0]["points"][0].size(), 2u);
 
   const std::vector<double> percentiles = SpectrumPercentiles();
   EXPECT_EQ(percentiles.front(), 50.0);
@@ -199,6 +226,19 @@ TEST(HtmlWriterTest, WarningsNameFailedCellsAndTroubledLevels) {
   level.load.generator.late_fraction = 0.25;
   cells[1].levels[0].stable = false;
   cells[1].levels[0].max_duration_reached = true;
+  // The first level of digits-mlp/fastapi/poisson: too few samples to judge, and the generator's
+  // lag a large share of its latency.
+  LevelRecord& thin = cells[5].levels[0];
+  ASSERT_EQ(cells[5].cell_id, "digits-mlp/fastapi/poisson");
+  thin.slo_verdict = "inconclusive";
+  thin.slo_met = false;
+  thin.slo_reason =
+      "too few samples to judge p99 <= 100 ms: 0 of 120 requests over the bound, 459 needed to "
+      "show it met (the level reached max_duration)";
+  thin.generator_lag->flagged = true;
+  thin.generator_lag->schedule_lag_p99_us = 60;
+  thin.generator_lag->latency_us = 240;
+  thin.generator_lag->share = 0.25;
   const std::vector<RunWarning> warnings = CollectWarnings(cells);
   std::multiset<std::string> kinds;
   for (const RunWarning& w : warnings) kinds.insert(w.kind);
@@ -207,6 +247,10 @@ TEST(HtmlWriterTest, WarningsNameFailedCellsAndTroubledLevels) {
   EXPECT_EQ(kinds.count("validation"), 1u);
   EXPECT_EQ(kinds.count("generator"), 1u);
   EXPECT_EQ(kinds.count("unstable"), 1u);
+  EXPECT_EQ(kinds.count("inconclusive"), 1u);
+  EXPECT_EQ(kinds.count("lag"), 1u);
+  // The second level of each of the four rate sweeps lost 35% of a core to other processes.
+  EXPECT_EQ(kinds.count("noisy"), 4u);
   const std::string page = FormatReportHtml(testing::SyntheticRun(), json(nullptr), cells);
   const size_t box = page.find("<div class=\"warnings\"><h2>Warnings (");
   ASSERT_NE(box, std::string::npos);
@@ -219,7 +263,70 @@ TEST(HtmlWriterTest, WarningsNameFailedCellsAndTroubledLevels) {
   EXPECT_NE(page.find("digits-mlp/torchscript/poisson</code> at 200/s poisson: overloaded"),
             std::string::npos);
   EXPECT_NE(page.find("25 % of requests were sent late"), std::string::npos);
+  EXPECT_NE(page.find("digits-mlp/fastapi/poisson</code> at 100/s poisson: inconclusive: too few "
+                      "samples to judge p99 &lt;= 100 ms: 0 of 120 requests over the bound, 459 "
+                      "needed to show it met (the level reached max_duration); it feeds no "
+                      "throughput within the SLO, cost or verdict"),
+            std::string::npos);
+  EXPECT_NE(page.find("generator lag: the schedule lag p99 0.0600 ms is 25 % of the p99 latency "
+                      "0.240 ms"),
+            std::string::npos);
+  EXPECT_NE(page.find("noisy: 1.5 % of a core stolen and 35 % used by other processes"),
+            std::string::npos);
+  // The count line names each kind.
+  EXPECT_NE(page.find("<b>1</b> inconclusive levels"), std::string::npos);
+  EXPECT_NE(page.find("<b>4</b> levels disturbed by steal or other processes"), std::string::npos);
   EXPECT_NE(page.find("KeyError: &#39;resnet18&#39;"), std::string::npos);  // the log tail
+}
+
+// Each overview row says how far its levels can be trusted, and a cell measured several times
+// shows its throughput within the SLO with the interval over its repeats.
+TEST(HtmlWriterTest, OverviewShowsTheLevelsMarksAndTheRepeatsInterval) {
+  std::vector<CellRecord> cells = testing::SyntheticCells();
+  CellRecord& rate = cells[2];  // digits-mlp/torchscript/poisson
+  ASSERT_EQ(rate.cell_id, "digits-mlp/torchscript/poisson");
+  rate.summary.levels = 6;
+  rate.summary.inconclusive_levels = 2;
+  rate.summary.unstable_levels = 1;
+  rate.summary.lag_flagged_levels = 0;
+  rate.summary.disturbed_levels = 3;
+  RepeatSpreads spreads;
+  spreads.count = 3;
+  SpreadRecord t;
+  t.values = {1300, 1350, 1400};
+  t.mean = 1350;
+  t.lower = 1226;
+  t.upper = 1474;
+  spreads.throughput_within_slo_rps = t;
+  rate.summary.repeats = spreads;
+  rate.summary.throughput_within_slo_rps = 1350;
+  rate.slo.constraints = {{50, 20000}};
+  const std::string page =
+      FormatReportHtml(testing::SyntheticRun(), testing::SyntheticEnvironment(), cells);
+  const size_t overview = page.find("<section id=\"overview\">");
+  const std::string table = page.substr(overview, page.find("</section>", overview) - overview);
+  EXPECT_NE(table.find("<th>levels</th>"), std::string::npos);
+  const size_t row = table.find("<tr data-server=\"torchscript\" data-scenario=\"poisson\">");
+  ASSERT_NE(row, std::string::npos);
+  const std::string cells_html = table.substr(row, table.find("</tr>", row) - row);
+  EXPECT_NE(cells_html.find("<td class=\"levels flagged\">2 inconclusive, 1 unstable, 3 noisy "
+                            "of 6 <a href=\"#warnings\">(why)</a></td>"),
+            std::string::npos)
+      << cells_html;
+  EXPECT_NE(cells_html.find("data-value=\"1350.0\">1350<span class=\"ci\"> ± 124 (3 "
+                            "repeats)</span></td>"),
+            std::string::npos)
+      << cells_html;
+  // Its own SLO, not the run's, is named in the row.
+  EXPECT_NE(cells_html.find("<span class=\"note\">SLO p50 &lt;= 20 ms</span>"), std::string::npos)
+      << cells_html;
+  // A clean row says so.
+  const size_t closed =
+      table.find("<tr data-server=\"torchscript\" data-scenario=\"concurrency\">");
+  ASSERT_NE(closed, std::string::npos);
+  EXPECT_NE(table.substr(closed, table.find("</tr>", closed) - closed)
+                .find("<td class=\"levels\">2 ok</td>"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -11,7 +11,10 @@ the DevTools protocol by scripts/headless_chromium.py) and checks that:
   - every chart is drawn: Chart.js holds its data, and its plot area in a screenshot holds
     coloured pixels (the PNG is decoded here and counted: an empty chart's area has only its
     grey grid, 0 coloured pixels; the emptiest chart of the fixture has 0.6 %);
-  - the numbers of the overview are those of results.json, and so is the text shown.
+  - the latency charts draw each inconclusive or unstable level as hollow points;
+  - the numbers of the overview are those of results.json, and so is the text shown;
+  - each overview row names its levels' marks (inconclusive, unstable, lag, noisy) as
+    results.json counts them, and the warnings at the top list every such level.
 Exits 77 (CTest: skipped) with the reason when chromium is missing or servebench was built
 without its charting library.
 """
@@ -45,8 +48,9 @@ def coloured_share(image, box):
 
 
 def shown_number(text):
-    """The number a table cell shows ("14123", "0.00197", "1.89"); None for "–"."""
-    text = text.replace("★", "").replace(",", "").strip()
+    """The number a table cell shows ("14123", "0.00197", "1.89", "1350 ± 124 (3 repeats)");
+    None for "–"."""
+    text = text.split("±", 1)[0].replace("★", "").replace(",", "").strip()
     try:
         return float(text)
     except ValueError:
@@ -103,11 +107,52 @@ def check_overview(rows, results, failures):
     return checked
 
 
+MARKS = (("inconclusive_levels", "inconclusive"), ("unstable_levels", "unstable"),
+         ("lag_flagged_levels", "lag"), ("disturbed_levels", "noisy"))
+
+
+def check_validity(rows, warnings, results, failures):
+    """Inconclusive, unstable, lagging and noisy levels are shown as such: each overview row names
+    its cell's marks as results.json counts them, and the warnings at the top list every such
+    level. Returns how many marked levels the warnings list."""
+    cells = {(c["variant"], c["server"], c["scenario"]): c for c in results["cells"]}
+    for row in rows:
+        cell = cells.get((row["variant"], row["server"], row["scenario"]))
+        if cell is None or cell["status"] != "ok":
+            continue
+        summary = cell["summary"]
+        marks = ", ".join(f"{summary[key]} {name}" for key, name in MARKS if summary[key])
+        if not summary["levels"]:
+            want = ""
+        elif marks:
+            want = f"{marks} of {summary['levels']} (why)"
+        else:
+            want = f"{summary['levels']} ok"
+        if row["levels"] != want:
+            failures.append(f"{cell['cell_id']} levels: shows {row['levels']!r}, want {want!r}")
+    listed = 0
+    for key, kind in MARKS:
+        want = sum(c["summary"][key] for c in results["cells"])
+        got = warnings.get(kind, 0)
+        if got != want:
+            failures.append(f"warnings: {got} {kind} levels listed, results.json counts {want}")
+        listed += got
+    return listed
+
+
+WARNINGS_JS = """
+Array.from(document.querySelectorAll('#warnings li[data-kind]')).reduce((count, li) => {
+  count[li.dataset.kind] = (count[li.dataset.kind] || 0) + 1;
+  return count;
+}, {})
+"""
+
 OVERVIEW_JS = """
 Array.from(document.querySelectorAll('#overview tr[data-server]')).map(tr => ({
   variant: tr.closest('[data-variant]').dataset.variant,
   server: tr.dataset.server,
   scenario: tr.dataset.scenario,
+  levels: tr.querySelector('td.levels') ? tr.querySelector('td.levels').textContent : null,
   values: Array.from(tr.querySelectorAll('td[data-metric]')).map(td => ({
     metric: td.dataset.metric,
     value: td.hasAttribute('data-value') ? td.dataset.value : null,
@@ -122,7 +167,10 @@ Array.from(document.querySelectorAll('figure.chart')).map(figure => {
   const r = canvas ? canvas.getBoundingClientRect() : null;
   return {
     index: figure.dataset.chart,
+    section: figure.dataset.section,
     title: figure.querySelector('figcaption b').textContent,
+    hollow: chart ? chart.data.datasets.reduce((n, d) => n + (Array.isArray(d.pointBackgroundColor)
+        ? d.pointBackgroundColor.filter(c => c === '#ffffff').length : 0), 0) : 0,
     drawn: figure.dataset.drawn === 'true',
     points: chart ? chart.data.datasets.reduce(
         (n, d) => n + d.data.filter(p => p !== null && p !== undefined).length, 0) : 0,
@@ -169,6 +217,7 @@ def main():
                 failures.append(f"charts: {state}")
             charts = browser.evaluate(CHARTS_JS)
             rows = browser.evaluate(OVERVIEW_JS)
+            warnings = browser.evaluate(WARNINGS_JS)
             png = browser.screenshot()
             errors, requests = list(browser.console_errors), list(browser.requests)
 
@@ -195,14 +244,25 @@ def main():
             share = coloured_share(image, [round(v) for v in chart["area"]])
             if share < 0.002:
                 failures.append(f"{name}: blank in the screenshot ({share:.2%} coloured)")
+        # Inconclusive and unstable levels are hollow points of the latency charts (p99 and p50).
+        doubtful = sum(1 for c in results["cells"] for level in c["levels"]
+                       if level["load"]["latency_us"]["count"] > 0 and
+                       (level["slo_verdict"] == "inconclusive" or level["max_duration_reached"]))
+        hollow = sum(c["hollow"] for c in charts if c["section"] == "latency-throughput")
+        if hollow != 2 * doubtful:
+            failures.append(f"latency charts: {hollow} hollow points, want 2 x {doubtful}")
         checked = check_overview(rows, results, failures)
         if checked < 50:
             failures.append(f"only {checked} overview numbers checked")
+        marked = check_validity(rows, warnings, results, failures)
+        if marked == 0:
+            failures.append("no marked level in the warnings: the fixture has lagging levels")
 
         for failure in failures:
             print("FAIL:", failure)
         print(f"{len(charts)} charts drawn, {checked} overview numbers equal to results.json, "
-              f"{len(errors)} console errors, {len(requests) - 1} network requests")
+              f"{marked} marked levels in the warnings, {len(errors)} console errors, "
+              f"{len(requests) - 1} network requests")
         print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
         return 1 if failures else 0
     finally:

@@ -212,6 +212,15 @@ CellOutcome CellRun::Run() {
     RunSweep(*system);
   }
 
+  if (interrupted_) {
+    // Journaled as such, so that the run folder says which cell the user stopped and how far
+    // it got; --resume measures it again.
+    record_.status = CellStatus::kInterrupted;
+    record_.failure = CellFailure{"interrupted (SIGINT or SIGTERM) after " +
+                                      std::to_string(record_.levels.size()) + " finished levels",
+                                  std::nullopt,
+                                  {}};
+  }
   record_.finished_at = UtcNowIso8601();
   record_.duration_s = (MonotonicNanos() - start_ns) / 1e9;
   const int cores = static_cast<int>(std::max<size_t>(1, cpus_.size()));
@@ -236,11 +245,8 @@ bool CellRun::PlanServer(const ServingSystem& system, LaunchPlan* plan) {
   if (!system.Plan(cell_.server, cell_.variant, context_, work_dir_, plan, &error)) {
     return Failed("cannot plan the server: " + error, nullptr);
   }
-  adapter_ = NewProtocolAdapter(plan->protocol);
-  if (!adapter_) {
-    return Failed("the plan's protocol '" + plan->protocol + "' is not a registered protocol",
-                  nullptr);
-  }
+  adapter_ = NewProtocolAdapter(plan->protocol, plan->protocol_options, &error);
+  if (!adapter_) return Failed("the plan's protocol: " + error, nullptr);
   return true;
 }
 
@@ -249,14 +255,13 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system)
   if (!PlanServer(system, &plan)) return nullptr;
   Status("starting " + cell_.server.name);
   const ServerTimeouts timeouts = config_.measurement.server_timeouts();
-  HttpCall model_ready;
-  model_ready.path = adapter_->ModelReadyPath(plan.model);
+  const HttpCall model_ready = adapter_->ModelReadyCall(plan.model);
   std::string error;
   int64_t ready_ns = 0;
   if (plan.argv.empty()) {  // an external server: someone else runs it, so it must be ready now
     if (!PollUntilOk(nullptr, "external server " + plan.base_url + " model ready", plan.base_url,
                      model_ready, timeouts.request_ns, timeouts.request_ns, kModelReadyPollNs,
-                     &ready_ns, &error)) {
+                     &ready_ns, &error, adapter_.get())) {
       Failed(error, nullptr);
       return nullptr;
     }
@@ -268,11 +273,15 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system)
     return nullptr;
   }
   const int64_t start_ns = process->spawn_ns();
-  if (!process->WaitReady(adapter_->ServerReadyPath(), timeouts.ready_ns, &ready_ns, &error) ||
+  if (!process->WaitReady(*adapter_, timeouts.ready_ns, &ready_ns, &error, env_.interrupt) ||
       !PollUntilOk(process.get(), "model ready", plan.base_url, model_ready, timeouts.request_ns,
                    timeouts.ready_ns - (MonotonicNanos() - start_ns), kModelReadyPollNs, &ready_ns,
-                   &error)) {
-    Failed("the server did not become ready: " + error, process.get());
+                   &error, adapter_.get(), env_.interrupt)) {
+    if (env_.interrupt != nullptr && env_.interrupt->load()) {
+      interrupted_ = true;
+    } else {
+      Failed("the server did not become ready: " + error, process.get());
+    }
     process->Stop(timeouts.stop_grace_ns);
     return nullptr;
   }
@@ -659,6 +668,15 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   if (!server->Alive()) {
     record_.levels.push_back(*measured);
     return Failed("the server died during the level " + level.ToJson().dump(), process);
+  }
+  // Not one success: the level measured nothing but the failure, and the levels after it would
+  // only repeat it (each up to its maximum duration, then a wait for a recovery that does not
+  // come). The cell fails saying how the requests failed, and the run goes on.
+  if (result.counters.ok == 0 && result.counters.errors.total() > 0) {
+    record_.levels.push_back(*measured);
+    return Failed("every request of the level " + level.ToJson().dump() +
+                      " failed: " + DescribeErrors(result),
+                  process);
   }
   if (rule.overloaded() || result.counters.errors.timeout > 0) {
     Status("waiting for the server to work off abandoned requests");

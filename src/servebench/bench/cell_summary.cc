@@ -155,6 +155,7 @@ CellSummary SummarizeCell(const CellRecord& cell, double hourly_price) {
     spreads.throughput_within_slo_rps =
         Spread(Values(repeats, &RepeatFigures::throughput_within_slo_rps));
     spreads.slo_latency_us = Spread(Values(repeats, &RepeatFigures::slo_latency_us));
+    spreads.p50_us = Spread(Values(repeats, &RepeatFigures::p50_us));
     spreads.p99_us = Spread(Values(repeats, &RepeatFigures::p99_us));
     s.repeats = spreads;
   }

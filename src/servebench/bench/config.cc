@@ -93,6 +93,7 @@ class Parser {
       const YAML::Node& item = variants.value[i];
       const std::string item_path = Element(variants.path, i);
       ModelVariant variant = ReadVariant(item, item_path, repository);
+      variant.config_line = item.Mark().line + 1;
       names.Add(variant.name, item, item_path);
       models.variants.push_back(std::move(variant));
     }
@@ -134,6 +135,7 @@ class Parser {
       const Fields fields(node[i], item_path, AllKeys({"name", "kind"}, kinds),
                           "a map describing a server");
       servers.push_back(ReadServer(fields, kinds));
+      servers.back().config_line = node[i].Mark().line + 1;
       const Field* name = fields.Find("name");
       names.Add(servers.back().name, name ? name->value : node[i], name ? name->path : item_path);
     }
@@ -490,13 +492,19 @@ bool HasVersionWithModel(const fs::path& model_dir) {
   return false;
 }
 
+// "<config file>:<line>" of an entry, so that an environment problem names the line to fix.
+std::string ConfigPlace(const ExperimentConfig& config, int line) {
+  return line > 0 ? config.source + ":" + std::to_string(line) : config.source;
+}
+
 void CheckVariant(const ExperimentConfig& config, const ModelVariant& variant,
                   std::vector<std::string>* problems) {
   std::error_code ec;
   // The default zoo is prepared by the runner before the first cell; until then there is nothing
   // to check.
   if (config.models.repository.empty() && !fs::exists(variant.repository, ec)) return;
-  const std::string prefix = config.source + ": model " + Quote(variant.name) + ": ";
+  const std::string prefix =
+      ConfigPlace(config, variant.config_line) + ": model " + Quote(variant.name) + ": ";
   const fs::path dir = fs::path(variant.repository) / variant.name;
   if (!fs::is_directory(dir, ec)) {
     problems->push_back(prefix + "no folder " + dir.string() + " in the repository");
@@ -513,8 +521,8 @@ void CheckVariant(const ExperimentConfig& config, const ModelVariant& variant,
 
 void CheckServer(const ExperimentConfig& config, const ServerConfig& server,
                  const SystemContext& context, std::vector<std::string>* problems) {
-  const std::string prefix =
-      config.source + ": server " + Quote(server.name) + " (" + server.kind + "): ";
+  const std::string prefix = ConfigPlace(config, server.config_line) + ": server " +
+                             Quote(server.name) + " (" + server.kind + "): ";
   std::string error;
   if (!FindServingSystem(server.kind)->Available(server, context, &error)) {
     problems->push_back(prefix + "cannot run here: " + error);

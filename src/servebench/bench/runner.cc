@@ -244,17 +244,24 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
     }
     progress.StartCell(cell);
     CellOutcome outcome = RunCell(cell, env);
+    // An interrupted cell is journaled too (status "interrupted"), so that the run folder says
+    // where it stopped; --resume measures it again.
+    const std::string db = (fs::path(state.run_dir) / "results.db").string();
+    const bool journaled = run->journal.Append(outcome.record.ToJson(), &error);
+    if (!journaled || !run->store->PutCell(outcome.record, &error)) {
+      progress.Clear();
+      err << "servebench run: cannot record " << cell.id << " in "
+          << (journaled ? db : Journal::PathIn(state.run_dir)) << ": " << error << "\n"
+          << "The journal keeps every cell finished before it. Once the cause is fixed (a full "
+             "disk: free space), go on with:\n  servebench run --resume "
+          << state.run_dir << "\n";
+      return CellsOutcome::kNotRecorded;
+    }
+    state.KeepCell(outcome.record);
     if (outcome.interrupted) {
       result = CellsOutcome::kInterrupted;
       break;
     }
-    if (!run->journal.Append(outcome.record.ToJson(), &error) ||
-        !run->store->PutCell(outcome.record, &error)) {
-      progress.Clear();
-      err << "servebench run: cannot record " << cell.id << ": " << error << "\n";
-      return CellsOutcome::kNotRecorded;
-    }
-    state.KeepCell(outcome.record);
     progress.FinishCell(outcome.record);
   }
   progress.Clear();
@@ -369,7 +376,7 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
   }
   if (options.slurm.enabled) return SubmitToSlurm(options, experiment, &run, out, err);
   const CellsOutcome outcome = RunCells(options, experiment, &run, err);
-  if (outcome == CellsOutcome::kNotRecorded) return kRunBadInput;
+  if (outcome == CellsOutcome::kNotRecorded) return kRunOutputFailed;
   return FinishRun(outcome == CellsOutcome::kInterrupted, &run, out, err);
 }
 

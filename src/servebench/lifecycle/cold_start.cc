@@ -47,13 +47,12 @@ bool MeasureModelLoad(ServerProcess* server, const LaunchPlan& plan,
   const int64_t start = MonotonicNanos();
   // The repository API answers a load once it is done, which may take longer than one
   // inference request may; then the model must also say it is ready.
-  HttpCall ready;
-  ready.path = protocol.ModelReadyPath(plan.model);
+  const HttpCall ready = protocol.ModelReadyCall(plan.model);
   int64_t ready_ns = 0;
   if (!send(load, timeouts.ready_ns) ||
       !PollUntilOk(server, "model ready after load", plan.base_url, ready, timeouts.request_ns,
                    timeouts.ready_ns - (MonotonicNanos() - start), kModelReadyPollNs, &ready_ns,
-                   error)) {
+                   error, &protocol)) {
     return false;
   }
   *seconds = Seconds(ready_ns - start);
@@ -87,7 +86,7 @@ bool MeasureColdStart(const LaunchPlan& plan, const ProtocolAdapter& protocol,
   if (!server) return false;
   ColdStartTimes s;
   int64_t ready_ns = 0;
-  if (!server->WaitReady(protocol.ServerReadyPath(), timeouts.ready_ns, &ready_ns, error)) {
+  if (!server->WaitReady(protocol, timeouts.ready_ns, &ready_ns, error)) {
     server->Stop(timeouts.stop_grace_ns);
     return false;
   }

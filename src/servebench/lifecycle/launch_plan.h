@@ -24,6 +24,8 @@ struct LaunchPlan {
   // The wire protocol requests use, by its registered name (protocols/protocol_adapter.h); its
   // adapter says how to check readiness and model readiness and how to build inferences.
   std::string protocol;
+  // The protocol's options as JSON text (a server config's protocol_options); empty: none.
+  std::string protocol_options;
   std::string metrics_url;          // Prometheus text endpoint; empty when the server has none
   bool has_repository_api = false;  // the protocol's model load/unload calls work on this server
   // Where those calls go when the server takes them on a port of their own (TorchServe's

@@ -16,6 +16,7 @@ struct ModelVariant {
   // Absolute or config-relative path, resolved when the config is read; the default repository
   // (DefaultModelRepository() in bench/config.h) when models.repository is empty.
   std::string repository;
+  int config_line = 0;  // the line of its entry in the experiment's YAML; 0: not from a file
 };
 
 }  // namespace servebench

@@ -102,6 +102,32 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
+// Runs in the forked guard: waits until its pipe's write end closes (servebench stopped the
+// server, or died however it died, SIGKILL included), then kills the server's whole group.
+// PR_SET_PDEATHSIG reaches only the process servebench forked; the members it started itself
+// (workers, a wrapper script's children) would outlive a killed servebench without this.
+[[noreturn]] void GuardServerGroup(int pipe_fd, pid_t group) {
+  // Its own group, so that a signal to servebench's group (Ctrl-C, kill -9 -PGID) leaves it to
+  // do its work; it ignores the polite signals and ends only by its pipe or SIGKILL.
+  setpgid(0, 0);
+  prctl(PR_SET_NAME, "sb-guard");
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  // Keeps only its pipe: another guard's write end held here would keep that guard waiting.
+  if (dup2(pipe_fd, 3) < 0) _exit(1);
+  close_range(4, ~0U, 0);
+  close_range(0, 2, 0);
+  char byte;
+  ssize_t n;
+  do {
+    n = read(3, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  kill(-group, SIGKILL);
+  _exit(0);
+}
+
 }  // namespace
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
@@ -182,6 +208,23 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
              std::strerror(failure.error);
     return nullptr;
   }
+  int guard[2];
+  if (pipe2(guard, O_CLOEXEC) != 0) {
+    process->Stop(0);
+    *error = Errno("cannot prepare the server's guard");
+    return nullptr;
+  }
+  const pid_t guard_pid = fork();
+  if (guard_pid == 0) GuardServerGroup(guard[0], pid);
+  close(guard[0]);
+  if (guard_pid < 0) {
+    close(guard[1]);
+    process->Stop(0);
+    *error = Errno("cannot start the server's guard: fork");
+    return nullptr;
+  }
+  process->guard_pid_ = guard_pid;
+  process->guard_fd_ = guard[1];
   return process;
 }
 
@@ -194,13 +237,27 @@ pid_t ServerProcess::pid() const { return pid_; }
 int64_t ServerProcess::spawn_ns() const { return spawn_ns_; }
 
 bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
-                              std::string* error) {
+                              std::string* error, const std::atomic<bool>* interrupt) {
   HttpCall health;
   health.path = ready_path;
   if (PollUntilOk(this, "readiness", plan_.base_url, health, kHealthRequestTimeoutNs, timeout_ns,
-                  kReadyPollNs, ready_ns, error)) {
+                  kReadyPollNs, ready_ns, error, nullptr, interrupt)) {
     return true;
   }
+  if (interrupt != nullptr && interrupt->load()) return false;
+  AppendLogTail(error);
+  return false;
+}
+
+bool ServerProcess::WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns,
+                              int64_t* ready_ns, std::string* error,
+                              const std::atomic<bool>* interrupt) {
+  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCall(),
+                  kHealthRequestTimeoutNs, timeout_ns, kReadyPollNs, ready_ns, error, &protocol,
+                  interrupt)) {
+    return true;
+  }
+  if (interrupt != nullptr && interrupt->load()) return false;
   AppendLogTail(error);
   return false;
 }
@@ -214,12 +271,17 @@ void ServerProcess::AppendLogTail(std::string* error) const {
 
 bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
                  const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
-                 int64_t poll_ns, int64_t* done_ns, std::string* error) {
+                 int64_t poll_ns, int64_t* done_ns, std::string* error,
+                 const ProtocolAdapter* readiness, const std::atomic<bool>* interrupt) {
   const std::string url = base_url + call.path;
   const int64_t start = MonotonicNanos();
   const int64_t deadline = start + timeout_ns;
   std::string last = "no answer yet";
   while (true) {
+    if (interrupt != nullptr && interrupt->load()) {
+      *error = "interrupted";
+      return false;
+    }
     if (server != nullptr && !server->Alive()) {
       *error = what + ": the server " + server->ExitDescription() + " (" +
                std::to_string((MonotonicNanos() - server->spawn_ns()) / kNanosPerMilli) +
@@ -237,11 +299,13 @@ bool PollUntilOk(ServerProcess* server, const std::string& what, const std::stri
     std::string fetch_error;
     if (HttpFetch(call.method, url, call.headers, call.body,
                   std::min(request_timeout_ns, deadline - now), &reply, &fetch_error)) {
-      if (reply.status >= 200 && reply.status < 300) {
+      const bool ok = reply.status >= 200 && reply.status < 300;
+      if (ok && (readiness == nullptr || readiness->SaysReady(reply.body))) {
         *done_ns = MonotonicNanos();
         return true;
       }
-      last = "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
+      last = ok ? "HTTP " + std::to_string(reply.status) + ", not ready yet"
+                : "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 200);
     } else {
       last = fetch_error;
     }
@@ -308,6 +372,20 @@ void ServerProcess::Stop(int64_t grace_ns) {
     while (Alive()) SleepNanos(kStopPollNs);  // SIGKILL cannot be refused: this ends
     while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kStopPollNs);
   }
+  StopGuard();
+}
+
+void ServerProcess::StopGuard() {
+  if (guard_pid_ <= 0) return;
+  // Killed before its pipe closes: once the group is gone its id may be reused, and the guard
+  // must not signal whoever has it then. Its own pid stays ours until it is reaped.
+  kill(guard_pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(guard_pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  close(guard_fd_);
+  guard_pid_ = -1;
+  guard_fd_ = -1;
 }
 
 std::vector<std::string> ServerProcess::LogTail(int lines) const {

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,7 +30,9 @@ class ServerProcess {
   // to servebench's environment, in the folder plan.cwd when it is set. Returns null with
   // *error when it cannot start (chdir and exec failures included). The server gets SIGKILL when
   // the thread that called Start ends (Linux ties PR_SET_PDEATHSIG to the forking thread): start
-  // servers from a thread that outlives them.
+  // servers from a thread that outlives them. A guard process ("sb-guard", forked from
+  // servebench) kills the server's whole group when servebench ends without stopping it, however
+  // it ends (SIGKILL included), so that no process the server started outlives servebench.
   static std::unique_ptr<ServerProcess> Start(const LaunchPlan& plan, const std::vector<int>& cpus,
                                               const std::string& log_path, std::string* error);
   ~ServerProcess();  // Stop() with a short grace if still running
@@ -39,16 +42,21 @@ class ServerProcess {
 
   // Polls GET plan.base_url + `ready_path` (every 5 ms) until it answers 2xx. On success stores
   // the time of that answer in *ready_ns. Fails when the timeout passes or the process exits,
-  // with *error saying which, the exit description and the last log lines.
+  // with *error saying which, the exit description and the last log lines; or as soon as
+  // *interrupt (when given) turns true, with *error "interrupted".
   bool WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
-                 std::string* error);
+                 std::string* error, const std::atomic<bool>* interrupt = nullptr);
+  // The same with `protocol`'s server readiness call (ServerReadyCall, SaysReady).
+  bool WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns, int64_t* ready_ns,
+                 std::string* error, const std::atomic<bool>* interrupt = nullptr);
 
   // False once the process has exited (reaps it).
   bool Alive();
   // "exited with status 1", "killed by signal 9 (SIGKILL)", or "running".
   std::string ExitDescription() const;
 
-  // SIGTERM to the group, then SIGKILL to the group after `grace_ns`; waits for the exit.
+  // SIGTERM to the group, then SIGKILL to the group after `grace_ns`; waits for the exit, then
+  // ends the guard.
   void Stop(int64_t grace_ns);
 
   // The last `lines` lines of the log file.
@@ -58,6 +66,7 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+  void StopGuard();
 
   LaunchPlan plan_;
   std::string log_path_;
@@ -65,15 +74,22 @@ class ServerProcess {
   int64_t spawn_ns_ = 0;
   bool exited_ = false;
   int wait_status_ = 0;
+  pid_t guard_pid_ = -1;  // the guard process; -1 once ended
+  int guard_fd_ = -1;     // the write end of its pipe: closing it (or dying) sets the guard off
 };
 
 // Sends `call` to `base_url` until it answers 2xx, `timeout_ns` passes, or `server` (when not
 // null) exits; waits `poll_ns` between tries, and lets no single try take longer than
 // `request_timeout_ns`. On success stores the time of the answer in *done_ns. *error names
-// `what`, the call, and its last answer.
+// `what`, the call, and its last answer. With `readiness` (not null) a 2xx answer counts only
+// when readiness->SaysReady(its body): the call is one of that protocol's readiness calls.
+// Gives up at once when *interrupt (when given) turns true, with *error "interrupted": a user's
+// Ctrl-C does not wait out a long ready timeout.
 bool PollUntilOk(ServerProcess* server, const std::string& what, const std::string& base_url,
                  const HttpCall& call, int64_t request_timeout_ns, int64_t timeout_ns,
-                 int64_t poll_ns, int64_t* done_ns, std::string* error);
+                 int64_t poll_ns, int64_t* done_ns, std::string* error,
+                 const ProtocolAdapter* readiness = nullptr,
+                 const std::atomic<bool>* interrupt = nullptr);
 
 }  // namespace servebench
 

@@ -29,6 +29,33 @@ void LoadCounters::Add(const LoadCounters& o) {
   for (size_t i = 0; i < status_codes.size(); ++i) status_codes[i] += o.status_codes[i];
 }
 
+std::string DescribeErrors(const LoadResult& result) {
+  const ErrorCounts& e = result.counters.errors;
+  std::string out;
+  auto add = [&out](int64_t n, const std::string& what) {
+    if (n == 0) return;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(n) + " " + what;
+  };
+  add(e.timeout, "timeouts (no complete response within " +
+                     std::to_string(result.settings.timeout_ns / kNanosPerMilli) + " ms)");
+  add(e.connect, "connection errors (refused, or closed or reset before a complete response)");
+  std::string statuses;
+  for (size_t code = 0; code < result.counters.status_codes.size(); ++code) {
+    const int64_t n = result.counters.status_codes[code];
+    if (n == 0 || (code >= 200 && code < 300)) continue;
+    statuses += (statuses.empty() ? "" : ", ") + std::to_string(n) + " x " +
+                (code == 0 ? std::string("other") : std::to_string(code));
+  }
+  add(e.http_status, "HTTP status errors (" + statuses + ")");
+  add(e.protocol, "protocol errors (bytes that are not a valid HTTP/1.1 response)");
+  add(e.validation, "validation errors (" +
+                        (result.first_validation_error.empty() ? std::string("wrong responses")
+                                                               : result.first_validation_error) +
+                        ")");
+  return out;
+}
+
 LatencySummary SummarizeMicros(const Histogram& h) {
   auto us = [](double ns) { return ns / 1000.0; };
   LatencySummary s;

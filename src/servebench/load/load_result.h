@@ -101,6 +101,10 @@ struct LoadResult {
   nlohmann::json ToJson() const;  // LoadRecord::Of(*this).ToJson()
 };
 
+// The errors of `result` in words, by kind, e.g. "12 timeouts (no complete response within
+// 300 ms), 3 protocol errors (bytes that are not a valid HTTP/1.1 response)"; empty when none.
+std::string DescribeErrors(const LoadResult& result);
+
 }  // namespace servebench
 
 #endif  // SERVEBENCH_LOAD_LOAD_RESULT_H_

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,14 @@ class ProtocolAdapter {
 
   // Path that answers 2xx once `model` can serve.
   virtual std::string ModelReadyPath(const std::string& model) const = 0;
+
+  // The calls that ask whether the server, and `model`, are ready, and whether a 2xx reply to
+  // one says so. By default GET ServerReadyPath() / ModelReadyPath(model), and every 2xx reply
+  // says ready; a protocol whose readiness is in the reply's body (KServe v2 gRPC answers OK
+  // with ready=false) overrides them.
+  virtual HttpCall ServerReadyCall() const;
+  virtual HttpCall ModelReadyCall(const std::string& model) const;
+  virtual bool SaysReady(const std::string& body) const;
 
   // The calls that unload and load `model` through the server's repository API, sent to the
   // plan's control_url (base_url unless the server takes them on a port of their own). False
@@ -90,16 +99,33 @@ class ProtocolAdapter {
 };
 
 using ProtocolFactory = std::function<std::unique_ptr<ProtocolAdapter>()>;
+// A protocol that a server's config shapes (a JSON API's paths and pointers): makes the adapter
+// from `options` (a JSON object: the config's `protocol_options` mapping), or null with what is
+// wrong, naming the option, in *error.
+using ConfiguredProtocolFactory = std::function<std::unique_ptr<ProtocolAdapter>(
+    const nlohmann::json& options, std::string* error)>;
 
 // Registers `factory` under `name` when constructed; one object per adapter file, at namespace
 // scope. Registering a name twice aborts at start-up (a programming error).
 class ProtocolRegistration {
  public:
   ProtocolRegistration(const std::string& name, ProtocolFactory factory);
+  ProtocolRegistration(const std::string& name, ConfiguredProtocolFactory factory);
 };
 
-// The adapter registered as `name`, or null.
+// The adapter registered as `name`, or null. A protocol that needs options gets an empty
+// object, which it may refuse (then null).
 std::unique_ptr<ProtocolAdapter> NewProtocolAdapter(const std::string& name);
+
+// The adapter registered as `name` made with `options_json` (the text of a JSON object; empty:
+// none), or null with the reason in *error: an unknown name, options the protocol does not
+// take, or options it refuses.
+std::unique_ptr<ProtocolAdapter> NewProtocolAdapter(const std::string& name,
+                                                    const std::string& options_json,
+                                                    std::string* error);
+
+// Whether the protocol registered as `name` takes options (a ConfiguredProtocolFactory).
+bool ProtocolTakesOptions(const std::string& name);
 
 // Every registered name, sorted: for error messages and docs.
 std::vector<std::string> ProtocolNames();
@@ -109,6 +135,13 @@ inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";
 // The name of the adapter for TorchServe's inference and management APIs, with the tensors
 // servebench's TorchServe handler (servers/torchserve/handler.py) takes and answers.
 inline constexpr char kTorchServeRest[] = "torchserve-rest";
+// KServe v2 REST with the binary tensor data extension: raw little-endian tensors after a JSON
+// header whose length Inference-Header-Content-Length gives, inputs and outputs alike.
+inline constexpr char kKServeV2Binary[] = "http-binary";
+// TensorFlow Serving's REST API (POST /v1/models/{m}:predict).
+inline constexpr char kTfServingRest[] = "tfserving-rest";
+// Any JSON-over-HTTP API, shaped by the server's protocol_options (protocols/http_json.cc).
+inline constexpr char kHttpJson[] = "http-json";
 
 }  // namespace servebench
 

@@ -14,9 +14,22 @@ namespace servebench {
 
 namespace {
 
-std::map<std::string, ProtocolFactory>& Table() {
-  static auto* table = new std::map<std::string, ProtocolFactory>();
+// A protocol's factory: one of the two kinds, the other null.
+struct Factories {
+  ProtocolFactory plain;
+  ConfiguredProtocolFactory configured;
+};
+
+std::map<std::string, Factories>& Table() {
+  static auto* table = new std::map<std::string, Factories>();
   return *table;
+}
+
+void Register(const std::string& name, Factories factories) {
+  if (!Table().emplace(name, std::move(factories)).second) {
+    std::fprintf(stderr, "servebench: protocol '%s' registered twice\n", name.c_str());
+    std::abort();
+  }
 }
 
 }  // namespace
@@ -24,6 +37,20 @@ std::map<std::string, ProtocolFactory>& Table() {
 bool ProtocolAdapter::ModelControlCalls(const std::string&, HttpCall*, HttpCall*) const {
   return false;
 }
+
+HttpCall ProtocolAdapter::ServerReadyCall() const {
+  HttpCall call;
+  call.path = ServerReadyPath();
+  return call;
+}
+
+HttpCall ProtocolAdapter::ModelReadyCall(const std::string& model) const {
+  HttpCall call;
+  call.path = ModelReadyPath(model);
+  return call;
+}
+
+bool ProtocolAdapter::SaysReady(const std::string&) const { return true; }
 
 bool ProtocolAdapter::BuildInferCallsWithData(const std::string&, const std::string&,
                                               const TensorValues&, int, std::vector<HttpCall>*,
@@ -39,15 +66,50 @@ bool ProtocolAdapter::ReadOutputs(const std::string&, std::vector<TensorValues>*
 }
 
 ProtocolRegistration::ProtocolRegistration(const std::string& name, ProtocolFactory factory) {
-  if (!Table().emplace(name, std::move(factory)).second) {
-    std::fprintf(stderr, "servebench: protocol '%s' registered twice\n", name.c_str());
-    std::abort();
-  }
+  Register(name, {std::move(factory), nullptr});
+}
+
+ProtocolRegistration::ProtocolRegistration(const std::string& name,
+                                           ConfiguredProtocolFactory factory) {
+  Register(name, {nullptr, std::move(factory)});
 }
 
 std::unique_ptr<ProtocolAdapter> NewProtocolAdapter(const std::string& name) {
+  std::string error;
+  return NewProtocolAdapter(name, "", &error);
+}
+
+std::unique_ptr<ProtocolAdapter> NewProtocolAdapter(const std::string& name,
+                                                    const std::string& options_json,
+                                                    std::string* error) {
   auto it = Table().find(name);
-  return it == Table().end() ? nullptr : it->second();
+  if (it == Table().end()) {
+    *error = "'" + name + "' is not a registered protocol";
+    return nullptr;
+  }
+  if (it->second.plain) {
+    if (!options_json.empty()) {
+      *error = "protocol '" + name + "' takes no options";
+      return nullptr;
+    }
+    return it->second.plain();
+  }
+  nlohmann::json options = nlohmann::json::object();
+  if (!options_json.empty()) {
+    options = nlohmann::json::parse(options_json, nullptr, /*allow_exceptions=*/false);
+    if (!options.is_object()) {
+      *error = "protocol '" + name + "': options are not a JSON object: " + options_json;
+      return nullptr;
+    }
+  }
+  std::unique_ptr<ProtocolAdapter> adapter = it->second.configured(options, error);
+  if (adapter == nullptr) *error = "protocol '" + name + "': " + *error;
+  return adapter;
+}
+
+bool ProtocolTakesOptions(const std::string& name) {
+  auto it = Table().find(name);
+  return it != Table().end() && it->second.configured != nullptr;
 }
 
 std::vector<std::string> ProtocolNames() {

@@ -7,7 +7,15 @@ namespace servebench {
 using nlohmann::json;
 
 const char* CellStatusName(CellStatus status) {
-  return status == CellStatus::kOk ? "ok" : "failed";
+  switch (status) {
+    case CellStatus::kOk:
+      return "ok";
+    case CellStatus::kFailed:
+      return "failed";
+    case CellStatus::kInterrupted:
+      return "interrupted";
+  }
+  return "failed";
 }
 
 json CellFailure::ToJson() const {
@@ -72,8 +80,11 @@ void CellRecord::Read(JsonReader* in) {
     status = CellStatus::kOk;
   } else if (status_name == "failed") {
     status = CellStatus::kFailed;
+  } else if (status_name == "interrupted") {
+    status = CellStatus::kInterrupted;
   } else if (in->ok()) {
-    in->Fail("status", "expected \"ok\" or \"failed\", got \"" + status_name + "\"");
+    in->Fail("status",
+             "expected \"ok\", \"failed\" or \"interrupted\", got \"" + status_name + "\"");
   }
   in->Field("failure", &failure);
   in->Field("started_at", &started_at);

@@ -23,11 +23,13 @@
 
 namespace servebench {
 
-enum class CellStatus { kOk, kFailed };
+// kInterrupted: the user stopped the run (SIGINT, SIGTERM) while the cell ran; what it had
+// measured by then is kept, and --resume measures it again.
+enum class CellStatus { kOk, kFailed, kInterrupted };
 
-const char* CellStatusName(CellStatus status);  // "ok" | "failed"
+const char* CellStatusName(CellStatus status);  // "ok" | "failed" | "interrupted"
 
-// Why a cell failed.
+// Why a cell failed, or where it was interrupted.
 struct CellFailure {
   std::string message;
   std::optional<std::string> exit;    // how the server ended; null while it ran

@@ -77,6 +77,7 @@ json RepeatSpreads::ToJson() const {
   return {{"count", count},
           {"throughput_within_slo_rps", spread(throughput_within_slo_rps)},
           {"slo_latency_us", spread(slo_latency_us)},
+          {"p50_us", spread(p50_us)},
           {"p99_us", spread(p99_us)}};
 }
 
@@ -84,6 +85,7 @@ void RepeatSpreads::Read(JsonReader* in) {
   in->Field("count", &count);
   in->Field("throughput_within_slo_rps", &throughput_within_slo_rps);
   in->Field("slo_latency_us", &slo_latency_us);
+  in->Field("p50_us", &p50_us);  // absent in records from before compare read it: null
   in->Field("p99_us", &p99_us);
 }
 

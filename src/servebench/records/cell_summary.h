@@ -37,6 +37,7 @@ struct RepeatSpreads {
   int count = 0;  // repeats measured
   std::optional<SpreadRecord> throughput_within_slo_rps;
   std::optional<SpreadRecord> slo_latency_us;
+  std::optional<SpreadRecord> p50_us;
   std::optional<SpreadRecord> p99_us;
 
   nlohmann::json ToJson() const;

@@ -56,6 +56,14 @@ json Series(const std::string& label, const std::string& kind, int color) {
   return {{"label", label}, {"kind", kind}, {"color", color}, {"points", json::array()}};
 }
 
+// "inconclusive", "unstable" or both for a level whose numbers are not to be taken at their
+// word; empty for the others.
+std::string LevelDoubt(const LevelRecord& level) {
+  std::string doubt = level.inconclusive() ? "inconclusive" : "";
+  if (level.max_duration_reached) doubt += doubt.empty() ? "unstable" : ", unstable";
+  return doubt;
+}
+
 // Latency against achieved throughput, one chart per server: p99 solid and p50 dashed for each
 // variant and sweep, closed loop as circles and open loop as triangles, and the SLO's bound.
 void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cells,
@@ -79,10 +87,20 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
       json p50 = Series(name + " p50", "line", color);
       p50["dash"] = true;
       for (json* s : {&p99, &p50}) (*s)["marker"] = open ? "triangle" : "circle";
+      for (json* s : {&p99, &p50}) (*s)["hollow"] = json::array();
       for (const LevelRecord& level : cell.levels) {
         if (level.load.latency_us.count == 0) continue;
-        p99["points"].push_back({level.load.throughput_rps, level.load.latency_us.p99 / 1000.0});
-        p50["points"].push_back({level.load.throughput_rps, level.load.latency_us.p50 / 1000.0});
+        json p99_point = {level.load.throughput_rps, level.load.latency_us.p99 / 1000.0};
+        json p50_point = {level.load.throughput_rps, level.load.latency_us.p50 / 1000.0};
+        // A level not to take at its word is drawn hollow and named in its tooltip.
+        const std::string doubt = LevelDoubt(level);
+        if (!doubt.empty()) {
+          for (json* s : {&p99, &p50}) (*s)["hollow"].push_back((*s)["points"].size());
+          p99_point.push_back(doubt);
+          p50_point.push_back(doubt);
+        }
+        p99["points"].push_back(std::move(p99_point));
+        p50["points"].push_back(std::move(p50_point));
       }
       if (p99["points"].empty()) continue;
       spec["series"].push_back(std::move(p99));
@@ -90,7 +108,8 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
     }
     out->push_back({"latency-throughput", server,
                     "p99 (solid) and p50 (dashed) at each level of each sweep, in the order "
-                    "measured; circles: closed loop (hides queueing), triangles: open loop.",
+                    "measured; circles: closed loop (hides queueing), triangles: open loop; "
+                    "hollow: an inconclusive or unstable level.",
                     std::move(spec)});
   }
 }

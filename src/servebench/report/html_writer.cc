@@ -93,7 +93,8 @@ std::string Warnings(const std::vector<RunWarning>& warnings) {
   if (warnings.empty()) {
     return out +
            "<p class=\"all-clear\">No warnings: every cell ran, every response passed "
-           "the check, and no level was overloaded, unstable or under-driven.</p>\n"
+           "the check, and no level was overloaded, unstable, inconclusive, under-driven, "
+           "lagging or disturbed.</p>\n"
            "</section>\n";
   }
   std::map<std::string, int> count;
@@ -104,8 +105,11 @@ std::string Warnings(const std::vector<RunWarning>& warnings) {
       {"validation", "levels with wrong responses"},
       {"errors", "levels with errors"},
       {"overloaded", "overloaded levels"},
+      {"inconclusive", "inconclusive levels (not judged: no throughput within the SLO from them)"},
       {"unstable", "unstable levels"},
       {"generator", "levels where the generator fell behind"},
+      {"lag", "levels whose latency is partly the generator's lag"},
+      {"noisy", "levels disturbed by steal or other processes"},
       {"hardware", "cells measured on different hardware"}};
   bool first = true;
   for (const auto& [kind, name] : kinds) {
@@ -189,6 +193,30 @@ std::string VariantHeading(const std::string& variant, const VariantAccuracy* ac
   return out + "</p>\n";
 }
 
+// " ± 56 (3 repeats)" after the throughput within the SLO: its 95% Student t interval's
+// half-width over the repeats; empty for other metrics and for a cell measured once.
+std::string Interval(const ComparisonRow& row, const Metric& m) {
+  if (m.field != &ComparisonRow::throughput_within_slo_rps || !row.throughput_within_slo_lower ||
+      !row.throughput_within_slo_upper) {
+    return "";
+  }
+  return "<span class=\"ci\"> ± " +
+         E(FormatRate((*row.throughput_within_slo_upper - *row.throughput_within_slo_lower) / 2)) +
+         " (" + std::to_string(row.repeats) + " repeats)</span>";
+}
+
+// How far the row's levels can be trusted: "6 ok", or its marks ("2 inconclusive, 1 unstable of
+// 6"), flagged so that it stands out; the warnings above list each level with its reason.
+std::string LevelsCell(const ComparisonRow& row) {
+  if (row.levels == 0) return "<td class=\"levels\"></td>";
+  const std::string marks = ValidityText(row, false);
+  if (marks.empty()) {
+    return "<td class=\"levels\">" + std::to_string(row.levels) + " ok</td>";
+  }
+  return "<td class=\"levels flagged\">" + E(marks) + " of " + std::to_string(row.levels) +
+         " <a href=\"#warnings\">(why)</a></td>";
+}
+
 std::string Overview(const RunRecord& run, const std::vector<CellRecord>& cells) {
   const std::vector<ComparisonRow> rows = BuildComparison(cells);
   const auto accuracy = AccuracyByVariant(cells);
@@ -201,9 +229,14 @@ std::string Overview(const RunRecord& run, const std::vector<CellRecord>& cells)
       "<p class=\"note\">Latency, CPU and cost at each cell's highest throughput within the SLO "
       "(<b>" +
       E(SloText(run)) +
-      "</b>), or at its first level when none meets it; ★ marks the best value of each "
-      "column for the variant. Cost in " +
-      E(Currency(run)) + ". Closed-loop latency hides queueing.</p>\n";
+      "</b>, unless a row names its own), or at its first level when none meets it; ★ marks "
+      "the best value of each column for the variant. Cost in " +
+      E(Currency(run)) +
+      ". Closed-loop latency hides queueing. <i>levels</i>: how many of the row's levels were "
+      "inconclusive (too few samples to judge the SLO: they feed no throughput within the SLO, "
+      "cost or recommendation), unstable (reached the maximum duration), lagging (the "
+      "generator's lag is over 10 % of a latency) or noisy (steal or other processes took over "
+      "10 % of a core).</p>\n";
   for (const std::string& variant : VariantsOf(rows)) {
     auto a = accuracy.find(variant);
     json card;
@@ -226,16 +259,20 @@ std::string Overview(const RunRecord& run, const std::vector<CellRecord>& cells)
     }
     out += "<table class=\"overview\">\n<thead><tr><th>server</th><th>scenario</th>";
     for (const Metric& m : kMetrics) out += "<th>" + E(m.header) + "</th>";
-    out += "</tr></thead>\n<tbody>\n";
+    out += "<th>levels</th></tr></thead>\n<tbody>\n";
     for (const ComparisonRow& row : rows) {
       if (row.variant != variant) continue;
       const std::string cell_id = row.variant + "/" + row.server + "/" + row.scenario;
       out += "<tr data-server=\"" + E(row.server) + "\" data-scenario=\"" + E(row.scenario) + "\"" +
              (row.failed ? " class=\"failed\"" : "") + "><td>" + E(row.server) + "</td><td>" +
-             E(row.scenario) + "</td>";
+             E(row.scenario) +
+             (row.slo.empty() || row.slo == run.slo.Describe()
+                  ? ""
+                  : "<br><span class=\"note\">SLO " + E(row.slo) + "</span>") +
+             "</td>";
       if (row.failed) {
         auto f = failure.find(cell_id);
-        out += "<td class=\"failure\" colspan=\"" + std::to_string(std::size(kMetrics)) +
+        out += "<td class=\"failure\" colspan=\"" + std::to_string(std::size(kMetrics) + 1) +
                "\">failed: " + E(f == failure.end() ? "see the failed cells" : f->second) +
                "</td></tr>\n";
         continue;
@@ -245,9 +282,9 @@ std::string Overview(const RunRecord& run, const std::vector<CellRecord>& cells)
         const bool is_best = v && best.count(m.key) && best[m.key] == *v;
         out += std::string("<td class=\"num") + (is_best ? " best" : "") + "\" data-metric=\"" +
                m.key + "\"" + (v ? " data-value=\"" + json(*v).dump() + "\"" : "") + ">" +
-               E(m.format(v)) + "</td>";
+               E(m.format(v)) + Interval(row, m) + "</td>";
       }
-      out += "</tr>\n";
+      out += LevelsCell(row) + "</tr>\n";
     }
     out += "</tbody>\n</table>\n</div>\n";
   }

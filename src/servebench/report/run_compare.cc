@@ -77,6 +77,13 @@ std::optional<NoiseInterval> ThroughputNoise(const LevelRecord* level, int* wind
   return NoiseInterval{load.throughput_rps - half, load.throughput_rps + half};
 }
 
+// The 95% Student t interval of a figure's mean over the cell's repeats; absent with fewer than
+// two repeats, or when the figure was not measured in two of them.
+std::optional<NoiseInterval> RepeatNoise(const std::optional<SpreadRecord>& spread) {
+  if (!spread || !spread->lower || !spread->upper) return std::nullopt;
+  return NoiseInterval{*spread->lower, *spread->upper};
+}
+
 bool Overlap(const NoiseInterval& x, const NoiseInterval& y) {
   return x.low <= y.high && y.low <= x.high;
 }
@@ -88,11 +95,23 @@ struct Figures {
 };
 
 // One metric of one cell, with its noise.
+// A cell measured several times carries each repeat's headline figures (summary.repeats): their
+// spread over fresh servers is the noise a rerun would see, wider than one level's windows or
+// histogram show, so it is the interval whenever it exists.
 Figures Measure(const std::string& metric, const CellRecord& cell) {
   const CellSummary& s = cell.summary;
+  const std::optional<RepeatSpreads>& repeats = s.repeats;
+  const std::string repeat_basis = repeats ? std::to_string(repeats->count) + " repeats" : "";
   Figures f;
   if (metric == "p50" || metric == "p99") {
     f.value = metric == "p50" ? s.p50_us : s.p99_us;
+    if (repeats) {
+      f.noise = RepeatNoise(metric == "p50" ? repeats->p50_us : repeats->p99_us);
+      if (f.noise) {
+        f.basis = repeat_basis;
+        return f;
+      }
+    }
     int64_t samples = 0;
     f.noise = PercentileNoise(LatencyLevel(cell), metric == "p50" ? 50 : 99, &samples);
     f.basis = "n=" + std::to_string(samples);
@@ -101,9 +120,14 @@ Figures Measure(const std::string& metric, const CellRecord& cell) {
     const std::optional<double> throughput =
         within ? s.throughput_within_slo_rps : s.max_throughput_rps;
     int windows = 0;
-    const std::optional<NoiseInterval> noise =
-        ThroughputNoise(ThroughputLevel(cell, throughput, within), &windows);
-    f.basis = std::to_string(windows) + " windows";
+    std::optional<NoiseInterval> noise;
+    if (within && repeats) noise = RepeatNoise(repeats->throughput_within_slo_rps);
+    if (noise) {
+      f.basis = repeat_basis;
+    } else {
+      noise = ThroughputNoise(ThroughputLevel(cell, throughput, within), &windows);
+      f.basis = std::to_string(windows) + " windows";
+    }
     f.value = metric == "cost" ? s.cost_per_million : throughput;
     if (metric != "cost" || !noise || !s.cost_per_million || !throughput) {
       f.noise = noise;
@@ -143,7 +167,8 @@ MetricChange Judge(const std::string& metric, const CellRecord& a, const CellRec
   c.b = fb.value;
   c.a_noise = fa.noise;
   c.b_noise = fb.noise;
-  if (metric == "p50" || metric == "p99") {
+  if ((metric == "p50" || metric == "p99") && fa.basis.rfind("n=", 0) == 0 &&
+      fb.basis.rfind("n=", 0) == 0) {
     c.noise_basis = "95% CI (" + fa.basis + ", " + fb.basis + ")";
   } else if (metric == "rss") {
     c.noise_basis = "none";

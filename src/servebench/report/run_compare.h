@@ -2,11 +2,12 @@
 //
 // `servebench compare RUN_A RUN_B`: the cells two runs share, metric by metric, with the change
 // and whether it is beyond the noise the runs themselves show, as a regression gate. Each
-// metric's value carries an interval from its own run: a percentile's 95% confidence interval
-// from its histogram's counts, a throughput's mean +- 2 standard errors over its stability
-// windows, a cold start's over its repeats. A change is beyond the noise when the two intervals
-// do not overlap, and a regression when it is also beyond the threshold and makes the metric
-// worse. docs/metrics.md ("Comparing runs") says why.
+// metric's value carries an interval from its own run: for a cell measured several times
+// (`repeats`), the 95% Student t interval of the figure's mean over the repeats; else a
+// percentile's 95% confidence interval from its histogram's counts, a throughput's mean +- 2
+// standard errors over its stability windows, a cold start's over its repeats. A change is beyond
+// the noise when the two intervals do not overlap, and a regression when it is also beyond the
+// threshold and makes the metric worse. docs/metrics.md ("Comparing runs") says why.
 
 #ifndef SERVEBENCH_REPORT_RUN_COMPARE_H_
 #define SERVEBENCH_REPORT_RUN_COMPARE_H_
@@ -44,7 +45,8 @@ struct MetricChange {
   std::optional<double> b;
   std::optional<NoiseInterval> a_noise;  // absent: no spread to judge by (one sample)
   std::optional<NoiseInterval> b_noise;
-  std::string noise_basis;    // "95% CI (n=1200, 1180)", "windows (5, 4)", "repeats", "none"
+  // "95% CI (n=1200, n=1180)", "5 windows, 4 windows", "3 repeats, 3 repeats", "none"
+  std::string noise_basis;
   double change_percent = 0;  // (b - a) / a * 100
   bool worse = false;
   bool beyond_threshold = false;

@@ -83,8 +83,10 @@ std::string Headline(const RunComparison& c) {
   char threshold[32];
   std::snprintf(threshold, sizeof(threshold), "%g", c.options.threshold_percent);
   return "A = " + c.run_a + ", B = " + c.run_b + "; threshold " + threshold +
-         " %; noise: a percentile's 95% confidence interval from its histogram, a throughput's "
-         "mean +- 2 standard errors over its windows, a cold start's over its repeats";
+         " %; noise: over a cell's repeats when it has them, the 95% Student t interval of the "
+         "figure's mean; else a percentile's 95% confidence interval from its histogram, a "
+         "throughput's mean +- 2 standard errors over its windows, a cold start's over its "
+         "repeats";
 }
 
 std::string Verdict(const RunComparison& c) {

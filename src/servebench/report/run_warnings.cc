@@ -3,6 +3,7 @@
 #include "servebench/report/run_warnings.h"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "servebench/report/level_label.h"
@@ -11,6 +12,13 @@
 namespace servebench {
 
 namespace {
+
+// 99 -> "99", 99.9 -> "99.9".
+std::string Percentile(double p) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", p);
+  return text;
+}
 
 std::string Share(double part, double whole) {
   return whole > 0 ? FormatSignificant(100.0 * part / whole, 2) + " %" : "all";
@@ -89,10 +97,20 @@ std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells) {
                        "overloaded: the server delivered " + FormatRate(load.throughput_rps) +
                            "/s of the " + FormatRate(load.target_rate.value_or(0)) +
                            "/s offered, and the level ended early"});
-      } else if (!level.stable && level.max_duration_reached) {
+      } else if (level.max_duration_reached) {
         out.push_back({"unstable", cell.cell_id, label,
-                       "never stable: its windows' throughput still varied more than the "
-                       "tolerance at the maximum duration"});
+                       level.stable ? "reached the maximum duration before early stopping could "
+                                      "judge the SLO"
+                                    : "never stable: its windows' throughput still varied more "
+                                      "than the tolerance at the maximum duration"});
+      }
+      if (level.inconclusive()) {
+        out.push_back(
+            {"inconclusive", cell.cell_id, label,
+             "inconclusive: " +
+                 (level.slo_reason.empty() ? std::string("too few samples to judge the SLO")
+                                           : level.slo_reason) +
+                 "; it feeds no throughput within the SLO, cost or verdict"});
       }
       if (load.generator.behind) {
         out.push_back({"generator", cell.cell_id, label,
@@ -100,6 +118,24 @@ std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells) {
                            FormatSignificant(load.generator.late_fraction * 100, 2) +
                            " % of requests were sent late, so this level's latency is not "
                            "trustworthy"});
+      }
+      if (level.generator_lag && level.generator_lag->flagged) {
+        const GeneratorLagRecord& lag = *level.generator_lag;
+        out.push_back({"lag", cell.cell_id, label,
+                       "generator lag: the schedule lag p99 " +
+                           FormatSignificant(lag.schedule_lag_p99_us / 1000) + " ms is " +
+                           FormatSignificant(lag.share * 100, 2) + " % of the p" +
+                           Percentile(lag.percentile) + " latency " +
+                           FormatSignificant(lag.latency_us / 1000) +
+                           " ms: that much of it is the load generator's lateness, not the "
+                           "server's"});
+      }
+      if (level.noise && level.noise->disturbed) {
+        out.push_back({"noisy", cell.cell_id, label,
+                       "noisy: " + FormatSignificant(level.noise->steal_percent, 2) +
+                           " % of a core stolen and " +
+                           FormatSignificant(level.noise->foreign_cpu_percent, 2) +
+                           " % used by other processes on the measured cores"});
       }
     }
   }

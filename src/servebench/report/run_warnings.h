@@ -1,9 +1,11 @@
 // Copyright servebench authors.
 //
 // What a reader of a run must not miss, gathered from the records: failed cells, responses the
-// check rejected, levels that were overloaded or never became stable, and levels where the load
-// generator itself fell behind its schedule, and cells measured on different hardware (a Slurm
-// run's cells record their node's environment). report.html shows them at the top of the page.
+// check rejected, levels that were overloaded, reached the maximum duration (unstable) or could
+// not be judged against the SLO (inconclusive), levels where the load generator fell behind its
+// schedule or its lag is a material share of the latency, and levels disturbed by steal or other
+// processes, and cells measured on different hardware (a Slurm run's cells record their node's
+// environment). report.html shows them at the top of the page.
 
 #ifndef SERVEBENCH_REPORT_RUN_WARNINGS_H_
 #define SERVEBENCH_REPORT_RUN_WARNINGS_H_
@@ -16,7 +18,8 @@
 namespace servebench {
 
 struct RunWarning {
-  // "failed", "validation", "errors", "overloaded", "unstable", "generator", "hardware"
+  // "failed", "validation", "errors", "overloaded", "unstable", "inconclusive", "generator",
+  // "lag", "noisy", "hardware"
   std::string kind;
   std::string cell_id;
   std::string level;    // LevelLabel of the level; empty for the whole cell

@@ -2,13 +2,14 @@
 //
 // Kind "external": a server that runs already, somewhere servebench can reach (`url`). The plan
 // has no program, and the runner neither starts nor stops it, so cold start and process sampling
-// do not apply. It speaks KServe v2 REST unless `protocol` says otherwise, and serves the
-// variant under its name.
+// do not apply. It speaks KServe v2 REST unless `protocol` says otherwise (with the protocol's
+// `protocol_options`, for one that takes them), and serves the variant under its name.
 
 #include <algorithm>
 
 #include "servebench/core/url.h"
 #include "servebench/protocols/protocol_adapter.h"
+#include "servebench/systems/protocol_keys.h"
 #include "servebench/systems/serving_system.h"
 
 namespace servebench {
@@ -17,16 +18,20 @@ namespace {
 
 struct ExternalSettings : SystemSettings {
   std::string url;  // base URL, without a trailing '/'
-  std::string protocol = kKServeV2Rest;
+  ProtocolChoice protocol;
 
-  nlohmann::json ToJson() const override { return {{"url", url}, {"protocol", protocol}}; }
+  nlohmann::json ToJson() const override {
+    nlohmann::json out = {{"url", url}};
+    AddProtocolJson(protocol, &out);
+    return out;
+  }
 };
 
 class ExternalSystem : public ServingSystem {
  public:
   std::string kind() const override { return "external"; }
 
-  std::vector<std::string> keys() const override { return {"url", "protocol"}; }
+  std::vector<std::string> keys() const override { return {"url", "protocol", "protocol_options"}; }
 
   std::shared_ptr<const SystemSettings> ReadSettings(const Fields& fields,
                                                      const std::string&) const override {
@@ -37,17 +42,7 @@ class ExternalSystem : public ServingSystem {
     std::string why;
     if (!ParseUrl(settings->url, &parsed, &why)) Fail(url.value, url.path, why);
     while (settings->url.back() == '/') settings->url.pop_back();
-    IfPresent(fields, "protocol", [&](const YAML::Node& n, const std::string& p) {
-      settings->protocol = ReadNonEmptyString(n, p);
-      const std::vector<std::string> names = ProtocolNames();
-      if (!Contains(names, settings->protocol)) {
-        std::string message = "unknown protocol " + Quote(settings->protocol) +
-                              " (known protocols: " + Join(names, ", ");
-        const std::string suggestion = DidYouMean(settings->protocol, names);
-        if (!suggestion.empty()) message += "; did you mean " + Quote(suggestion) + "?";
-        Fail(n, p, message + ")");
-      }
-    });
+    settings->protocol = ReadProtocol(fields, {}, kKServeV2Rest);
     return settings;
   }
 
@@ -60,7 +55,8 @@ class ExternalSystem : public ServingSystem {
     const auto& settings = SettingsOf<ExternalSettings>(server);
     LaunchPlan p;
     p.base_url = settings.url;
-    p.protocol = settings.protocol;
+    p.protocol = settings.protocol.name;
+    p.protocol_options = settings.protocol.options;
     p.model = variant.name;
     *plan = std::move(p);
     return true;

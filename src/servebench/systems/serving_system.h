@@ -40,6 +40,7 @@ struct ServerConfig {
   std::string kind;       // the registered ServingSystem::kind()
   std::vector<int> cpus;  // CPU set the server is pinned to; empty: the runner's default
   std::shared_ptr<const SystemSettings> settings;  // the kind's own; never null once read
+  int config_line = 0;  // the line of its entry in the experiment's YAML; 0: not from a file
 };
 
 // The settings of `server` as the kind's own type: for the kind's file, which made them.

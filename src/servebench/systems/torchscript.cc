@@ -10,6 +10,7 @@
 #include "servebench/lifecycle/program.h"
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/systems/model_config_keys.h"
+#include "servebench/systems/protocol_keys.h"
 #include "servebench/systems/serving_system.h"
 
 namespace servebench {
@@ -19,10 +20,12 @@ namespace {
 struct TorchScriptSettings : SystemSettings {
   RepositoryOverrides model_config;
   std::string binary;  // empty: servebench-torchscript next to servebench
+  ProtocolChoice protocol{kKServeV2Rest, ""};
 
   nlohmann::json ToJson() const override {
     nlohmann::json out = servebench::ToJson(model_config);
     if (!binary.empty()) out["binary"] = binary;
+    if (protocol.name != kKServeV2Rest) AddProtocolJson(protocol, &out);
     return out;
   }
 };
@@ -33,7 +36,7 @@ class TorchScriptSystem : public ServingSystem {
 
   std::vector<std::string> keys() const override {
     std::vector<std::string> keys = BatchingKeys();
-    keys.insert(keys.end(), {"instances", "intra_op_threads", "cpus", "binary"});
+    keys.insert(keys.end(), {"instances", "intra_op_threads", "cpus", "binary", "protocol"});
     return keys;
   }
 
@@ -44,6 +47,8 @@ class TorchScriptSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
+    // KServe v2 REST with JSON tensors, or with the binary tensor extension.
+    settings->protocol = ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary}, kKServeV2Rest);
     return settings;
   }
 
@@ -78,7 +83,7 @@ class TorchScriptSystem : public ServingSystem {
     p.AddFlag("--model-control-mode", "explicit");
     p.AddFlag("--load-model", variant.name);
     p.base_url = "http://127.0.0.1:" + http;
-    p.protocol = kKServeV2Rest;
+    p.protocol = Settings(server).protocol.name;
     p.metrics_url = "http://127.0.0.1:" + std::to_string(ports[2]) + "/metrics";
     p.has_repository_api = true;
     p.model = variant.name;

@@ -22,6 +22,7 @@
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/systems/model_config_keys.h"
 #include "servebench/systems/plan_files.h"
+#include "servebench/systems/protocol_keys.h"
 #include "servebench/systems/serving_system.h"
 #include "servebench/systems/venv_program.h"
 
@@ -36,10 +37,12 @@ constexpr char kSystem[] = "triton";
 struct TritonSettings : SystemSettings {
   RepositoryOverrides model_config;
   std::string binary;  // empty: <build>/venv/triton/bin/tritonserver
+  ProtocolChoice protocol{kKServeV2Rest, ""};
 
   nlohmann::json ToJson() const override {
     nlohmann::json out = servebench::ToJson(model_config);
     if (!binary.empty()) out["binary"] = binary;
+    if (protocol.name != kKServeV2Rest) AddProtocolJson(protocol, &out);
     return out;
   }
 };
@@ -79,7 +82,7 @@ class TritonSystem : public ServingSystem {
 
   std::vector<std::string> keys() const override {
     std::vector<std::string> keys = BatchingKeys();
-    keys.insert(keys.end(), {"instances", "intra_op_threads", "cpus", "binary"});
+    keys.insert(keys.end(), {"instances", "intra_op_threads", "cpus", "binary", "protocol"});
     return keys;
   }
 
@@ -90,6 +93,8 @@ class TritonSystem : public ServingSystem {
     ReadPositiveInt(fields, "instances", &settings->model_config.instances);
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
+    // KServe v2 REST with JSON tensors, or with the binary tensor extension.
+    settings->protocol = ReadProtocol(fields, {kKServeV2Rest, kKServeV2Binary}, kKServeV2Rest);
     return settings;
   }
 
@@ -173,7 +178,7 @@ class TritonSystem : public ServingSystem {
       p.argv.push_back("--backend-directory=" + backends.string());
     p.cwd = work.string();
     p.base_url = "http://127.0.0.1:" + http;
-    p.protocol = kKServeV2Rest;
+    p.protocol = settings.protocol.name;
     p.metrics_url = "http://127.0.0.1:" + metrics + "/metrics";
     p.has_repository_api = true;
     p.model = variant.name;

@@ -94,6 +94,12 @@
     d.pointStyle = markers[series.marker] || 'circle';
     d.pointRadius = series.marker === 'none' ? 0 : series.marker === 'star' ? 7 : 4;
     if (series.kind !== 'line') d.backgroundColor = color + '99';
+    if (series.hollow && series.hollow.length > 0) {
+      // Levels not to take at their word (inconclusive, unstable): drawn as outlines.
+      const hollow = new Set(series.hollow);
+      d.pointBackgroundColor = series.points.map((p, i) => (hollow.has(i) ? '#ffffff' : color));
+      d.pointBorderWidth = series.points.map((p, i) => (hollow.has(i) ? 2 : 1));
+    }
     return d;
   }
 
