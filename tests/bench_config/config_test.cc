@@ -590,3 +590,25 @@ TEST(ConfigTest, MlperfScenarios) {
 
 }  // namespace
 }  // namespace servebench
+
+namespace servebench {
+namespace {
+
+TEST(ConfigTest, GeneratorsShareASweep) {
+  const ExperimentConfig c = Parse(std::string(kMinimal) +
+                                   "  - {kind: concurrency_sweep, levels: [2, 8], generators: 2}\n"
+                                   "  - {kind: rate_sweep, rates: [100], generators: 3}\n");
+  EXPECT_EQ(c.scenarios[0].generators, 1);
+  EXPECT_EQ(c.scenarios[1].generators, 2);
+  EXPECT_EQ(c.scenarios[2].generators, 3);
+  EXPECT_EQ(ParseError(std::string(kMinimal) +
+                       "  - {kind: concurrency_sweep, levels: [1, 4], generators: 2}\n"),
+            "bench.yaml:8:59: scenarios[1].generators: each concurrency level must be at least the "
+            "number of generators (2), and 1 is not");
+  EXPECT_EQ(ParseError(std::string(kMinimal) + "  - {kind: cold_start, generators: 2}\n")
+                .rfind("bench.yaml:8:", 0),
+            0u);
+}
+
+}  // namespace
+}  // namespace servebench

@@ -57,7 +57,7 @@ TEST(CellRecordTest, WritesTheCellAndLevelNames) {
           "record",     "run_id",        "cell_id",    "variant", "server",      "server_kind",
           "scenario",   "scenario_kind", "status",     "failure", "started_at",  "finished_at",
           "duration_s", "model_card",    "cold_start", "levels",  "server_cpus", "log",
-          "slo",        "repeats",       "searches",   "summary", "accuracy"}));
+          "slo",        "repeats",       "searches",   "summary", "accuracy",    "environment"}));
   EXPECT_EQ(rate["record"], "cell");
   EXPECT_EQ(rate["status"], "ok");
   EXPECT_TRUE(rate["failure"].is_null());
@@ -87,11 +87,26 @@ TEST(CellRecordTest, WritesTheCellAndLevelNames) {
   EXPECT_TRUE(rate["summary"]["cold_start_s"].is_null());
 
   const json& fast = rate["levels"][0];  // met the SLO: no recovery wait
-  EXPECT_EQ(Keys(fast), (std::set<std::string>{
-                            "level", "repeat", "windows", "stable", "max_duration_reached",
-                            "overloaded", "samples", "slo_verdict", "slo_met", "slo_reason",
-                            "slo_constraints", "goodput_rps", "latency_ci_us", "generator_lag",
-                            "noise", "load", "resources", "server_side", "energy_j"}));
+  EXPECT_EQ(Keys(fast), (std::set<std::string>{"level",
+                                               "repeat",
+                                               "windows",
+                                               "stable",
+                                               "max_duration_reached",
+                                               "overloaded",
+                                               "samples",
+                                               "slo_verdict",
+                                               "slo_met",
+                                               "slo_reason",
+                                               "slo_constraints",
+                                               "goodput_rps",
+                                               "latency_ci_us",
+                                               "generator_lag",
+                                               "noise",
+                                               "load",
+                                               "resources",
+                                               "server_side",
+                                               "energy_j",
+                                               "generators"}));
   EXPECT_EQ(fast["slo_verdict"], "met");
   EXPECT_EQ(Keys(fast["slo_constraints"][0]),
             (std::set<std::string>{"percentile", "bound_us", "verdict", "latency_us", "overruns",

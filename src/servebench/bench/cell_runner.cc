@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "servebench/bench/accuracy_pass.h"
 #include "servebench/bench/cell_summary.h"
 #include "servebench/bench/concurrency_search.h"
+#include "servebench/bench/generator_group.h"
 #include "servebench/bench/level_verdict.h"
 #include "servebench/bench/server_observation.h"
 #include "servebench/bench/slo_search.h"
@@ -42,35 +44,6 @@ namespace {
 constexpr int kOpenLoopConnections = 64;
 // How often a started server is asked whether its model is ready.
 constexpr int64_t kModelReadyPollNs = 5 * kNanosPerMilli;
-
-// The scenario's kind as YAML names it (and the cell record keeps it).
-const char* ScenarioKindName(const Scenario& scenario) {
-  switch (scenario.kind) {
-    case ScenarioKind::kMlperf:
-      switch (scenario.mlperf.kind) {
-        case LoadScenario::kSingleStream:
-          return "single_stream";
-        case LoadScenario::kMultiStream:
-          return "multi_stream";
-        case LoadScenario::kServer:
-          return "server";
-        case LoadScenario::kOffline:
-          return "offline";
-        case LoadScenario::kNone:
-          break;
-      }
-      return "?";
-    case ScenarioKind::kColdStart:
-      return "cold_start";
-    case ScenarioKind::kConcurrencySweep:
-      return "concurrency_sweep";
-    case ScenarioKind::kRateSweep:
-      return "rate_sweep";
-    case ScenarioKind::kAccuracy:
-      return "accuracy";
-  }
-  return "?";
-}
 
 // The model's card.json, or null: a model without a card has nothing to show beside its numbers.
 json ReadCard(const ModelVariant& variant) {
@@ -173,6 +146,17 @@ class CellRun {
                       const std::string& label, LevelRecord* measured);
   bool RunRate(RunningServer* server, const LoadSettings& base, double rate, int index,
                const std::string& label, LevelRecord* measured);
+  // How this cell's generator processes start (a scenario with `generators` > 1).
+  GeneratorLaunch GeneratorLaunchFor(const LaunchPlan& plan) const {
+    GeneratorLaunch launch;
+    launch.servebench = (fs::path(env_.binary_dir) / "servebench").string();
+    launch.work_dir = (fs::path(work_dir_) / "generators").string();
+    launch.protocol = plan.protocol;
+    launch.reference_response = reference_response_;
+    launch.srun = std::getenv("SLURM_JOB_ID") != nullptr;
+    launch.interrupt = env_.interrupt;
+    return launch;
+  }
   // Measures one level; false when the cell cannot go on (failed or interrupted).
   bool RunLevel(RunningServer* server, const LevelPoint& level, LoadSettings settings,
                 LevelRecord* measured);
@@ -192,8 +176,9 @@ class CellRun {
   // Built from the first response to it: every response of the load is checked against it.
   std::shared_ptr<const ResponseCheck> response_check_;
   int64_t idle_inference_ns_ = 0;
-  Slo slo_;         // the variant's SLO
-  int repeat_ = 0;  // the repeat being measured
+  std::string reference_response_;  // the checked first response (for generator processes)
+  Slo slo_;                         // the variant's SLO
+  int repeat_ = 0;                  // the repeat being measured
 };
 
 CellOutcome CellRun::Run() {
@@ -333,6 +318,7 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
   if (!adapter_->CheckInferResponse(reply.body, 1, &error)) {
     return Failed("the first inference's response is wrong: " + error, nullptr);
   }
+  reference_response_ = reply.body;
   // Every response of the load must have this one's outputs, or it is a validation error.
   response_check_ =
       adapter_->NewResponseCheck(reply.body, "the first inference's response", &error);
@@ -797,7 +783,26 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   hooks.observer = &rule;
   LoadResult result;
   std::string error;
-  const bool ran = RunLoad(settings, hooks, &result, &error);
+  // Several generator processes measure a fixed window of min_duration from a common barrier
+  // (the stability rule watches one process's windows); their merged windows are judged after.
+  // A closed-loop level below the generator count (a search's first probes) uses fewer.
+  const int generators = settings.mode == LoopMode::kClosed
+                             ? std::min(cell_.scenario.generators, settings.concurrency)
+                             : cell_.scenario.generators;
+  std::vector<GeneratorRecord> each;
+  bool ran = false;
+  if (generators > 1) {
+    settings.duration_ns = m.min_duration_ns;
+    observation.Start();
+    GeneratorGroupResult group;
+    ran = RunGeneratorGroup(settings, generators, GeneratorLaunchFor(plan), &group, &error);
+    if (ran) {
+      result = group.merged;
+      for (const LoadResult& r : group.each) each.push_back(LoadRecord::Of(r).generator);
+    }
+  } else {
+    ran = RunLoad(settings, hooks, &result, &error);
+  }
 
   *measured = LevelRecord();
   observation.Finish(measured);
@@ -815,6 +820,12 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
       !rule.stable() && !rule.server_died() && !rule.overloaded() && !rule.slo_exceeded();
   measured->load = LoadRecord::Of(result);
   JudgeLevel(result, slo_, measured);
+  if (generators > 1) {
+    measured->stable = LastThreeWindowsAgree(result.windows, m.stability_tolerance);
+    measured->max_duration_reached = false;
+    measured->load.generator = WorstGenerator(each);
+    measured->generators = each;
+  }
   if (!server->Alive()) {
     record_.levels.push_back(*measured);
     return Failed("the server died during the level " + level.ToJson().dump(), process);
@@ -837,6 +848,34 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
 }
 
 }  // namespace
+
+const char* ScenarioKindName(const Scenario& scenario) {
+  switch (scenario.kind) {
+    case ScenarioKind::kMlperf:
+      switch (scenario.mlperf.kind) {
+        case LoadScenario::kSingleStream:
+          return "single_stream";
+        case LoadScenario::kMultiStream:
+          return "multi_stream";
+        case LoadScenario::kServer:
+          return "server";
+        case LoadScenario::kOffline:
+          return "offline";
+        case LoadScenario::kNone:
+          break;
+      }
+      return "?";
+    case ScenarioKind::kColdStart:
+      return "cold_start";
+    case ScenarioKind::kConcurrencySweep:
+      return "concurrency_sweep";
+    case ScenarioKind::kRateSweep:
+      return "rate_sweep";
+    case ScenarioKind::kAccuracy:
+      return "accuracy";
+  }
+  return "?";
+}
 
 std::string CellSlug(const std::string& cell_id) {
   std::string slug = cell_id;

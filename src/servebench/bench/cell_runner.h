@@ -44,6 +44,9 @@ struct CellOutcome {
 
 CellOutcome RunCell(const Cell& cell, const CellEnvironment& env);
 
+// "cold_start" | "concurrency_sweep" | "rate_sweep" | "accuracy": the record's scenario_kind.
+const char* ScenarioKindName(const Scenario& scenario);
+
 // "digits-mlp/torchscript/concurrency" -> "digits-mlp_torchscript_concurrency": a file name.
 std::string CellSlug(const std::string& cell_id);
 

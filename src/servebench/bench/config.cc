@@ -159,10 +159,11 @@ class Parser {
     static const std::vector<KindKeys> kinds = {
         {"cold_start", {"repeats"}},
         {"concurrency_sweep",
-         {"levels", "saturate", "max_concurrency", "tolerance", "max_levels", "repeats"}},
+         {"levels", "saturate", "max_concurrency", "tolerance", "max_levels", "repeats",
+          "generators"}},
         {"rate_sweep",
          {"rates", "arrival", "saturate", "start_rate", "growth", "tolerance", "max_levels",
-          "repeats"}},
+          "repeats", "generators"}},
         {"accuracy", {"batch"}},
         {"single_stream", MlperfKeys({})},
         {"multi_stream", MlperfKeys({"samples_per_query"})},
@@ -227,6 +228,17 @@ class Parser {
       scenario.kind = ScenarioKind::kRateSweep;
       ReadRateSweep(fields, &scenario);
     }
+    IfPresent(fields, "generators", [&](const YAML::Node& n, const std::string& p) {
+      scenario.generators = ReadInt(n, p, 1, 64);
+      for (int level : scenario.concurrency) {
+        if (level < scenario.generators) {
+          Fail(n, p,
+               "each concurrency level must be at least the number of generators (" +
+                   std::to_string(scenario.generators) + "), and " + std::to_string(level) +
+                   " is not");
+        }
+      }
+    });
     return scenario;
   }
 

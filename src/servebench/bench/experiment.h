@@ -60,6 +60,8 @@ struct Scenario {
   LoadScenarioSettings mlperf;
   bool bound_from_slo = false;
   bool percentile_given = false;
+  // Sweeps: load generator processes sharing each level's load (bench/generator_group.h).
+  int generators = 1;
 };
 
 struct MeasurementSettings {

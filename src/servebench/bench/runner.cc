@@ -21,6 +21,8 @@
 #include "servebench/bench/progress_line.h"
 #include "servebench/bench/results_store.h"
 #include "servebench/bench/run_journal.h"
+#include "servebench/bench/run_steps.h"
+#include "servebench/bench/slurm_submit.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
 #include "servebench/core/version.h"
@@ -69,8 +71,8 @@ bool PrepareZoo(const std::string& source_dir, const std::string& repository, bo
   return true;
 }
 
-// Writes results.json, results.csv, summary.md and report.html; false when one could not be
-// written.
+}  // namespace
+
 bool WriteOutputs(const RunState& state, std::ostream& err) {
   bool ok = true;
   for (const auto& writer : AllResultWriters()) {
@@ -83,19 +85,6 @@ bool WriteOutputs(const RunState& state, std::ostream& err) {
   return ok;
 }
 
-// The experiment a run measures, once read: its config with --quick and --out applied, its
-// cells after --filter, and the --quick and --filter it was read with (when resuming, those of
-// the resumed run).
-struct Experiment {
-  ExperimentConfig config;
-  std::vector<Cell> cells;
-  bool quick = false;
-  std::string filter;
-  int repeat = 0;
-};
-
-// Step 1: the experiment from a file, the embedded default, or (resuming) the run record of
-// `resumed`, which this reads from the run folder's journal.
 bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::string* error) {
   e->quick = o.quick;
   e->filter = o.filter;
@@ -130,6 +119,8 @@ bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::
   }
   return true;
 }
+
+namespace {
 
 // Step 2: what the cells need before any runs: the default model zoo (prepared on first use),
 // the servers' programs and the models.
@@ -167,17 +158,8 @@ bool NewRunRecord(const RunOptions& o, const Experiment& e, RunRecord* run, std:
   return true;
 }
 
-// An open run folder: its records so far, its journal and its database.
-struct OpenRun {
-  RunState state;
-  Journal journal;
-  std::unique_ptr<ResultsStore> store;
-  std::string log_dir;   // the servers' logs
-  std::string work_dir;  // derived model repositories
-};
+}  // namespace
 
-// Step 3: a new run folder under output.directory, or the resumed one, with its journal (the
-// run and environment records first) and its database (every journaled cell stored again).
 bool OpenRunFolder(const RunOptions& o, const Experiment& e, OpenRun* run, std::string* error) {
   const bool resuming = !o.resume_dir.empty();
   RunState& state = run->state;
@@ -217,6 +199,8 @@ bool OpenRunFolder(const RunOptions& o, const Experiment& e, OpenRun* run, std::
   }
   return true;
 }
+
+namespace {
 
 enum class CellsOutcome { kFinished, kInterrupted, kNotRecorded };
 
@@ -284,7 +268,8 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
   return result;
 }
 
-// Step 5: the run's end time, the output files, the summary table and the exit code.
+}  // namespace
+
 int FinishRun(bool interrupted, OpenRun* run, std::ostream& out, std::ostream& err) {
   RunState& state = run->state;
   std::string error;
@@ -322,8 +307,6 @@ int FinishRun(bool interrupted, OpenRun* run, std::ostream& out, std::ostream& e
   }
   return kRunOk;
 }
-
-}  // namespace
 
 bool ReadRunFolder(const std::string& run_dir, RunState* state, std::string* error) {
   if (!ReadRunJournal(run_dir, state, error)) return false;
@@ -395,6 +378,7 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
     err << "servebench run: " << error << "\n";
     return kRunBadInput;
   }
+  if (options.slurm.enabled) return SubmitToSlurm(options, experiment, &run, out, err);
   const CellsOutcome outcome = RunCells(options, experiment, &run, err);
   if (outcome == CellsOutcome::kNotRecorded) return kRunOutputFailed;
   return FinishRun(outcome == CellsOutcome::kInterrupted, &run, out, err);

@@ -12,11 +12,22 @@
 #include <atomic>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "servebench/bench/experiment.h"
 #include "servebench/bench/run_journal.h"
 
 namespace servebench {
+
+// `servebench run --slurm`: the cells as a Slurm job array (bench/slurm_submit.h).
+struct SlurmOptions {
+  bool enabled = false;
+  std::string partition;   // --partition; empty: the cluster's default
+  std::string account;     // --account; empty: the user's default
+  std::string time_limit;  // --time of each cell's task, in sbatch's syntax; empty: the default
+  int max_parallel = 0;    // at most this many cells at once (the array's %N); 0: no limit
+  std::vector<std::string> sbatch_args;  // further sbatch options for the cells' array
+};
 
 struct RunOptions {
   std::string config_path;  // empty: the embedded default
@@ -29,6 +40,7 @@ struct RunOptions {
   std::string binary_dir;  // where servebench and servebench-torchscript are
   std::string source_dir;  // the source tree (servers/fastapi, models/)
   const std::atomic<bool>* interrupt = nullptr;
+  SlurmOptions slurm;
 };
 
 // Exit codes of RunExperiment.

@@ -8,6 +8,7 @@
 #include "servebench/cli/compare_command.h"
 #include "servebench/cli/load_command.h"
 #include "servebench/cli/run_command.h"
+#include "servebench/cli/slurm_command.h"
 #include "servebench/core/version.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   servebench::AddRunCommand(&app, &exit_code);
   servebench::AddReportCommand(&app, &exit_code);
   servebench::AddCompareCommand(&app, &exit_code);
+  servebench::AddStatusCommand(&app, &exit_code);
+  servebench::AddSlurmJobCommands(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

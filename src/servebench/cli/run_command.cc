@@ -47,7 +47,22 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--resume", options->resume_dir,
                   "Go on with the run in RUN_DIR, skipping the cells it finished");
   cmd->add_option("--out", options->out_dir, "Folder for run folders (default: output.directory)");
-  cmd->callback([options, exit_code] {
+  SlurmOptions& slurm = options->slurm;
+  cmd->add_flag("--slurm", slurm.enabled,
+                "Run the cells as a Slurm job array, one node per cell, and the results by a "
+                "dependent job (docs/distributed.md); follow with servebench status RUN_DIR");
+  cmd->add_option("--partition", slurm.partition, "--slurm: the partition (sbatch --partition)");
+  cmd->add_option("--account", slurm.account, "--slurm: the account (sbatch --account)");
+  cmd->add_option("--time", slurm.time_limit,
+                  "--slurm: each cell's time limit, as sbatch --time takes it (e.g. 30:00)");
+  cmd->add_option("--max-parallel", slurm.max_parallel,
+                  "--slurm: at most N cells at once (the array's %N)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--sbatch-arg", slurm.sbatch_args,
+                  "--slurm: a further sbatch option for the cells, e.g. --sbatch-arg=--gres=gpu:1 "
+                  "(repeatable)")
+      ->allow_extra_args(false);
+  cmd->callback([options, cmd, exit_code] {
     if (!options->resume_dir.empty() && !options->config_path.empty()) {
       std::cerr << "servebench run: --resume takes the experiment of the run; give no CONFIG\n";
       *exit_code = kRunBadInput;
@@ -55,6 +70,14 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
     }
     if (!options->resume_dir.empty() && options->repeat > 0) {
       std::cerr << "servebench run: --resume takes the --repeat of the run; give no --repeat\n";
+      *exit_code = kRunBadInput;
+      return;
+    }
+    const SlurmOptions& s = options->slurm;
+    if (!s.enabled && (!s.partition.empty() || !s.account.empty() || !s.time_limit.empty() ||
+                       s.max_parallel > 0 || !s.sbatch_args.empty())) {
+      std::cerr << "servebench run: --partition, --account, --time, --max-parallel and "
+                   "--sbatch-arg are options of --slurm; add --slurm or leave them out\n";
       *exit_code = kRunBadInput;
       return;
     }

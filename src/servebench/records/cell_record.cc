@@ -57,6 +57,7 @@ json CellRecord::ToJson() const {
             {"searches", search_list},
             {"accuracy", accuracy ? accuracy->ToJson() : json(nullptr)},
             {"summary", summary.ToJson()}};
+  j["environment"] = environment;
   return j;
 }
 
@@ -99,6 +100,9 @@ void CellRecord::Read(JsonReader* in) {
   in->Field("searches", &searches);
   in->Field("accuracy", &accuracy);  // absent in records from before accuracy cells: null
   in->Field("summary", &summary);
+  std::optional<nlohmann::json> node;  // absent in records from before Slurm runs: null
+  in->Field("environment", &node);
+  environment = node.value_or(nullptr);
 }
 
 }  // namespace servebench

@@ -61,6 +61,9 @@ struct CellRecord {
   std::vector<LevelRecord> levels;            // in the order measured, repeat after repeat
   std::vector<SearchRecord> searches;         // one per repeat of a saturating sweep
   std::optional<AccuracyRecord> accuracy;     // null except on an accuracy cell that ran
+  // The machine the cell ran on (CollectEnvironment's object) when it is not the run's: a cell
+  // of a Slurm run records its node's; null for a local run's cells.
+  nlohmann::json environment;
   CellSummary summary;
 
   bool ok() const { return status == CellStatus::kOk; }

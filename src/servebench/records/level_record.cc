@@ -67,6 +67,9 @@ json LevelRecord::ToJson() const {
             {"server_side", server_side ? server_side->ToJson() : json(nullptr)},
             {"energy_j", OrNull(energy_j)}};
   if (recovery_s) j["recovery_s"] = *recovery_s;
+  json each = json::array();
+  for (const GeneratorRecord& g : generators) each.push_back(g.ToJson());
+  j["generators"] = each;
   return j;
 }
 
@@ -96,6 +99,9 @@ void LevelRecord::Read(JsonReader* in) {
   in->Field("resources", &resources);
   in->Field("server_side", &server_side);
   in->Field("energy_j", &energy_j);
+  std::optional<std::vector<GeneratorRecord>> each;  // absent: one generator
+  in->Field("generators", &each);
+  generators = each.value_or(std::vector<GeneratorRecord>{});
 }
 
 }  // namespace servebench

@@ -62,6 +62,10 @@ struct LevelRecord {
   std::optional<ResourceRecord> resources;      // null: not sampled (an external server)
   std::optional<ServerSideRecord> server_side;  // null: no metrics endpoint or no counters
   std::optional<double> energy_j;               // null: no RAPL
+  // Measured by several generator processes (a scenario's `generators`): each one's
+  // self-checks, in order; load.generator then holds the worst of them. Empty with one
+  // (absent in records from before several generators: empty).
+  std::vector<GeneratorRecord> generators;
 
   bool inconclusive() const { return slo_verdict == "inconclusive"; }
 

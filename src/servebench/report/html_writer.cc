@@ -109,7 +109,8 @@ std::string Warnings(const std::vector<RunWarning>& warnings) {
       {"unstable", "unstable levels"},
       {"generator", "levels where the generator fell behind"},
       {"lag", "levels whose latency is partly the generator's lag"},
-      {"noisy", "levels disturbed by steal or other processes"}};
+      {"noisy", "levels disturbed by steal or other processes"},
+      {"hardware", "cells measured on different hardware"}};
   bool first = true;
   for (const auto& [kind, name] : kinds) {
     if (count[kind] == 0) continue;

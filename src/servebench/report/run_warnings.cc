@@ -2,7 +2,9 @@
 
 #include "servebench/report/run_warnings.h"
 
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "servebench/report/level_label.h"
 #include "servebench/report/number_format.h"
@@ -22,7 +24,37 @@ std::string Share(double part, double whole) {
   return whole > 0 ? FormatSignificant(100.0 * part / whole, 2) + " %" : "all";
 }
 
+std::string StringAt(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
+
+std::string HardwareOf(const CellRecord& cell) {
+  const nlohmann::json& env = cell.environment;
+  if (!env.is_object()) return "";
+  const std::string cpu = StringAt(env, "cpu_model");
+  std::string line = cpu.empty() ? std::string("unknown CPU") : cpu;
+  auto cores = env.find("cores");
+  if (cores != env.end() && cores->is_number_integer()) {
+    line += ", " + std::to_string(cores->get<int64_t>()) + " cores";
+  }
+  auto memory = env.find("memory_bytes");
+  if (memory != env.end() && memory->is_number()) {
+    // Whole GiB: MemTotal varies by a few MiB between identical nodes (kernel reservations).
+    line += ", " + std::to_string(std::llround(memory->get<double>() / (1 << 30))) + " GiB";
+  }
+  auto gpus = env.find("gpu");
+  if (gpus != env.end() && gpus->is_array() && !gpus->empty()) {
+    line += ", GPUs:";
+    for (const nlohmann::json& gpu : *gpus) {
+      line += ' ';
+      line += gpu.is_object() ? StringAt(gpu, "name") : std::string("?");
+    }
+  }
+  return line;
+}
 
 std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells) {
   std::vector<RunWarning> out;
@@ -105,6 +137,23 @@ std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells) {
                            FormatSignificant(level.noise->foreign_cpu_percent, 2) +
                            " % used by other processes on the measured cores"});
       }
+    }
+  }
+  std::map<std::string, int> kinds;
+  for (const CellRecord& cell : cells) {
+    const std::string hardware = HardwareOf(cell);
+    if (!hardware.empty()) ++kinds[hardware];
+  }
+  if (kinds.size() > 1) {
+    for (const CellRecord& cell : cells) {
+      const std::string hardware = HardwareOf(cell);
+      if (hardware.empty()) continue;
+      const std::string host = StringAt(cell.environment, "hostname");
+      out.push_back({"hardware", cell.cell_id, "",
+                     "measured on " + (host.empty() ? std::string("a node") : host) + " (" +
+                         hardware + "), one of " + std::to_string(kinds.size()) +
+                         " kinds of hardware in this run: compare its numbers with cells on the "
+                         "same hardware only"});
     }
   }
   return out;

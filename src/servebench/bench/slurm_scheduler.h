@@ -1,0 +1,54 @@
+// Copyright servebench authors.
+//
+// What servebench asks Slurm, through its ordinary commands (sbatch, squeue, sacct, scontrol)
+// as a user would type them: submitting a batch script, and the state of an array job's tasks.
+// The commands read the cluster from their usual configuration (SLURM_CONF or the default);
+// servebench keeps no scheduler state of its own beyond the job ids it submitted.
+
+#ifndef SERVEBENCH_BENCH_SLURM_SCHEDULER_H_
+#define SERVEBENCH_BENCH_SLURM_SCHEDULER_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace servebench {
+
+// Runs `argv` (argv[0] looked up on PATH) to its end, at most a minute, and returns its output
+// (stdout and stderr) in *output. False with *error naming the command, how it ended and its
+// output when it could not run or exited non-zero.
+bool RunSlurmCommand(const std::vector<std::string>& argv, std::string* output, std::string* error);
+
+// `sbatch --parsable ARGS...`: the new job's id in *job_id.
+bool Sbatch(const std::vector<std::string>& args, std::string* job_id, std::string* error);
+
+// What the scheduler knows of one task of an array job.
+struct SlurmTaskState {
+  std::string state;      // Slurm's: PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, TIMEOUT, ...
+  std::string node;       // where it runs or ran; empty while pending
+  std::string reason;     // why it is pending, or how it ended (empty: nothing said)
+  std::string exit_code;  // "0:0", "1:0", "0:15" (status:signal); empty while it runs
+  std::string source;     // which command said so: "squeue", "sacct" or "scontrol"
+};
+
+// The tasks of array job `array_job_id` that the scheduler still knows, by task index: those
+// queued or running (squeue), then those that ended (sacct, or scontrol where the cluster keeps
+// no accounting: it remembers ended jobs for MinJobAge, 300 s by default). A task absent from
+// the map is one the scheduler no longer knows. False only when squeue itself fails.
+bool QueryArrayTasks(const std::string& array_job_id, std::map<int, SlurmTaskState>* tasks,
+                     std::string* error);
+
+// The state of a plain job (the merge job) as squeue, sacct or scontrol tell it; false when
+// none knows it.
+bool QueryJob(const std::string& job_id, SlurmTaskState* state);
+
+// Whether a state is one a job leaves by itself (PENDING, RUNNING, CONFIGURING, COMPLETING,
+// REQUEUED, RESIZING, SUSPENDED): the task may still produce a result.
+bool IsActiveState(const std::string& state);
+
+// "0-3,7,9-10": the indices (sorted, distinct) as sbatch's --array list.
+std::string ArrayIndexList(const std::vector<int>& indices);
+
+}  // namespace servebench
+
+#endif  // SERVEBENCH_BENCH_SLURM_SCHEDULER_H_
