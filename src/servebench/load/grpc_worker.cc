@@ -282,6 +282,7 @@ void GrpcWorker::OnDone(Call* call, int64_t now_ns) {
   const bool success = ok && valid;
   call->response.Clear();
   if (call->measured) {
+    last_completion_ns_ = std::max(last_completion_ns_, now_ns);
     ++counters_.grpc_status_codes[code >= 0 && code < kGrpcStatusCount ? code : 2];
     if (code == kGrpcUnavailable) {
       ++counters_.errors.connect;

@@ -267,6 +267,11 @@ bool RunLoad(const LoadSettings& settings, const LoadHooks& hooks, LoadResult* r
     return settings.mode == LoopMode::kOpen ? ScheduleForThread(settings, t) : nullptr;
   };
   if (settings.url.scheme == "grpc") {
+    if (settings.scenario.kind != LoadScenario::kNone) {
+      *error = "MLPerf scenarios run over HTTP only: the gRPC engine has no query scenarios (" +
+               settings.url.scheme + "://" + settings.url.host_header + ")";
+      return false;
+    }
     std::vector<std::unique_ptr<GrpcWorker>> workers;
     for (int t = 0; t < threads; ++t) {
       const int connections = share(settings.connections, t);
