@@ -142,7 +142,7 @@ class GrpcWorker {
   Histogram service_time_ = Histogram::ForLatency();
   Histogram schedule_lag_ = Histogram::ForLatency();
   Histogram query_latency_ = Histogram::ForLatency();  // stays empty
-  int64_t last_completion_ns_ = 0;                    // of a measured call
+  int64_t last_completion_ns_ = 0;                     // of a measured call
   std::atomic<int64_t> progress_{0};
   std::unique_ptr<ResponseChecker> checker_;
   std::string body_;  // a checked response's bytes, reused
