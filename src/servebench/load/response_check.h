@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace servebench {
 
@@ -39,6 +40,23 @@ class ResponseCheck {
   virtual std::unique_ptr<ResponseChecker> NewChecker() const = 0;
   // One line for a summary, e.g. "KServe v2 outputs as in ref.json".
   virtual std::string Describe() const = 0;
+};
+
+// The usual check: what a correct response holds (`Expected`, e.g. its outputs' names and
+// shapes), kept once, and one `Checker` per thread made from a reference to it.
+template <typename Checker, typename Expected>
+class ExpectedResponseCheck final : public ResponseCheck {
+ public:
+  ExpectedResponseCheck(Expected expected, std::string description)
+      : expected_(std::move(expected)), description_(std::move(description)) {}
+  std::unique_ptr<ResponseChecker> NewChecker() const override {
+    return std::make_unique<Checker>(expected_);
+  }
+  std::string Describe() const override { return description_; }
+
+ private:
+  const Expected expected_;
+  const std::string description_;
 };
 
 }  // namespace servebench

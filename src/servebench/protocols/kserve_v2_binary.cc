@@ -195,19 +195,7 @@ class BinaryChecker final : public ResponseChecker {
   std::vector<Output> outputs_;
 };
 
-class BinaryCheck final : public ResponseCheck {
- public:
-  BinaryCheck(std::vector<Output> expected, std::string description)
-      : expected_(std::move(expected)), description_(std::move(description)) {}
-  std::unique_ptr<ResponseChecker> NewChecker() const override {
-    return std::make_unique<BinaryChecker>(expected_);
-  }
-  std::string Describe() const override { return description_; }
-
- private:
-  const std::vector<Output> expected_;
-  const std::string description_;
-};
+using BinaryCheck = ExpectedResponseCheck<BinaryChecker, std::vector<Output>>;
 
 class KServeV2BinaryAdapter : public ProtocolAdapter {
  public:

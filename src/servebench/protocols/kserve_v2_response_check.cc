@@ -233,20 +233,7 @@ class Checker final : public ResponseChecker {
   std::vector<bool> seen_;      // which expected outputs the response has had
 };
 
-class KServeV2ResponseCheck final : public ResponseCheck {
- public:
-  KServeV2ResponseCheck(std::vector<ExpectedOutput> expected, std::string description)
-      : expected_(std::move(expected)), description_(std::move(description)) {}
-
-  std::unique_ptr<ResponseChecker> NewChecker() const override {
-    return std::make_unique<Checker>(expected_);
-  }
-  std::string Describe() const override { return description_; }
-
- private:
-  const std::vector<ExpectedOutput> expected_;
-  const std::string description_;
-};
+using KServeV2ResponseCheck = ExpectedResponseCheck<Checker, std::vector<ExpectedOutput>>;
 
 // The scalars of a reference output's data, and their kinds; false on a non-scalar leaf.
 bool CountReferenceLeaves(const json& value, int depth, int64_t* elements, unsigned* kinds) {

@@ -225,19 +225,7 @@ class PredictChecker final : public ResponseChecker {
   std::vector<Output> outputs_;
 };
 
-class PredictCheck final : public ResponseCheck {
- public:
-  PredictCheck(std::vector<Output> expected, std::string description)
-      : expected_(std::move(expected)), description_(std::move(description)) {}
-  std::unique_ptr<ResponseChecker> NewChecker() const override {
-    return std::make_unique<PredictChecker>(expected_);
-  }
-  std::string Describe() const override { return description_; }
-
- private:
-  const std::vector<Output> expected_;
-  const std::string description_;
-};
+using PredictCheck = ExpectedResponseCheck<PredictChecker, std::vector<Output>>;
 
 // A JSON object (not the Prometheus text page of server readiness) is a model status answer.
 bool LooksLikeStatus(const std::string& body) {
