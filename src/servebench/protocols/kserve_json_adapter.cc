@@ -29,7 +29,10 @@ bool KServeJsonAdapter::BuildInferCall(const std::string& base_url, const std::s
     return false;
   }
   std::string metadata, origin;
-  if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+  if (!HttpGetDocument(base_url + MetadataPath(model), kMetadataTimeoutNs, &metadata, &origin,
+                       error)) {
+    return false;
+  }
   json inputs;
   if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
   *call = InferCall(model, std::move(inputs));
@@ -41,7 +44,10 @@ bool KServeJsonAdapter::BuildInferCallsWithData(const std::string& base_url,
                                                 int batch, std::vector<HttpCall>* calls,
                                                 std::string* error) const {
   std::string metadata, origin;
-  if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+  if (!HttpGetDocument(base_url + MetadataPath(model), kMetadataTimeoutNs, &metadata, &origin,
+                       error)) {
+    return false;
+  }
   std::vector<json> inputs_per_request;
   if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
     return false;
@@ -64,21 +70,6 @@ bool KServeJsonAdapter::CheckInferResponse(const std::string& body, int batch,
 std::shared_ptr<const ResponseCheck> KServeJsonAdapter::NewResponseCheck(
     const std::string& reference, const std::string& origin, std::string* error) const {
   return NewKServeV2ResponseCheck(reference, origin, error);
-}
-
-bool KServeJsonAdapter::FetchMetadata(const std::string& base_url, const std::string& model,
-                                      std::string* metadata, std::string* origin,
-                                      std::string* error) const {
-  HttpReply reply;
-  const std::string url = base_url + MetadataPath(model);
-  if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
-  if (reply.status != 200) {
-    *error = "GET " + url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
-    return false;
-  }
-  *metadata = std::move(reply.body);
-  *origin = "GET " + url;
-  return true;
 }
 
 HttpCall KServeJsonAdapter::InferCall(const std::string& model, json inputs) const {

@@ -38,9 +38,6 @@ class KServeJsonAdapter : public ProtocolAdapter {
   virtual std::string InferPath(const std::string& model) const = 0;
 
  private:
-  // The metadata document into *metadata, and "GET <url>" into *origin for messages.
-  bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
-                     std::string* origin, std::string* error) const;
   HttpCall InferCall(const std::string& model, nlohmann::json inputs) const;
 };
 
