@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -373,6 +374,46 @@ TEST(SlurmRunTest, ACancelledTaskIsReportedFailedAndResumeSlurmCompletesIt) {
   // Status then reads the ended task from the job completion records, not from the controller.
   ASSERT_TRUE(WaitUntilControllerForgets(array, dir.path(), 30));
 
+  // What the scheduler says of the four tasks and of the merge job, now that only the job
+  // completion records know them: one cancelled, three completed with exit 0:0, each found by
+  // the job id its task recorded at its start.
+  std::map<int, std::string> job_ids;
+  for (int i = 0; i < 4; ++i) {
+    std::ifstream journal(run / "slurm" / "tasks" / ("cell-" + std::to_string(i)) /
+                          "journal.jsonl");
+    for (std::string record; std::getline(journal, record);) {
+      const json r = json::parse(record, nullptr, false);
+      if (!r.is_discarded() && r.value("record", "") == "slurm_task") {
+        job_ids[i] = r.value("job_id", "");
+      }
+    }
+  }
+  ASSERT_EQ(job_ids.size(), 4u);
+  std::map<int, SlurmTaskState> tasks;
+  std::string error;
+  ASSERT_TRUE(QueryArrayTasks(array, job_ids, &tasks, &error)) << error;
+  ASSERT_EQ(tasks.size(), 4u);
+  for (const auto& [index, task] : tasks) {
+    EXPECT_EQ(task.state, index == 0 ? "CANCELLED" : "COMPLETED") << index;
+    if (index != 0) {
+      EXPECT_EQ(task.exit_code, "0:0") << index;
+    }
+    EXPECT_EQ(task.node, "localnode") << index;
+    EXPECT_EQ(task.source, "sacct --completion") << index;
+  }
+  // Without the tasks' job ids nothing knows them any more: no answer is the controller's.
+  ASSERT_TRUE(QueryArrayTasks(array, {}, &tasks, &error)) << error;
+  EXPECT_TRUE(tasks.empty());
+  std::smatch merge;
+  ASSERT_TRUE(std::regex_search(submitted.out, merge, std::regex("results by job ([0-9]+)")))
+      << submitted.out;
+  SlurmTaskState merge_job;
+  ASSERT_TRUE(QueryJob(merge[1].str(), &merge_job));
+  // The merge ends as a run with a failed cell ends: exit status 1.
+  EXPECT_EQ(merge_job.state, "FAILED");
+  EXPECT_EQ(merge_job.exit_code, "1:0");
+  EXPECT_EQ(merge_job.source, "sacct --completion");
+
   const Outcome status = Shell(Servebench() + " status " + run.string(), dir.path());
   ASSERT_EQ(status.status, 0) << status.err;
   const std::string line = StatusOf(status.out, cell0);
@@ -413,65 +454,6 @@ TEST(SlurmRunTest, ACancelledTaskIsReportedFailedAndResumeSlurmCompletesIt) {
       Shell(Servebench() + " run --resume " + run.string() + " --slurm", dir.path());
   EXPECT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("nothing to submit"), std::string::npos) << again.out;
-}
-
-TEST(SlurmRunTest, EndedTasksAreReadFromTheJobCompletionRecordsOnceTheControllerForgetsThem) {
-  REQUIRE_CLUSTER();
-  TempDir dir;
-  // Three tasks that write their job id (as a cell's task records $SLURM_JOB_ID in its journal)
-  // and then end differently: 0 finishes, 1 is cancelled while it runs, 2 fails with status 3.
-  const fs::path ids = dir.path() / "ids";
-  fs::create_directories(ids);
-  const std::string script = "echo $SLURM_JOB_ID > " + ids.string() +
-                             "/$SLURM_ARRAY_TASK_ID; case $SLURM_ARRAY_TASK_ID in 1) sleep 60;; "
-                             "2) exit 3;; esac";
-  const Outcome submitted =
-      Shell("sbatch --parsable --array=0-2 --output=" + (dir.path() / "task-%a.log").string() +
-                " --wrap '" + script + "'",
-            dir.path());
-  ASSERT_EQ(submitted.status, 0) << submitted.err;
-  const std::string array = submitted.out.substr(0, submitted.out.find_first_of(";\n"));
-  bool started = false;
-  for (int i = 0; i < 150 && !started; ++i) {
-    started = fs::exists(ids / "1") && !Slurp(ids / "1").empty();
-    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(started) << "task 1 did not start within 15 s";
-  ASSERT_EQ(Shell("scancel " + array + "_1", dir.path()).status, 0);
-  ASSERT_TRUE(WaitForIdleQueue(dir.path(), 30));
-  ASSERT_TRUE(WaitUntilControllerForgets(array, dir.path(), 30));
-
-  std::map<int, std::string> job_ids;
-  for (int i = 0; i < 3; ++i) {
-    std::string id = Slurp(ids / std::to_string(i));
-    id.erase(id.find_last_not_of(" \n") + 1);
-    ASSERT_FALSE(id.empty()) << "task " << i << " wrote no job id";
-    job_ids[i] = id;
-  }
-  std::map<int, SlurmTaskState> tasks;
-  std::string error;
-  ASSERT_TRUE(QueryArrayTasks(array, job_ids, &tasks, &error)) << error;
-  ASSERT_EQ(tasks.size(), 3u);
-  const std::map<int, std::pair<std::string, std::string>> expected = {
-      {0, {"COMPLETED", "0:0"}}, {1, {"CANCELLED", ""}}, {2, {"FAILED", "3:0"}}};
-  for (const auto& [index, want] : expected) {
-    const SlurmTaskState& t = tasks[index];
-    EXPECT_EQ(t.state, want.first) << index;
-    if (!want.second.empty()) {
-      EXPECT_EQ(t.exit_code, want.second) << index;
-    }
-    EXPECT_EQ(t.node, "localnode") << index;
-    EXPECT_EQ(t.source, "sacct --completion") << index;
-  }
-  // Without the tasks' job ids nothing knows them any more: the answer is not the controller's.
-  ASSERT_TRUE(QueryArrayTasks(array, {}, &tasks, &error)) << error;
-  EXPECT_TRUE(tasks.empty());
-  // A plain job (as the merge job is) by its id.
-  SlurmTaskState failed;
-  ASSERT_TRUE(QueryJob(job_ids[2], &failed));
-  EXPECT_EQ(failed.state, "FAILED");
-  EXPECT_EQ(failed.exit_code, "3:0");
-  EXPECT_EQ(failed.source, "sacct --completion");
 }
 
 TEST(SlurmRunTest, TheServerRunsAsAJobStepOfItsOwnAndACancelledTaskLeavesNone) {
