@@ -3,7 +3,10 @@
 // `servebench run --slurm` on a real Slurm: a one-node cluster on localhost that this test
 // starts (tests/slurm/local_cluster.sh) before its tests and stops after them, whatever
 // happened. The cells measure a KServe server in this test process (an external server), so
-// that a local run and a Slurm run of the same config measure the same thing.
+// that a local run and a Slurm run of the same config measure the same thing; the server-step
+// test has servebench start the TF Serving double (tests/support/tfserving_double.py) itself.
+// The cluster forgets ended jobs 2 s after their end, so the tests see what servebench reads
+// from the job completion records once the controller no longer knows a job.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
