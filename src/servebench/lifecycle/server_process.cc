@@ -272,7 +272,7 @@ bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns,
 bool ServerProcess::WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns,
                               int64_t* ready_ns, std::string* error,
                               const std::atomic<bool>* interrupt) {
-  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCall(),
+  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCallFor(plan_.model),
                   kHealthRequestTimeoutNs, timeout_ns, kReadyPollNs, ready_ns, error, &protocol,
                   interrupt)) {
     return true;

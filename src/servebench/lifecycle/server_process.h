@@ -59,7 +59,8 @@ class ServerProcess {
   // *interrupt (when given) turns true, with *error "interrupted".
   bool WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
                  std::string* error, const std::atomic<bool>* interrupt = nullptr);
-  // The same with `protocol`'s server readiness call (ServerReadyCall, SaysReady).
+  // The same with `protocol`'s server readiness call for the plan's model (ServerReadyCallFor,
+  // SaysReady).
   bool WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns, int64_t* ready_ns,
                  std::string* error, const std::atomic<bool>* interrupt = nullptr);
 
