@@ -61,19 +61,22 @@ def main(argv: list[str] | None = None) -> int:
         print(out)
         return 0
 
-    import torch  # imported late so --help and --print-default stay fast
+    from servebench_zoo import plan  # no torch: names are checked before torch's import
+
+    options = plan.Options(quick=args.quick, qengine=args.qengine,
+                           seed=plan.BASE_SEED if args.seed is None else args.seed, onnx=not args.no_onnx)
+    try:
+        wanted = plan.select(options, args.models, args.families)
+    except ValueError as e:
+        parser.error(str(e))
+
+    import torch  # imported late so --help, --print-default and bad names stay fast
 
     from servebench_zoo import zoo
 
     torch.set_num_threads(max(1, args.threads))
     if args.qengine not in ("default", "fastest") and args.qengine not in torch.backends.quantized.supported_engines:
         parser.error(f"--qengine {args.qengine}: this torch supports {torch.backends.quantized.supported_engines}")
-    options = zoo.Options(quick=args.quick, qengine=args.qengine,
-                          seed=zoo.BASE_SEED if args.seed is None else args.seed, onnx=not args.no_onnx)
-    try:
-        wanted = zoo.select(options, args.models, args.families)
-    except ValueError as e:
-        parser.error(str(e))
     started = time.perf_counter()
     part = "" if args.models is None and args.families is None else \
         f", {', '.join(m for models in wanted.values() for m in models)}"

@@ -117,6 +117,18 @@ TEST(ZooPrepareRunTest, AnEmptyCachePreparesOnlyTheModelsTheCellsUse) {
                     "--filter variant=digits-mlp");
   ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
   EXPECT_EQ(prepared.err.find("preparing"), std::string::npos) << prepared.err;
+
+  // A name the zoo does not have: refused with the zoo's names, before anything is built.
+  const fs::path fourth = dir.path() / "fourth";
+  fs::create_directories(fourth);
+  const Outcome typo = RunServebench(fourth, WriteConfig(fourth, "digits-mlp8", server.port()));
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("no model digits-mlp8 in the zoo (models: digits-mlp, digits-mlp-int8,"),
+            std::string::npos)
+      << typo.err;
+  EXPECT_NE(typo.err.find("servebench run: preparing the model zoo failed"), std::string::npos)
+      << typo.err;
+  EXPECT_EQ(IndexedModels(repository), (std::set<std::string>{"digits-mlp", "digits-mlp-int8"}));
 }
 
 }  // namespace
