@@ -102,7 +102,7 @@ bool PrepareZoo(const std::string& source_dir, const std::string& repository,
   std::string names;
   for (const std::string& model : models) names += (names.empty() ? "" : ",") + model;
   err << "preparing " << names << " in the model zoo at " << repository
-      << " (once; about half a minute on a quiet 2-core machine)\n"
+      << " (once: later runs reuse them)\n"
       << std::flush;
   const std::string command = "/usr/bin/python3 " + ShellQuote(script) + " --out " +
                               ShellQuote(repository) + " --models " + ShellQuote(names) +
