@@ -224,6 +224,44 @@ TEST(ValidityLoopbackTest, LooseBoundFindsNearlyTheCapacity) {
   EXPECT_GE(r.found, 0.85 / kServiceS);
 }
 
+// A probe far above the capacity whose every request times out is overload, a not-met probe,
+// and the search goes on below it; it does not fail the cell. One worker of 20 ms (capacity
+// 50/s), a search from 20/s growing x8: the probe at 160/s has built a backlog of about a second
+// by the end of its warm-up (80 arrivals, 25 served), so no measured request is answered within
+// the 300 ms timeout. This is what a resnet18 cell on a server with dynamic batching met in the
+// default experiment (a probe at 4x its capacity); it used to fail the cell.
+TEST(ValidityLoopbackTest, AProbeWhoseEveryRequestTimesOutIsOverloadNotAFailedCell) {
+  TempDir dir;
+  FakeKServeOptions fake;
+  fake.delay_ns = TestHttpServer::OneWorker(20 * kNanosPerMilli);
+  TestHttpServer server(FakeKServe(fake));
+  const fs::path config = WriteExperiment(
+      dir.path(), server,
+      "  - {name: search, kind: rate_sweep, saturate: true, start_rate: 20, growth: 8,\n"
+      "     tolerance: 0.2, max_levels: 4}\n",
+      "  percentile: 50\n  bound: 100ms\n",
+      "  warmup: 500ms\n  window: 250ms\n  min_duration: 1s\n  min_requests: 20\n"
+      "  max_duration: 3s\n  request_timeout: 300ms\n");
+  const json cells = RunCells(dir, config);
+  ASSERT_EQ(cells.size(), 1u);
+  const json& cell = cells[0];
+  ASSERT_EQ(cell["status"], "ok") << cell.dump(2).substr(0, 3000);
+  ASSERT_GE(cell["levels"].size(), 2u);
+  const json& first = cell["levels"][0];
+  EXPECT_EQ(first["slo_verdict"], "met") << first.dump(2).substr(0, 2000);
+  const json& overload = cell["levels"][1];
+  EXPECT_DOUBLE_EQ(overload["level"]["rate"].get<double>(), 160);
+  EXPECT_EQ(overload["load"]["requests"]["ok"], 0) << overload.dump(2).substr(0, 2000);
+  EXPECT_GT(overload["load"]["requests"]["errors"]["timeout"].get<int64_t>(), 0);
+  EXPECT_EQ(overload["overloaded"], true);
+  EXPECT_EQ(overload["slo_verdict"], "not_met");
+  // The search went on below the overloaded probe, and its answer is below the capacity.
+  ASSERT_GE(cell["levels"].size(), 3u);
+  const double found = cell["searches"][0]["found"];
+  EXPECT_GE(found, 20);
+  EXPECT_LT(found, 50);
+}
+
 // A fake server that answers every request after exactly 10 ms, one at a time: at concurrency 1
 // every latency is 10 ms plus the loopback overhead, and never below 10 ms.
 const char* kShortMeasurement =

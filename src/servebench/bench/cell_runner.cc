@@ -830,6 +830,15 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   measured->max_duration_reached =
       !rule.stable() && !rule.server_died() && !rule.overloaded() && !rule.slo_exceeded();
   measured->load = LoadRecord::Of(result);
+  // Nothing but timeouts from a server that answered this cell's earlier levels is overload
+  // (a search's probe far above the capacity, whose queue outlasts every request's timeout),
+  // a finding about that level, not a broken server.
+  const bool nothing_answered = result.counters.ok == 0 && result.counters.errors.total() > 0;
+  const bool only_timeouts = result.counters.errors.total() == result.counters.errors.timeout;
+  const bool answered_before =
+      std::any_of(record_.levels.begin(), record_.levels.end(),
+                  [](const LevelRecord& l) { return l.load.requests.ok > 0; });
+  if (nothing_answered && only_timeouts && answered_before) measured->overloaded = true;
   JudgeLevel(result, slo_, measured);
   if (generators > 1) {
     measured->stable = LastThreeWindowsAgree(result.windows, m.stability_tolerance);
@@ -844,13 +853,13 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   // Not one success: the level measured nothing but the failure, and the levels after it would
   // only repeat it (each up to its maximum duration, then a wait for a recovery that does not
   // come). The cell fails saying how the requests failed, and the run goes on.
-  if (result.counters.ok == 0 && result.counters.errors.total() > 0) {
+  if (nothing_answered && !measured->overloaded) {
     record_.levels.push_back(*measured);
     return Failed("every request of the level " + level.ToJson().dump() +
                       " failed: " + DescribeErrors(result),
                   process);
   }
-  if (rule.overloaded() || result.counters.errors.timeout > 0) {
+  if (measured->overloaded || result.counters.errors.timeout > 0) {
     Status("waiting for the server to work off abandoned requests");
     measured->recovery_s = WaitUntilIdle(plan, call_);
   }
