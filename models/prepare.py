@@ -2,10 +2,13 @@
 """Prepare servebench's model zoo: a Triton-style model repository built from fixed seeds.
 
     /usr/bin/python3 models/prepare.py [--out DIR] [--quick] [--qengine default|fastest|onednn|qnnpack]
+                                       [--families NAME,...] [--models NAME,...]
 
 Without --out the repository goes to the user's cache folder ($XDG_CACHE_HOME/servebench/models,
 or ~/.cache/servebench/models; "models-quick" for --quick), never into the source tree.
-Families whose inputs have not changed since the last run are reused; `--force` rebuilds.
+Models whose inputs have not changed since the last run are reused; `--force` rebuilds.
+`--families` and `--models` prepare part of the zoo (a model brings its family's base); what the
+repository already holds of the rest stays, and zoo.json lists all of it.
 The last line printed is the repository path, so callers can capture it.
 """
 
@@ -43,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tf-python", type=Path, default=TF_PYTHON,
                         help="python of the TensorFlow venv that exports the digits models as TF SavedModels "
                         "(default: the one scripts/setup makes; skipped when it is absent)")
-    parser.add_argument("--force", action="store_true", help="rebuild every family even if cached")
+    parser.add_argument("--no-savedmodels", action="store_true",
+                        help="skip the TF SavedModels (only TF Serving needs them; servebench run asks for "
+                        "them when a cell runs on TF Serving)")
+    parser.add_argument("--families", type=names, help="prepare only these families, e.g. digits-mlp,resnet18")
+    parser.add_argument("--models", type=names,
+                        help="prepare only these models (and their families' base models), e.g. digits-mlp-int8")
+    parser.add_argument("--force", action="store_true", help="rebuild the selected models even if cached")
     parser.add_argument("--print-default", action="store_true", help="print the default repository path and exit")
     args = parser.parse_args(argv)
 
@@ -52,28 +61,46 @@ def main(argv: list[str] | None = None) -> int:
         print(out)
         return 0
 
-    import torch  # imported late so --help and --print-default stay fast
+    from servebench_zoo import plan  # no torch: names are checked before torch's import
+
+    options = plan.Options(quick=args.quick, qengine=args.qengine,
+                           seed=plan.BASE_SEED if args.seed is None else args.seed, onnx=not args.no_onnx)
+    try:
+        wanted = plan.select(options, args.models, args.families)
+    except ValueError as e:
+        parser.error(str(e))
+
+    import torch  # imported late so --help, --print-default and bad names stay fast
 
     from servebench_zoo import zoo
 
     torch.set_num_threads(max(1, args.threads))
     if args.qengine not in ("default", "fastest") and args.qengine not in torch.backends.quantized.supported_engines:
         parser.error(f"--qengine {args.qengine}: this torch supports {torch.backends.quantized.supported_engines}")
-    options = zoo.Options(quick=args.quick, qengine=args.qengine,
-                          seed=zoo.BASE_SEED if args.seed is None else args.seed, onnx=not args.no_onnx)
     started = time.perf_counter()
-    print(f"preparing model zoo in {out} ({'quick' if args.quick else 'full'})", flush=True)
-    index = zoo.prepare(out, options, force=args.force, log=lambda line: print(line, flush=True))
-    built = sum(1 for f in index["families"].values() if f["status"] == "built")
-    print(f"zoo ready: {len(index['models'])} models, {built} families built, "
-          f"{len(index['families']) - built} reused, {time.perf_counter() - started:.1f} s", flush=True)
-    status = export_savedmodels(args.tf_python, out)
+    part = "" if args.models is None and args.families is None else \
+        f", {', '.join(m for models in wanted.values() for m in models)}"
+    print(f"preparing model zoo in {out} ({'quick' if args.quick else 'full'}{part})", flush=True)
+    index = zoo.prepare(out, options, force=args.force, log=lambda line: print(line, flush=True), wanted=wanted)
+    status = {s: sum(1 for f in index["families"].values() if f["status"] == s) for s in ("built", "reused", "kept")}
+    print(f"zoo ready: {len(index['models'])} models, {status['built']} families built, {status['reused']} reused, "
+          f"{status['kept']} kept, {time.perf_counter() - started:.1f} s", flush=True)
+    digits = [m for family, models in wanted.items() if family.startswith("digits-") for m in models]
+    status = export_savedmodels(args.tf_python, out, digits) if digits and not args.no_savedmodels else 0
     print(out)
     return status
 
 
-def export_savedmodels(python: Path, out: Path) -> int:
-    """TF SavedModels of the digits models (servebench_zoo/tf_export.py) for TF Serving, with the
+def names(text: str) -> list[str]:
+    """A comma-separated list of names, as --families and --models take them."""
+    listed = [name.strip() for name in text.split(",")]
+    if not all(listed):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected names separated by commas")
+    return listed
+
+
+def export_savedmodels(python: Path, out: Path, models: list[str]) -> int:
+    """TF SavedModels of the digits `models` (servebench_zoo/tf_export.py) for TF Serving, with the
     TensorFlow venv's python; a note when there is none. A SavedModel that disagrees with its
     TorchScript file fails the preparation."""
     if not python.exists():
@@ -82,7 +109,7 @@ def export_savedmodels(python: Path, out: Path) -> int:
     import subprocess
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run([str(python), str(Path(__file__).resolve().parent / "servebench_zoo" / "tf_export.py"),
-                           str(out)], env=env)
+                           str(out), *models], env=env)
     return done.returncode
 
 

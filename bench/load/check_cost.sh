@@ -12,6 +12,8 @@
 # per request.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/load/nginx.sh
+. bench/load/nginx.sh
 
 seconds=${1:-10}
 rounds=${2:-3}
@@ -26,35 +28,14 @@ done
 
 work=$(mktemp -d)
 cleanup() {
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 response='{"model_name":"digits-mlp","model_version":"1","outputs":[{"name":"OUTPUT__0","datatype":"FP32","shape":[1,10],"data":[-3.4217851,1.2039485,0.0045128,-0.8823401,7.912344,-2.1000733,0.33812097,-5.6649127,2.4471338,-1.0923378]}]}'
 printf '%s' "$response" >"$work/reference.json"
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 600s;
-  server {
-    listen 127.0.0.1:$port;
-    default_type application/json;
-    location / { return 200 '$response'; }
-  }
-}
-CONF
-taskset -c 1 nginx -c "$work/nginx.conf" -p "$work" -e "$work/error.log"
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+start_pinned_nginx "$work" "$port" "default_type application/json; return 200 '$response';"
 url="http://127.0.0.1:$port/v2/models/digits-mlp/infer"
 
 TIMEFORMAT='%U %S'

@@ -15,6 +15,8 @@
 # check five times and gives the median (docs/performance.md, "Precise sends").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/load/nginx.sh
+. bench/load/nginx.sh
 
 seconds=${1:-10}
 rounds=${2:-3}
@@ -29,32 +31,12 @@ done
 
 work=$(mktemp -d)
 cleanup() {
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 600s;
-  server {
-    listen 127.0.0.1:$port;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-taskset -c 1 nginx -c "$work/nginx.conf" -p "$work" -e "$work/error.log"
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+start_pinned_nginx "$work" "$port" 'return 200 "ok\n";'
 url="http://127.0.0.1:$port/"
 
 # Runs "$@" pinned to core 0; prints "<stdout>" and leaves its user+sys CPU seconds in $cpu.

@@ -12,6 +12,8 @@
 # generator's wake-ups, and no user-space technique can hide that entirely.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=bench/load/nginx.sh
+. bench/load/nginx.sh
 
 seconds=${1:-10}
 rounds=${2:-5}
@@ -28,32 +30,12 @@ done
 
 work=$(mktemp -d)
 cleanup() {
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 600s;
-  server {
-    listen 127.0.0.1:$port;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-taskset -c 1 nginx -c "$work/nginx.conf" -p "$work" -e "$work/error.log"
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+start_pinned_nginx "$work" "$port" 'return 200 "ok\n";'
 url="http://127.0.0.1:$port/"
 
 echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -1,6 +1,6 @@
 """The zoo's float digits models as TF SavedModels, for TF Serving (servebench's `tfserving` kind).
 
-    build/venv/tensorflow/bin/python models/servebench_zoo/tf_export.py ZOO
+    build/venv/tensorflow/bin/python models/servebench_zoo/tf_export.py ZOO [MODEL...]
 
 Run by the TensorFlow venv's python (scripts/setup makes it from Debian's python3 with the system
 site packages, so Debian's torch reads the TorchScript files here). For each digits model whose
@@ -134,14 +134,16 @@ def export(model_dir: Path) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    """Exports every digits model of the repository, or the MODELs named after it (the ones a
+    partial preparation made)."""
+    if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    zoo = Path(argv[0])
+    zoo, named = Path(argv[0]), set(argv[1:])
     tf.config.threading.set_intra_op_parallelism_threads(1)
     failed = False
     for model_dir in sorted(p for p in zoo.iterdir() if p.name.startswith("digits-")
-                            and (p / VERSION / "model.pt").is_file()):
+                            and (not named or p.name in named) and (p / VERSION / "model.pt").is_file()):
         try:
             print("tf_export: " + export(model_dir), flush=True)
         except Exception as e:  # noqa: BLE001 - report every model, fail at the end

@@ -31,39 +31,11 @@ import torchvision
 from torch import nn
 
 from . import compress, data, evaluate, export, nets, test_data, train
+from .plan import BASE_SEED, Options, families, select  # noqa: F401  (the zoo's API)
 
 SOURCE_DIR = Path(__file__).resolve().parent
 GENERATOR = "servebench models/prepare.py"
 ZOO_INDEX = "zoo.json"
-BASE_SEED = 20240
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the zoo depends on besides code; every field goes into the cache key."""
-
-    quick: bool = False
-    qengine: str = "default"  # "default" (torch's choice for this CPU), "fastest", or an engine name
-    seed: int = BASE_SEED
-    onnx: bool = True
-
-    def epochs(self, kind: str) -> int:
-        full = {"mlp": 40, "cnn": 30, "finetune": 12, "student": 60}
-        quick = {"mlp": 15, "cnn": 12, "finetune": 3, "student": 20}
-        return (quick if self.quick else full)[kind]
-
-
-def families(options: Options) -> dict[str, list[str]]:
-    """The zoo's contents: family -> model names (the repository's model directories)."""
-    digits_variants = ["int8", "prune50", "prune90", "structured50", "distilled"]
-    plan = {
-        "digits-mlp": ["digits-mlp"] + [f"digits-mlp-{v}" for v in digits_variants],
-        "digits-cnn": ["digits-cnn"] + [f"digits-cnn-{v}" for v in ["int8", "int8-static", *digits_variants[1:]]],
-        "mobilenet_v2": ["mobilenet_v2", "mobilenet_v2-int8"],
-    }
-    if not options.quick:
-        plan["resnet18"] = ["resnet18", "resnet18-int8"]
-    return plan
 
 
 def library_versions() -> dict:
@@ -166,8 +138,10 @@ def _build_int8(options: Options, build: Callable[[str], nn.Module], example: to
     return engine, built[engine], timings
 
 
-def build_digits_family(kind: str, options: Options, digits: data.Digits) -> list[Variant]:
-    """digits-mlp or digits-cnn: train the base, then derive every compressed variant."""
+def build_digits_family(kind: str, options: Options, digits: data.Digits, only: set[str] | None = None) -> list[Variant]:
+    """digits-mlp or digits-cnn: train the base, then derive every compressed variant, or those
+    of `only` (the base is always built: the others derive from it). Each variant is made from
+    the base with its own seeds, so skipping one leaves the others as they would be."""
     image = kind == "cnn"
     family = f"digits-{kind}"
     seed = options.seed + (100 if image else 0)
@@ -179,6 +153,9 @@ def build_digits_family(kind: str, options: Options, digits: data.Digits) -> lis
     watch = Stopwatch()
     variants: list[Variant] = []
 
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
     torch.manual_seed(seed)
     base = make_base()
     recipe = train.fit(base, x_train, y_train, epochs=options.epochs(kind), seed=seed + 1)
@@ -186,17 +163,18 @@ def build_digits_family(kind: str, options: Options, digits: data.Digits) -> lis
                             training=recipe, build_seconds=watch.lap(), **common))
 
     # int8, dynamic: Linear weights int8, activations quantized per batch at run time.
-    engine, q, timings = _build_int8(options, lambda e: compress.quantize_dynamic_int8(base, e), example)
-    variants.append(Variant(
-        f"{family}-int8", q, "int8 dynamic quantization (torch.ao.quantization.quantize_dynamic)",
-        {"dtype": "qint8", "quantized_modules": ["Linear"],
-         "activations": "quantized to quint8 per batch at run time (reduce_range=True, which qnnpack ignores)",
-         "fp32_modules": ["Conv2d"] if image else [],
-         "quantization": _quantization_card(engine, timings, options.qengine, "dynamic")},
-        base.describe(), seed=seed, base_model=family, quantized_engine=engine,
-        build_seconds=watch.lap(), **common))
+    if wanted(f"{family}-int8"):
+        engine, q, timings = _build_int8(options, lambda e: compress.quantize_dynamic_int8(base, e), example)
+        variants.append(Variant(
+            f"{family}-int8", q, "int8 dynamic quantization (torch.ao.quantization.quantize_dynamic)",
+            {"dtype": "qint8", "quantized_modules": ["Linear"],
+             "activations": "quantized to quint8 per batch at run time (reduce_range=True, which qnnpack ignores)",
+             "fp32_modules": ["Conv2d"] if image else [],
+             "quantization": _quantization_card(engine, timings, options.qengine, "dynamic")},
+            base.describe(), seed=seed, base_model=family, quantized_engine=engine,
+            build_seconds=watch.lap(), **common))
 
-    if image:
+    if image and wanted(f"{family}-int8-static"):
         # int8, static: the honest int8 for a CNN, convolutions included.
         calibration = [x_train[i : i + 64] for i in range(0, len(x_train), 64)]
         engine, q, timings = _build_int8(
@@ -211,6 +189,8 @@ def build_digits_family(kind: str, options: Options, digits: data.Digits) -> lis
 
     finetune = options.epochs("finetune")
     for amount in (0.5, 0.9):
+        if not wanted(f"{family}-prune{int(amount * 100)}"):
+            continue
         pruned = copy.deepcopy(base)
         targets = compress.prune_unstructured(pruned, amount)
         ft = train.fit(pruned, x_train, y_train, epochs=finetune, seed=seed + 2, lr=5e-4)
@@ -227,17 +207,20 @@ def build_digits_family(kind: str, options: Options, digits: data.Digits) -> lis
             build_seconds=watch.lap(), **common))
 
     keep = 0.5
-    shrink = compress.shrink_cnn if image else compress.shrink_mlp
-    small = shrink(base, keep)
-    ft = train.fit(small, x_train, y_train, epochs=finetune, seed=seed + 3, lr=5e-4)
-    variants.append(Variant(
-        f"{family}-structured50", small,
-        "structured pruning (remove neurons/filters with the smallest L1 norm), fine-tuned",
-        {"keep_fraction": keep, "importance": "L1 norm of each neuron's incoming weights / each filter",
-         "layers_before": base.describe(), "layers_after": small.describe()},
-        small.describe(), seed=seed, base_model=family, training=ft,
-        build_seconds=watch.lap(), **common))
+    if wanted(f"{family}-structured50"):
+        shrink = compress.shrink_cnn if image else compress.shrink_mlp
+        small = shrink(base, keep)
+        ft = train.fit(small, x_train, y_train, epochs=finetune, seed=seed + 3, lr=5e-4)
+        variants.append(Variant(
+            f"{family}-structured50", small,
+            "structured pruning (remove neurons/filters with the smallest L1 norm), fine-tuned",
+            {"keep_fraction": keep, "importance": "L1 norm of each neuron's incoming weights / each filter",
+             "layers_before": base.describe(), "layers_after": small.describe()},
+            small.describe(), seed=seed, base_model=family, training=ft,
+            build_seconds=watch.lap(), **common))
 
+    if not wanted(f"{family}-distilled"):
+        return variants
     teacher_logits = train.logits_of(base, x_train)
     make_student = (lambda: nets.DigitsCNN(channels=(8, 16), hidden=32)) if image else (lambda: nets.DigitsMLP(hidden=(32,)))
     student_epochs = options.epochs("student") if not image else options.epochs("cnn")
@@ -264,8 +247,9 @@ def build_digits_family(kind: str, options: Options, digits: data.Digits) -> lis
 # --------------------------------------------------------------------- torchvision families
 
 
-def build_vision_family(name: str, options: Options) -> list[Variant]:
-    """resnet18 / mobilenet_v2 with seeded random weights: fp32 and static int8."""
+def build_vision_family(name: str, options: Options, only: set[str] | None = None) -> list[Variant]:
+    """resnet18 / mobilenet_v2 with seeded random weights: fp32 and static int8 (unless `only`
+    leaves it out)."""
     seed = options.seed + {"resnet18": 200, "mobilenet_v2": 300}[name]
     watch = Stopwatch()
     model = nets.seeded_torchvision(name, seed)
@@ -275,6 +259,8 @@ def build_vision_family(name: str, options: Options) -> list[Variant]:
     na = {"top1": None, "status": "not applicable: seeded random weights, not trained on any data set"}
     variants = [Variant(name, model, "fp32 baseline (no compression)", {}, arch, seed=seed, extra={"accuracy": na},
                         build_seconds=watch.lap(), **common)]
+    if only is not None and f"{name}-int8" not in only:
+        return variants
     generator = torch.Generator().manual_seed(seed + 2)
     calibration = [torch.randn(4, 3, 224, 224, generator=generator) for _ in range(2)]
     example = torch.randn(1, 3, 224, 224, generator=generator)
@@ -289,6 +275,39 @@ def build_vision_family(name: str, options: Options) -> list[Variant]:
 
 
 # ------------------------------------------------------------------------------- writing
+
+
+def _is_image(variant: Variant) -> bool:
+    return len(variant.input_dims) == 3 and variant.input_dims[0] == 1
+
+
+def _probe(variant: Variant, digits: data.Digits | None) -> tuple[torch.Tensor, str]:
+    """The inputs a variant's outputs are compared with its base's on: the digits test split,
+    or, for models without accuracy, a few seeded random images (the same for a base and its
+    variants, which share the seed)."""
+    if "accuracy" in variant.extra:
+        generator = torch.Generator().manual_seed(variant.seed + 3)
+        return (torch.randn(4, *variant.input_dims, generator=generator),
+                "4 seeded N(0,1) images (torch.Generator seed recorded)")
+    _, _, x_test, _ = data.tensors(digits, _is_image(variant))
+    return x_test, "the digits test split"
+
+
+def _served_digest(variant: Variant, scratch: Path) -> str | None:
+    """weights_sha256 of `variant` as write_variant would record it: of its TorchScript file."""
+    path = scratch / "digest-check.pt"
+    export.save_torchscript(variant.model, torch.zeros(1, *variant.input_dims), path)
+    try:
+        return evaluate.weights_digest(evaluate.load_torchscript(path, variant.quantized_engine))
+    finally:
+        path.unlink()
+
+
+def outputs_of_written_base(directory: Path, base: Variant, digits: data.Digits | None) -> torch.Tensor:
+    """The outputs write_variant would record for `base`, from its file already in the
+    repository: variants added to a family later are compared with the base that is served."""
+    served = evaluate.load_torchscript(directory / export.VERSION / "model.pt", base.quantized_engine)
+    return evaluate.predict(served, _probe(base, digits)[0], base.max_batch_size)
 
 
 def write_variant(variant: Variant, family: str, key: str, options: Options, directory: Path,
@@ -317,19 +336,15 @@ def write_variant(variant: Variant, family: str, key: str, options: Options, dir
 
     # Score the file that will be served, not the module in memory.
     served = evaluate.load_torchscript(ts_path, variant.quantized_engine)
-    image = len(variant.input_dims) == 3 and variant.input_dims[0] == 1
+    probe, probe_desc = _probe(variant, digits)
     if "accuracy" in variant.extra:
         accuracy = variant.extra["accuracy"]
-        generator = torch.Generator().manual_seed(variant.seed + 3)
-        probe = torch.randn(4, *variant.input_dims, generator=generator)
-        probe_desc = "4 seeded N(0,1) images (torch.Generator seed recorded)"
     else:
-        _, _, x_test, y_test = data.tensors(digits, image)
+        _, _, _, y_test = data.tensors(digits, _is_image(variant))
         with quiet():
-            scored = evaluate.top1(served, x_test, y_test, variant.max_batch_size)
+            scored = evaluate.top1(served, probe, y_test, variant.max_batch_size)
         accuracy = {**scored,
                     "split": data.split_description(digits), "evaluated_file": f"{export.VERSION}/model.pt"}
-        probe, probe_desc = x_test, "the digits test split"
     with quiet():
         outputs = evaluate.predict(served, probe, variant.max_batch_size)
     if variant.base_model is None:
@@ -373,28 +388,81 @@ def write_variant(variant: Variant, family: str, key: str, options: Options, dir
     return card
 
 
-def _family_is_current(out: Path, models: list[str], key: str) -> bool:
-    for name in models:
-        card_path = out / name / "card.json"
-        if not (out / name / export.VERSION / "model.pt").exists() or not card_path.exists():
-            return False
-        try:
-            if json.loads(card_path.read_text()).get("cache_key") != key:
-                return False
-        except (OSError, ValueError):
-            return False
-    return True
+def _model_is_current(out: Path, name: str, key: str) -> bool:
+    """`name` is in the repository whole (models are moved in only when written) with this key."""
+    card_path = out / name / "card.json"
+    if not (out / name / export.VERSION / "model.pt").exists() or not card_path.exists():
+        return False
+    try:
+        return json.loads(card_path.read_text()).get("cache_key") == key
+    except (OSError, ValueError):
+        return False
 
 
-def prepare(out: Path, options: Options, force: bool = False, log=print) -> dict:
-    """Build (or reuse) every family into repository `out`; returns the zoo index."""
+def _staging_prefix(out: Path, family: str) -> str:
+    return f".{out.name}.staging-{family}-"
+
+
+def prepare(out: Path, options: Options, force: bool = False, log=print,
+            wanted: dict[str, list[str]] | None = None) -> dict:
+    """Build (or reuse) the models of `wanted` (family -> models, from select(); default: the
+    whole plan) into repository `out`, keeping what it already holds of other families; returns
+    the zoo index (zoo.json), which lists every current model of the repository."""
     out.mkdir(parents=True, exist_ok=True)
     with open(out / ".prepare.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two `servebench run`s must not build the same zoo at once
-        return _prepare_locked(out, options, force, log)
+        return _prepare_locked(out, options, force, log, families(options) if wanted is None else wanted)
 
 
-def _prepare_locked(out: Path, options: Options, force: bool, log) -> dict:
+def _build(family: str, options: Options, digits: data.Digits | None, only: set[str]) -> list[Variant]:
+    torch.backends.quantized.engine = _default_engine()
+    if family.startswith("digits-"):
+        return build_digits_family(family.split("-", 1)[1], options, digits, only)
+    return build_vision_family(family, options, only)
+
+
+def _build_family(out: Path, family: str, models: list[str], todo: list[str], key: str, options: Options,
+                  digits: data.Digits | None, log) -> None:
+    """Build `todo` (models of `family`, in plan order) in a staging folder beside the repository
+    and move each into place whole, test data included: an interrupted preparation leaves
+    either a complete model folder or none. A base already in the repository is not rewritten;
+    the variants added to it are derived from the same base rebuilt from its seeds, which must
+    reproduce the served base's weights (or the whole family is rebuilt)."""
+    base = models[0]
+    variants = _build(family, options, digits, set(todo))
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out, family), dir=out.parent))
+    try:
+        base_outputs: dict = {}
+        if base not in todo:
+            if _served_digest(variants[0], staging) == json.loads((out / base / "card.json").read_text()).get(
+                    "weights_sha256"):
+                base_outputs[base] = outputs_of_written_base(out / base, variants[0], digits)
+            else:
+                log(f"{family}: {base} rebuilt from its seeds differs from the one in the repository; "
+                    f"rebuilding the family")
+                todo = [m for m in models if m in todo or m == base or _model_is_current(out, m, key)]
+                variants = _build(family, options, digits, set(todo))
+        assert [v.name for v in variants] == [m for m in models if m in todo or m == base], (family, todo)
+        for variant in variants:
+            if variant.name not in todo:
+                continue
+            card = write_variant(variant, family, key, options, staging / variant.name, digits, base_outputs)
+            acc = card["accuracy"].get("top1")
+            log(f"  {variant.name}: params {card['parameter_count']}, nonzero {card['nonzero_parameters']}, "
+                f"{card['file_size_bytes']} bytes, top1 {acc if acc is not None else 'n/a'}, "
+                f"onnx {'yes' if card['files']['onnx']['exported'] else 'no'}, {card['preparation_seconds']} s")
+        if family.startswith("digits-"):
+            test_data.ensure(staging, todo, digits, lambda line: None)
+        for name in todo:
+            target = out / name
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(staging / name, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _prepare_locked(out: Path, options: Options, force: bool, log, wanted: dict[str, list[str]]) -> dict:
     started = time.perf_counter()
     index_path = out / ZOO_INDEX
     try:
@@ -407,51 +475,45 @@ def _prepare_locked(out: Path, options: Options, force: bool, log) -> dict:
         if (out / stale / "card.json").exists():
             log(f"removing {stale} (no longer in the zoo)")
             shutil.rmtree(out / stale)
+    # Staging folders of a preparation that was killed (only the lock's holder makes them).
+    for family in plan:
+        for leftover in out.parent.glob(_staging_prefix(out, family) + "*"):
+            log(f"removing {leftover.name} (left by an interrupted preparation)")
+            shutil.rmtree(leftover, ignore_errors=True)
 
     digits = None
     index = {"generator": GENERATOR, "options": options.__dict__, "families": {}, "models": {}}
     for family, models in plan.items():
         key = cache_key(family, options)
-        if not force and _family_is_current(out, models, key):
-            log(f"{family}: reused ({len(models)} models, key {key})")
-            status = "reused"
-        else:
+        requested = wanted.get(family, [])
+        todo = [m for m in requested if force or not _model_is_current(out, m, key)]
+        if todo:
             t0 = time.perf_counter()
-            torch.backends.quantized.engine = _default_engine()
             if family.startswith("digits-"):
                 digits = digits or data.load()
-                variants = build_digits_family(family.split("-", 1)[1], options, digits)
-            else:
-                variants = build_vision_family(family, options)
-            assert [v.name for v in variants] == models, (family, [v.name for v in variants])
-            staging = Path(tempfile.mkdtemp(prefix=f".{family}-", dir=out.parent))
-            try:
-                base_outputs: dict = {}
-                for variant in variants:
-                    card = write_variant(variant, family, key, options, staging / variant.name,
-                                         digits, base_outputs)
-                    acc = card["accuracy"].get("top1")
-                    log(f"  {variant.name}: params {card['parameter_count']}, nonzero {card['nonzero_parameters']}, "
-                        f"{card['file_size_bytes']} bytes, top1 {acc if acc is not None else 'n/a'}, "
-                        f"onnx {'yes' if card['files']['onnx']['exported'] else 'no'}, {card['preparation_seconds']} s")
-                for variant in variants:
-                    target = out / variant.name
-                    if target.exists():
-                        shutil.rmtree(target)
-                    os.replace(staging / variant.name, target)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
+            _build_family(out, family, models, todo, key, options, digits, log)
+            log(f"{family}: built {len(todo)} models in {time.perf_counter() - t0:.1f} s")
             status = "built"
-            log(f"{family}: built {len(models)} models in {time.perf_counter() - t0:.1f} s")
-        if family.startswith("digits-"):
+        elif requested:
+            log(f"{family}: reused ({len(requested)} models, key {key})")
+            status = "reused"
+        else:
+            status = "kept"  # not asked for this time: listed if an earlier preparation left it current
+        present = [m for m in models if _model_is_current(out, m, key)]
+        if requested and family.startswith("digits-"):
             # Built or reused: a family prepared before test data existed gets it now.
             digits = digits or data.load()
-            written = test_data.ensure(out, models, digits, log)
+            written = test_data.ensure(out, [m for m in present if m in requested], digits, log)
             if written:
                 log(f"{family}: test data written for {written} models")
-        index["families"][family] = {"cache_key": key, "models": models, "status": status}
-        for name in models:
+        if not present:
+            continue
+        index["families"][family] = {"cache_key": key, "models": present, "status": status}
+        for name in present:
             index["models"][name] = {"family": family, "cache_key": key}
+    # The whole plan, prepared or not: what a later preparation can add (and which families a
+    # config may name before their models are prepared).
+    index["plan"] = plan
     index["prepared_seconds"] = round(time.perf_counter() - started, 3)
     index["prepared_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     index["versions"] = library_versions()

@@ -142,5 +142,27 @@ TEST_F(EnvironmentTest, UnpreparedDefaultRepositoryIsNotAnError) {
   unsetenv("XDG_CACHE_HOME");
 }
 
+// slo.families must name a family some model's card names, or one of the zoo's plan (zoo.json):
+// the zoo prepares only the models a run uses, so --quick leaves resnet18's family unprepared.
+TEST_F(EnvironmentTest, SloFamiliesAreThoseOfTheCardsOrOfTheZoosPlan) {
+  AddModel("good");
+  AddModel("broken");
+  std::ofstream(root_ / "repo" / "good" / "card.json") << R"({"family": "digits-mlp"})";
+  const std::string yaml = "models:\n  repository: " + (root_ / "repo").string() +
+                           "\n  variants: [good]\nservers:\n  - kind: external\n"
+                           "    url: http://127.0.0.1:9\nscenarios: [{kind: cold_start}]\n"
+                           "slo:\n  families:\n    resnet18: {percentile: 50, bound: 500ms}\n";
+  ExperimentConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseConfig(yaml, "bench.yaml", root_.string(), &config, &error)) << error;
+  EXPECT_FALSE(Validate(config, &error));
+  EXPECT_EQ(error,
+            "bench.yaml: slo.families: no model's card.json in the repository names the family "
+            "'resnet18' (families: digits-mlp)");
+  std::ofstream(root_ / "repo" / "zoo.json")
+      << R"({"models": {"good": {}}, "plan": {"digits-mlp": ["good"], "resnet18": ["r"]}})";
+  EXPECT_TRUE(Validate(config, &error)) << error;
+}
+
 }  // namespace
 }  // namespace servebench

@@ -306,6 +306,41 @@ TEST(ServerProcessTest, ChildLeftBehindByTheLeaderIsKilledToo) {
   EXPECT_TRUE(BecomesGone(child, kNanosPerSecond));
 }
 
+TEST(ServerProcessTest, APrefixThatRunsTheServerOutsideItsTreeFindsItByItsMarkAndStopsIt) {
+  TempDir dir;
+  std::string error;
+  // A stand-in for srun: the server runs detached (setsid --fork: its parent is init, not the
+  // prefix), and the prefix's own process lives on beside it, as srun waits for its step.
+  const std::vector<std::string> prefix = {"/bin/sh", "-c", "setsid --fork \"$@\"; exec sleep 30",
+                                           "prefix"};
+  auto server = ServerProcess::Start(FakePlan({}), {}, dir.file("server.log"), &error, prefix);
+  ASSERT_NE(server, nullptr) << error;
+  int64_t ready_ns = 0;
+  ASSERT_TRUE(server->WaitReady("/v2/health/ready", 10 * kNanosPerSecond, &ready_ns, &error))
+      << error;
+  // The measured tree is the server's, not the prefix's.
+  const pid_t root = server->TreeRoot();
+  ASSERT_NE(root, server->pid());
+  std::ifstream cmdline("/proc/" + std::to_string(root) + "/cmdline");
+  const std::string command((std::istreambuf_iterator<char>(cmdline)),
+                            std::istreambuf_iterator<char>());
+  EXPECT_NE(command.find(SERVEBENCH_FAKE_SERVER), std::string::npos) << command;
+  EXPECT_NE(getpgid(root), server->pid());  // out of reach of the group's signals
+  // Stopping ends the prefix's group, and then the server it left running.
+  server->Stop(kNanosPerSecond);
+  EXPECT_FALSE(server->Alive());
+  EXPECT_TRUE(BecomesGone(root, kNanosPerSecond));
+}
+
+TEST(ServerProcessTest, WithoutAPrefixTheTreeRootIsTheServer) {
+  TempDir dir;
+  std::string error;
+  auto server = ServerProcess::Start(FakePlan({}), {}, dir.file("server.log"), &error);
+  ASSERT_NE(server, nullptr) << error;
+  EXPECT_EQ(server->TreeRoot(), server->pid());
+  server->Stop(kNanosPerSecond);
+}
+
 TEST(ServerProcessTest, PinsTheServerToItsCpus) {
   cpu_set_t mine;
   ASSERT_EQ(sched_getaffinity(0, sizeof(mine), &mine), 0);

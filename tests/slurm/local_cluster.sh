@@ -8,7 +8,10 @@
 #
 # Nothing outside DIR is touched: no system munge key, no /etc/slurm, no systemd. Ports are
 # free ones picked at start. The node offers every core of this machine as one node named
-# "localnode"; each job runs as the current user.
+# "localnode"; each job runs as the current user. There is no accounting database (slurmdbd):
+# ended jobs are written to DIR/jobcomp.txt (jobcomp/filetxt), which `sacct --completion` reads.
+# LOCAL_CLUSTER_MIN_JOB_AGE (seconds, default 600) is how long slurmctld remembers an ended job;
+# the tests set 2 so that the job completion records are soon all that knows it.
 set -euo pipefail
 
 command=${1:-}
@@ -37,9 +40,11 @@ if [[ "$command" == stop ]]; then
   if [[ -f "$dir/slurm.conf" ]] && [[ -f "$dir/slurmctld.pid" ]]; then
     SLURM_CONF="$dir/slurm.conf" timeout 10 scancel --user="$(id -un)" 2>/dev/null || true
   fi
-  stop_pid_file "$dir/slurmd.pid"
-  stop_pid_file "$dir/slurmctld.pid"
-  stop_pid_file "$dir/munge/munged.pid"
+  # Each daemon takes about 2 s to end after SIGTERM: all three at once, not one after another.
+  stop_pid_file "$dir/slurmd.pid" &
+  stop_pid_file "$dir/slurmctld.pid" &
+  stop_pid_file "$dir/munge/munged.pid" &
+  wait
   exit 0
 fi
 [[ "$command" == start ]] || { echo "$0: unknown command '$command'" >&2; exit 2; }
@@ -92,14 +97,16 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=1
-# No slurmdbd here: sacct has nothing, and servebench status falls back to scontrol.
+# No slurmdbd here: plain sacct says accounting storage is disabled. Ended jobs are written
+# to a job completion file instead, which sacct --completion reads.
 AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$dir/jobcomp.txt
 MpiDefault=none
 SwitchType=switch/none
 ReturnToService=2
 KillWait=2
-MinJobAge=600
+MinJobAge=${LOCAL_CLUSTER_MIN_JOB_AGE:-600}
 NodeName=localnode NodeHostname=$(hostname) NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=localnode Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF

@@ -20,10 +20,30 @@ the models.config the launcher writes, and answers:
   GET  <prometheus path of --monitoring_config_file>  a Prometheus text page
 
 Errors answer {"error": "..."} with 400 (a malformed request) or 404 (no such model or version,
-or not loaded yet), as TF Serving's REST server does. When SERVEBENCH_TFSERVING_DOUBLE_LOG names a
-file, the double appends one JSON line per event to it: {"argv": [...], "models_config": text}
-at start, then {"method", "path", "headers", "body"} per request, so tests can check the exact
-bytes servebench sends.
+or not loaded yet), as TF Serving's REST server does.
+
+On --port it serves TF Serving's gRPC API (with Debian's python3-grpcio; the messages are read
+and written by hand from the published field numbers of tensorflow_serving/apis/*.proto and
+tensorflow/core/framework/tensor.proto, independently of servebench's proto/):
+
+  /tensorflow.serving.ModelService/GetModelStatus          versions LOADING, then AVAILABLE, as
+                                                           the REST status call
+  /tensorflow.serving.PredictionService/GetModelMetadata   the same signature, in a
+                                                           SignatureDefMap packed in an Any
+  /tensorflow.serving.PredictionService/Predict            input INPUT__0 DT_FLOAT [n, 64], in
+                                                           tensor_content or float_val; the
+                                                           answer OUTPUT__0 DT_FLOAT [n, 10] in
+                                                           float_val (TF Serving's default form)
+
+with gRPC status NOT_FOUND (no such model or version, or not loaded yet) and INVALID_ARGUMENT (a
+malformed request), as TF Serving's gRPC server does. When SERVEBENCH_TFSERVING_DOUBLE_WRONG_EVERY
+is N > 0, every Nth Predict answer (the Nth, the 2Nth, ...) is wrong on purpose: OUTPUT__0 has
+shape [n, 9] and 9 values per sample, for tests that wrong answers count as errors.
+
+When SERVEBENCH_TFSERVING_DOUBLE_LOG names a file, the double appends one JSON line per event to
+it: {"argv": [...], "models_config": text} at start, then {"method", "path", "headers", "body"}
+per REST request and {"grpc": method, "body_hex": request bytes} per gRPC call, so tests can
+check the exact bytes servebench sends.
 """
 
 from __future__ import annotations
@@ -33,6 +53,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -227,6 +248,267 @@ class Handler(BaseHTTPRequestHandler):
         outputs = [[sum(s) * (j + 1) / 64 for j in range(OUTPUT[1])] for s in data]
         self.answer(200, {"predictions": outputs} if rows else {"outputs": outputs})
 
+# --- TF Serving's gRPC API -------------------------------------------------------------------
+# Protocol buffer wire format by hand: a field is a key (number << 3 | wire type) and a varint
+# (type 0), fixed 8 or 4 bytes (types 1 and 5) or a length and bytes (type 2).
+
+DT_FLOAT = 1
+LOADING, AVAILABLE = 20, 30
+WRONG_LOCK = threading.Lock()
+predicts = 0
+
+
+class RpcError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def varint(n: int) -> bytes:
+    if n < 0:
+        n += 1 << 64  # an int64 below zero: its two's complement, ten bytes
+    out = bytearray()
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out.append(low | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number: int, value) -> bytes:
+    """A varint field for an int, a length-delimited one for bytes or str."""
+    if isinstance(value, int):
+        return varint(number << 3) + varint(value)
+    data = value.encode() if isinstance(value, str) else value
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def read_varint(buf: bytes, at: int) -> tuple[int, int]:
+    n = shift = 0
+    while True:
+        if at >= len(buf) or shift > 63:
+            raise ValueError("a truncated or overlong varint")
+        byte = buf[at]
+        at += 1
+        n |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return n, at
+
+
+def fields(buf: bytes) -> list[tuple[int, int, object]]:
+    """(number, wire type, value) of each field: an int for varints, bytes for the others."""
+    out, at = [], 0
+    while at < len(buf):
+        key, at = read_varint(buf, at)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, at = read_varint(buf, at)
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, at = buf[at:at + size], at + size
+        elif wire == 2:
+            size, at = read_varint(buf, at)
+            value, at = buf[at:at + size], at + size
+        else:
+            raise ValueError(f"wire type {wire}")
+        if at > len(buf):
+            raise ValueError("a truncated field")
+        out.append((number, wire, value))
+    return out
+
+
+def signed(n: int) -> int:
+    return n - (1 << 64) if n >= 1 << 63 else n
+
+
+def parse_model_spec(buf: bytes) -> dict:
+    """ModelSpec: name 1, version 2 (Int64Value: value 1), signature_name 3, version_label 4."""
+    spec = {"name": "", "version": None, "label": None, "signature": ""}
+    for number, _, value in fields(buf):
+        if number == 1:
+            spec["name"] = value.decode()
+        elif number == 2:
+            spec["version"] = sum(signed(v) for n, _, v in fields(value) if n == 1)
+        elif number == 3:
+            spec["signature"] = value.decode()
+        elif number == 4:
+            spec["label"] = value.decode()
+    return spec
+
+
+def map_entries(buf_fields, number: int) -> dict:
+    """A map field's entries (key 1, value 2)."""
+    out = {}
+    for n, _, entry in buf_fields:
+        if n == number:
+            kv = {k: v for k, _, v in fields(entry)}
+            out[kv.get(1, b"").decode()] = kv.get(2, b"")
+    return out
+
+
+def parse_tensor(buf: bytes) -> dict:
+    """TensorProto: dtype 1, tensor_shape 2 (dim 2: size 1), tensor_content 4, float_val 5."""
+    tensor = {"dtype": 0, "shape": [], "content": b"", "float_val": []}
+    for number, wire, value in fields(buf):
+        if number == 1:
+            tensor["dtype"] = value
+        elif number == 2:
+            for n, _, dim in fields(value):
+                if n == 2:
+                    tensor["shape"].append(sum(signed(v) for k, _, v in fields(dim) if k == 1))
+        elif number == 4:
+            tensor["content"] = value
+        elif number == 5:  # packed (type 2) or one value (type 5)
+            tensor["float_val"].extend(struct.unpack(f"<{len(value) // 4}f", value))
+    return tensor
+
+
+def shape_proto(dims: list[int]) -> bytes:
+    return b"".join(field(2, field(1, d)) for d in dims)
+
+
+def model_spec(name: str, version: str, signature: str = "serving_default") -> bytes:
+    return field(1, name) + field(2, field(1, int(version))) + field(3, signature)
+
+
+def resolve_grpc(spec: dict, predict: bool) -> tuple[str, str]:
+    name = spec["name"]
+    if name not in Handler.models:
+        raise RpcError("NOT_FOUND", f"Servable not found for request: Latest({name})" if predict
+                       else f"Could not find any versions of model {name}")
+    if spec["label"] is not None:
+        raise RpcError("INVALID_ARGUMENT", f"Unrecognized servable version label: {spec['label']}")
+    version = spec["version"]
+    if version is not None and str(version) not in Handler.models[name]:
+        raise RpcError("NOT_FOUND", f"Servable not found for request: Specific({name}, {version})"
+                       if predict else f"Could not find version {version} of model {name}")
+    if spec["signature"] not in ("", "serving_default"):
+        raise RpcError("INVALID_ARGUMENT", f"Serving signature key \"{spec['signature']}\" not found.")
+    return name, str(version) if version is not None else Handler.models[name][-1]
+
+
+def request_spec(request: bytes) -> dict:
+    specs = [v for n, _, v in fields(request) if n == 1]
+    if not specs:
+        raise RpcError("INVALID_ARGUMENT", "Missing ModelSpec")
+    return parse_model_spec(specs[-1])
+
+
+def grpc_get_model_status(request: bytes) -> bytes:
+    spec = request_spec(request)
+    name = spec["name"]
+    if name not in Handler.models:
+        raise RpcError("NOT_FOUND", f"Could not find any versions of model {name}")
+    versions = Handler.models[name] if spec["version"] is None else [str(spec["version"])]
+    if not set(versions) <= set(Handler.models[name]):
+        raise RpcError("NOT_FOUND", f"Could not find version {spec['version']} of model {name}")
+    state = AVAILABLE if time.monotonic() >= Handler.ready_at else LOADING
+    # ModelVersionStatus: version 1, state 2, status 3 (StatusProto, error_code OK = 0).
+    return b"".join(field(1, field(1, int(v)) + field(2, state) + field(3, b"")) for v in versions)
+
+
+def grpc_get_model_metadata(request: bytes) -> bytes:
+    name, version = resolve_grpc(request_spec(request), predict=True)
+    wanted = [v.decode() for n, _, v in fields(request) if n == 2]
+    if wanted != ["signature_def"]:
+        raise RpcError("INVALID_ARGUMENT", f"Metadata field(s) {wanted}: only signature_def is supported")
+    if time.monotonic() < Handler.ready_at:
+        raise RpcError("NOT_FOUND", f"Servable not found for request: Specific({name}, {version})")
+
+    def info(tensor: str, size: int) -> bytes:  # TensorInfo: name 1, dtype 2, tensor_shape 3
+        return field(1, f"serving_default_{tensor}:0") + field(2, DT_FLOAT) + field(3, shape_proto([-1, size]))
+
+    def entry(key: str, value: bytes) -> bytes:
+        return field(1, key) + field(2, value)
+
+    # SignatureDef: inputs 1, outputs 2, method_name 3; SignatureDefMap: signature_def 1.
+    signature = (field(1, entry(INPUT[0], info(*INPUT))) + field(2, entry(OUTPUT[0], info(*OUTPUT)))
+                 + field(3, "tensorflow/serving/predict"))
+    signature_map = field(1, entry("serving_default", signature))
+    any_message = field(1, "type.googleapis.com/tensorflow.serving.SignatureDefMap") + field(2, signature_map)
+    return field(1, model_spec(name, version)) + field(2, entry("signature_def", any_message))
+
+
+def grpc_predict(request: bytes) -> bytes:
+    global predicts
+    top = fields(request)
+    name, version = resolve_grpc(request_spec(request), predict=True)
+    if time.monotonic() < Handler.ready_at:
+        raise RpcError("NOT_FOUND", f"Servable not found for request: Specific({name}, {version})")
+    inputs = map_entries(top, 2)
+    if set(inputs) != {INPUT[0]}:
+        raise RpcError("INVALID_ARGUMENT", f"input must be exactly {INPUT[0]}, not {sorted(inputs)}")
+    filters = [v.decode() for n, _, v in top if n == 3]
+    if filters not in ([], [OUTPUT[0]]):
+        raise RpcError("INVALID_ARGUMENT", f"output_filter {filters}: the signature has only {OUTPUT[0]}")
+    tensor = parse_tensor(inputs[INPUT[0]])
+    shape = tensor["shape"]
+    if tensor["dtype"] != DT_FLOAT or len(shape) != 2 or shape[0] < 1 or shape[1] != INPUT[1]:
+        raise RpcError("INVALID_ARGUMENT",
+                       f"{INPUT[0]} must be DT_FLOAT [n, {INPUT[1]}], not dtype {tensor['dtype']} {shape}")
+    count = shape[0] * shape[1]
+    if tensor["content"]:
+        if len(tensor["content"]) != 4 * count:
+            raise RpcError("INVALID_ARGUMENT", f"tensor_content has {len(tensor['content'])} bytes for {count} floats")
+        values = struct.unpack(f"<{count}f", tensor["content"])
+    elif len(tensor["float_val"]) == count:
+        values = tensor["float_val"]
+    else:
+        raise RpcError("INVALID_ARGUMENT", f"{len(tensor['float_val'])} float_val for {count} elements")
+    with WRONG_LOCK:
+        predicts += 1
+        Handler.requests += 1
+        every = int(os.environ.get("SERVEBENCH_TFSERVING_DOUBLE_WRONG_EVERY", "0"))
+        wrong = every > 0 and predicts % every == 0
+    width = OUTPUT[1] - 1 if wrong else OUTPUT[1]
+    samples = [values[i * INPUT[1]:(i + 1) * INPUT[1]] for i in range(shape[0])]
+    outputs = [sum(s) * (j + 1) / 64 for s in samples for j in range(width)]
+    out_tensor = (field(1, DT_FLOAT) + field(2, shape_proto([shape[0], width]))
+                  + field(5, struct.pack(f"<{len(outputs)}f", *outputs)))
+    # PredictResponse: outputs 1 (map), model_spec 2.
+    return field(1, field(1, OUTPUT[0]) + field(2, out_tensor)) + field(2, model_spec(name, version))
+
+
+GRPC_METHODS = {
+    "/tensorflow.serving.ModelService/GetModelStatus": grpc_get_model_status,
+    "/tensorflow.serving.PredictionService/GetModelMetadata": grpc_get_model_metadata,
+    "/tensorflow.serving.PredictionService/Predict": grpc_predict,
+}
+
+
+def serve_grpc(port: int):
+    """TF Serving's gRPC API on 127.0.0.1:port; None (and a line on stderr) without grpcio."""
+    try:
+        import grpc
+    except ImportError:
+        print("tfserving_double: no python3-grpcio here: the gRPC API is not served", file=sys.stderr)
+        return None
+    from concurrent import futures
+
+    def handler(method: str, function):
+        def call(request: bytes, context):
+            log({"grpc": method, "body_hex": request.hex()})
+            try:
+                return function(request)
+            except RpcError as e:
+                context.abort(getattr(grpc.StatusCode, e.code), e.message)
+            except (ValueError, UnicodeDecodeError, struct.error) as e:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"malformed request: {e}")
+        return grpc.unary_unary_rpc_method_handler(call)
+
+    class Service(grpc.GenericRpcHandler):
+        def service(self, details):
+            function = GRPC_METHODS.get(details.method)
+            return None if function is None else handler(details.method, function)
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    server.add_generic_rpc_handlers((Service(),))
+    if server.add_insecure_port(f"127.0.0.1:{port}") == 0:
+        sys.exit(f"tfserving_double: cannot listen on gRPC port {port}")
+    server.start()
+    return server
+
 
 def main() -> int:
     flags = parse_flags(sys.argv[1:])
@@ -238,10 +520,13 @@ def main() -> int:
          if "batching_parameters_file" in flags else None})
     Handler.ready_at = time.monotonic() + float(os.environ.get("SERVEBENCH_TFSERVING_DOUBLE_LOADING_S", "0.5"))
     # The real server listens on all interfaces; the double on loopback only.
+    grpc_server = serve_grpc(int(flags["port"]))
     server = ThreadingHTTPServer(("127.0.0.1", int(flags["rest_api_port"])), Handler)
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     server.serve_forever()
+    if grpc_server is not None:
+        grpc_server.stop(0)
     return 0
 
 

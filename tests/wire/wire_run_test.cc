@@ -1,16 +1,20 @@
 // Copyright servebench authors.
 //
 // `servebench run` end to end through each wire protocol beyond KServe v2 JSON: the C++ server
-// and Triton over the REST binary extension (http-binary), TF Serving's REST API against the
-// double of TF Serving started by the tfserving launcher (tfserving-rest), and a FastAPI service
+// and Triton over the REST binary extension (http-binary), TF Serving's REST and gRPC APIs
+// against the double of TF Serving started by the tfserving launcher (tfserving-rest,
+// tfserving-grpc; over gRPC wrong answers too, which must count as errors), and a FastAPI service
 // with a schema of its own (http-json). Each run measures a short concurrency sweep and, where
 // the server runs the real model, the digits test split through it (accuracy): every request
 // must succeed, pass the protocol's response check, and the accuracy must be the card's.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +67,56 @@ pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs:
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
+
+// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick), or -1.
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:port.
+bool Listens(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return ok;
+}
+
+// Ends a child process when it goes out of scope: SIGTERM, then SIGKILL after 10 s.
+class Stopper {
+ public:
+  explicit Stopper(pid_t pid) : pid_(pid) {}
+  ~Stopper() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 10)) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+  }
+  Stopper(const Stopper&) = delete;
+  Stopper& operator=(const Stopper&) = delete;
+
+ private:
+  const pid_t pid_;
+};
 
 class WireRunTest : public ::testing::Test {
  protected:
@@ -161,14 +215,19 @@ TEST_F(WireRunTest, TritonOverTheBinaryExtension) {
   ExpectAllGood(cells, 2);
 }
 
-TEST_F(WireRunTest, TfServingDoubleThroughTheLauncher) {
-  // The zoo's digits-mlp (servebench checks its TorchScript file) with a SavedModel folder for
-  // the double to find (it runs no model).
-  const fs::path repo = dir_ / "repo";
+// The zoo's digits-mlp (servebench checks its TorchScript file) with a SavedModel folder for
+// the double of TF Serving to find (it runs no model); the repository's path.
+fs::path TfServingRepository(const fs::path& zoo, const fs::path& dir) {
+  const fs::path repo = dir / "repo";
   fs::create_directories(repo / "digits-mlp/1/model.savedmodel");
   std::ofstream(repo / "digits-mlp/1/model.savedmodel/saved_model.pb") << "double";
-  fs::copy_file(zoo_ / "digits-mlp/config.pbtxt", repo / "digits-mlp/config.pbtxt");
-  fs::create_symlink(zoo_ / "digits-mlp/1/model.pt", repo / "digits-mlp/1/model.pt");
+  fs::copy_file(zoo / "digits-mlp/config.pbtxt", repo / "digits-mlp/config.pbtxt");
+  fs::create_symlink(zoo / "digits-mlp/1/model.pt", repo / "digits-mlp/1/model.pt");
+  return repo;
+}
+
+TEST_F(WireRunTest, TfServingDoubleThroughTheLauncher) {
+  const fs::path repo = TfServingRepository(zoo_, dir_);
   const std::string log = (dir_ / "double.log").string();
   setenv("SERVEBENCH_TFSERVING_DOUBLE_LOG", log.c_str(), 1);
   const json cells =
@@ -181,6 +240,97 @@ TEST_F(WireRunTest, TfServingDoubleThroughTheLauncher) {
   ExpectAllGood(cells, 2);
   // The load went to TF Serving's predict path.
   EXPECT_NE(Slurp(log).find("\"path\": \"/v1/models/digits-mlp:predict\""), std::string::npos);
+}
+
+// TF Serving's gRPC API through the launcher: every answer passes the Predict check; then, with
+// the double answering every third Predict wrongly (an output of the wrong shape), those answers
+// are validation errors, not successes.
+TEST_F(WireRunTest, TfServingDoubleOverGrpcWithEveryAnswerChecked) {
+  const fs::path repo = TfServingRepository(zoo_, dir_);
+  const std::string log = (dir_ / "double.log").string();
+  const std::string server =
+      "  - {name: tf-grpc, kind: tfserving, protocol: tfserving-grpc, binary: " +
+      std::string(SERVEBENCH_SOURCE_DIR) + "/tests/support/tfserving_double.py}\n";
+  setenv("SERVEBENCH_TFSERVING_DOUBLE_LOG", log.c_str(), 1);
+  json cells = Run(repo.string(), server,
+                   "  - {name: conc, kind: concurrency_sweep, levels: [1, 2]}\n"
+                   "  - {name: cold, kind: cold_start, repeats: 1}\n");
+  unsetenv("SERVEBENCH_TFSERVING_DOUBLE_LOG");
+  ExpectAllGood(cells, 2);
+  const std::string requests = Slurp(log);
+  EXPECT_NE(requests.find("\"grpc\": \"/tensorflow.serving.PredictionService/Predict\""),
+            std::string::npos);
+  EXPECT_EQ(requests.find(":predict"), std::string::npos);  // nothing went over REST
+
+  fs::remove_all(dir_ / "runs");
+  setenv("SERVEBENCH_TFSERVING_DOUBLE_WRONG_EVERY", "3", 1);
+  cells = Run(repo.string(), server, "  - {name: conc, kind: concurrency_sweep, levels: [1]}\n");
+  unsetenv("SERVEBENCH_TFSERVING_DOUBLE_WRONG_EVERY");
+  ASSERT_EQ(cells.size(), 1u);
+  ASSERT_EQ(cells[0]["levels"].size(), 1u) << cells[0].dump(2);
+  const json& counts = cells[0]["levels"][0]["load"]["requests"];
+  const double completed = counts["completed"].get<double>();
+  const double wrong = counts["errors"]["validation"].get<double>();
+  ASSERT_GT(completed, 20) << counts;
+  EXPECT_EQ(counts["ok"].get<double>() + wrong, completed) << counts;
+  EXPECT_NEAR(wrong / completed, 1.0 / 3, 0.05) << counts;
+  EXPECT_EQ(counts["first_validation_error"],
+            "output 'OUTPUT__0' is DT_FLOAT [1,9], expected DT_FLOAT [1,10]");
+}
+
+// `servebench load --model --protocol tfserving-grpc` at the double, started by hand: the same
+// Predict request and check (every fourth answer wrong here), counted by gRPC status; a protocol
+// that does not fit the URL's scheme is refused.
+TEST_F(WireRunTest, LoadCommandSpeaksTfServingGrpc) {
+  fs::create_directories(dir_ / "versions/1");
+  std::ofstream(dir_ / "versions/1/saved_model.pb") << "double";
+  std::ofstream(dir_ / "models.config")
+      << "model_config_list {\n  config {\n    name: \"digits-mlp\"\n    base_path: \""
+      << (dir_ / "versions").string() << "\"\n    model_platform: \"tensorflow\"\n  }\n}\n";
+  const int port = FreeLoopbackPort();
+  const int rest_port = FreeLoopbackPort();
+  ASSERT_GT(port, 0);
+  ASSERT_GT(rest_port, 0);
+  setenv("SERVEBENCH_TFSERVING_DOUBLE_WRONG_EVERY", "4", 1);
+  setenv("SERVEBENCH_TFSERVING_DOUBLE_LOADING_S", "0", 1);
+  const pid_t tfs =
+      Spawn({std::string(SERVEBENCH_SOURCE_DIR) + "/tests/support/tfserving_double.py",
+             "--port=" + std::to_string(port), "--rest_api_port=" + std::to_string(rest_port),
+             "--model_config_file=" + (dir_ / "models.config").string()},
+            dir_ / "tfs.out", dir_ / "tfs.err");
+  unsetenv("SERVEBENCH_TFSERVING_DOUBLE_WRONG_EVERY");
+  unsetenv("SERVEBENCH_TFSERVING_DOUBLE_LOADING_S");
+  const Stopper stop_double(tfs);
+  const std::string url = "grpc://127.0.0.1:" + std::to_string(port);
+  auto load = [&](const std::string& protocol, const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {SERVEBENCH_BINARY, "load",       url,      "--model",
+                                     "digits-mlp",      "--protocol", protocol, "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const pid_t pid = Spawn(args, dir_ / "load.out", dir_ / "load.err");
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  // The double opens its REST port after its gRPC one; no Predict before the load's first (the
+  // reference, which must be a right answer).
+  ASSERT_TRUE(WaitFor([&] { return Listens(rest_port); }, 20)) << Slurp(dir_ / "tfs.err");
+  EXPECT_EQ(load("tfserving-grpc", {"--concurrency", "1", "--duration", "500ms", "--warmup", "0s",
+                                    "--json", (dir_ / "load.json").string()}),
+            0)
+      << Slurp(dir_ / "load.err");
+  const json counts = json::parse(Slurp(dir_ / "load.json"))["requests"];
+  const double completed = counts["completed"].get<double>();
+  ASSERT_GT(completed, 20) << counts;
+  EXPECT_NEAR(counts["errors"]["validation"].get<double>() / completed, 0.25, 0.05) << counts;
+  EXPECT_EQ(counts["grpc_status_codes"]["OK"], counts["completed"]) << counts;
+  EXPECT_EQ(counts["first_validation_error"],
+            "output 'OUTPUT__0' is DT_FLOAT [1,9], expected DT_FLOAT [1,10]");
+  // tfserving-rest is not spoken at a grpc:// URL.
+  EXPECT_NE(load("tfserving-rest", {}), 0);
+  EXPECT_NE(
+      Slurp(dir_ / "load.err").find("--protocol tfserving-rest speaks to http:// URLs, not " + url),
+      std::string::npos)
+      << Slurp(dir_ / "load.err");
 }
 
 TEST_F(WireRunTest, FastApiServiceWithASchemaOfItsOwn) {

@@ -18,6 +18,7 @@
 #include "servebench/bench/level_verdict.h"
 #include "servebench/bench/server_observation.h"
 #include "servebench/bench/slo_search.h"
+#include "servebench/bench/slurm_scheduler.h"
 #include "servebench/bench/stability_rule.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/early_stopping.h"
@@ -153,7 +154,7 @@ class CellRun {
     launch.work_dir = (fs::path(work_dir_) / "generators").string();
     launch.protocol = plan.protocol;
     launch.reference_response = reference_response_;
-    launch.srun = std::getenv("SLURM_JOB_ID") != nullptr;
+    launch.srun = InSlurmJob();
     launch.interrupt = env_.interrupt;
     return launch;
   }
@@ -277,7 +278,17 @@ std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system)
     }
     return std::make_unique<RunningServer>(plan, nullptr, 0);
   }
-  std::unique_ptr<ServerProcess> process = ServerProcess::Start(plan, cpus_, log_path_, &error);
+  // In a Slurm job the server is a job step of its own (srun), on this node and still on
+  // loopback: Slurm accounts its CPU and memory apart from the generator's, and ending the job
+  // ends it. (A cold start's server is started directly: srun's step creation, a call to the
+  // controller, is no part of a server's start-up time.)
+  std::vector<std::string> prefix;
+  if (InSlurmJob()) {
+    prefix = SrunStepPrefix("servebench-server", cpus_);
+    Status("starting " + cell_.server.name + " as a Slurm job step");
+  }
+  std::unique_ptr<ServerProcess> process =
+      ServerProcess::Start(plan, cpus_, log_path_, &error, prefix);
   if (!process) {
     Failed("cannot start the server: " + error, nullptr);
     return nullptr;

@@ -613,15 +613,23 @@ void CheckServer(const ExperimentConfig& config, const ServerConfig& server,
 }
 
 // Every family slo.families names must be the family of some model in the variants'
-// repositories (its card.json's "family"): an override that matches no model would silently
-// never apply. The whole repository counts, not only the variants selected, so that --quick or a
-// config with fewer variants keeps the overrides of the others.
+// repositories (its card.json's "family"), or one of the model zoo's families (zoo.json's "plan",
+// prepared or not): an override that matches no model would silently never apply. The whole
+// repository counts, not only the variants selected, so that --quick or a config with fewer
+// variants keeps the overrides of the others, though the zoo prepared only what the run uses.
 void CheckSloFamilies(const ExperimentConfig& config, std::vector<std::string>* problems) {
   if (config.slo.families.empty()) return;
   std::set<std::string> repositories, families;
   for (const ModelVariant& variant : config.models.variants)
     repositories.insert(variant.repository);
   for (const std::string& repository : repositories) {
+    std::string index_text, unread;
+    if (ReadWholeFile((fs::path(repository) / "zoo.json").string(), &index_text, &unread)) {
+      const nlohmann::json index = nlohmann::json::parse(index_text, nullptr, false);
+      if (index.is_object() && index.contains("plan") && index["plan"].is_object()) {
+        for (const auto& [family, models] : index["plan"].items()) families.insert(family);
+      }
+    }
     std::error_code ec;
     for (const auto& model : fs::directory_iterator(repository, ec)) {
       std::string text, ignored;

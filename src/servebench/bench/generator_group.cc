@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "servebench/bench/slurm_scheduler.h"
 #include "servebench/core/clock.h"
 #include "servebench/core/file.h"
 #include "servebench/core/json_reader.h"
@@ -397,7 +398,7 @@ bool RunGeneratorGroup(const LoadSettings& settings, int n, const GeneratorLaunc
     if (launch.srun) {
       // A job step of its own in this job's allocation, sharing its node's CPUs with the
       // batch step (--overlap): Slurm places and accounts it.
-      argv = {"srun", "--overlap", "--nodes=1", "--ntasks=1", "--quiet", "--kill-on-bad-exit=1"};
+      argv = SrunStepPrefix("servebench-generator", {});
     }
     argv.insert(argv.end(), {launch.servebench, "generator", spec, out});
     if (!Spawn(argv, base + ".log", &children[static_cast<size_t>(k)], error)) {

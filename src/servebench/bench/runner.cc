@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "servebench/bench/cell_runner.h"
 #include "servebench/bench/cell_summary.h"
@@ -49,19 +51,62 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-// Runs models/prepare.py into the default repository; its output goes to `err`'s terminal.
-bool PrepareZoo(const std::string& source_dir, const std::string& repository, bool quick,
-                std::ostream& err, std::string* error) {
+// The models of the default zoo that `cells` use and its repository does not hold yet: zoo.json
+// does not list them, or their card is gone, or a TF Serving cell needs the SavedModel that
+// models/prepare.py only exports when asked (it takes TensorFlow's import). prepare.py lists a
+// model only once it is in place whole, so a preparation stopped half way leaves it unlisted.
+std::vector<std::string> ZooModelsToPrepare(const std::vector<Cell>& cells,
+                                            const std::string& repository, bool* savedmodels) {
+  *savedmodels = false;
+  std::set<std::string> listed;
+  std::string text, ignored;
+  if (ReadWholeFile((fs::path(repository) / "zoo.json").string(), &text, &ignored)) {
+    const nlohmann::json index = nlohmann::json::parse(text, nullptr, false);
+    if (index.is_object() && index.contains("models") && index["models"].is_object()) {
+      for (const auto& [name, entry] : index["models"].items()) listed.insert(name);
+    }
+  }
+  std::vector<std::string> missing;
+  for (const Cell& cell : cells) {
+    const std::string& name = cell.variant.name;
+    if (cell.variant.repository != repository ||
+        std::find(missing.begin(), missing.end(), name) != missing.end()) {
+      continue;
+    }
+    const fs::path dir = fs::path(repository) / name;
+    if (!listed.count(name) || !fs::exists(dir / "card.json") ||
+        (cell.server.kind == "tfserving" &&
+         !fs::exists(dir / "1" / "model.savedmodel" / "saved_model.pb"))) {
+      missing.push_back(name);
+    }
+  }
+  for (const Cell& cell : cells) {
+    if (cell.server.kind == "tfserving" &&
+        std::find(missing.begin(), missing.end(), cell.variant.name) != missing.end()) {
+      *savedmodels = true;
+    }
+  }
+  return missing;
+}
+
+// Runs models/prepare.py for `models` (and their families' base models) into the default
+// repository, which keeps the rest of what it holds; its output goes to `err`'s terminal.
+bool PrepareZoo(const std::string& source_dir, const std::string& repository,
+                const std::vector<std::string>& models, bool savedmodels, std::ostream& err,
+                std::string* error) {
   const std::string script = (fs::path(source_dir) / "models" / "prepare.py").string();
   if (!fs::exists(script)) {
     *error = "cannot prepare the model zoo: " + script + " not found";
     return false;
   }
-  err << "preparing the model zoo in " << repository
-      << " (first run only; several minutes on 2 cores)\n"
+  std::string names;
+  for (const std::string& model : models) names += (names.empty() ? "" : ",") + model;
+  err << "preparing " << names << " in the model zoo at " << repository
+      << " (once: later runs reuse them)\n"
       << std::flush;
   const std::string command = "/usr/bin/python3 " + ShellQuote(script) + " --out " +
-                              ShellQuote(repository) + (quick ? " --quick" : "") + " 1>&2";
+                              ShellQuote(repository) + " --models " + ShellQuote(names) +
+                              (savedmodels ? "" : " --no-savedmodels") + " 1>&2";
   const int status = std::system(command.c_str());
   if (status != 0) {
     *error = "preparing the model zoo failed (" + command + " exited with " +
@@ -122,18 +167,21 @@ bool LoadExperiment(const RunOptions& o, RunState* resumed, Experiment* e, std::
 
 namespace {
 
-// Step 2: what the cells need before any runs: the default model zoo (prepared on first use),
-// the servers' programs and the models.
-bool PrepareInputs(const RunOptions& o, const ExperimentConfig& config, std::ostream& err,
+// Step 2: what the cells need before any runs: the models of the default model zoo that they use
+// (prepared on first use, only those: --quick and --filter prepare less), the servers' programs
+// and the models.
+bool PrepareInputs(const RunOptions& o, const Experiment& e, std::ostream& err,
                    std::string* error) {
-  if (config.models.repository.empty()) {
+  if (e.config.models.repository.empty()) {
     const std::string repository = DefaultModelRepository();
-    if (!fs::exists(fs::path(repository) / "zoo.json") &&
-        !PrepareZoo(o.source_dir, repository, /*quick=*/false, err, error)) {
+    bool savedmodels = false;
+    const std::vector<std::string> missing = ZooModelsToPrepare(e.cells, repository, &savedmodels);
+    if (!missing.empty() &&
+        !PrepareZoo(o.source_dir, repository, missing, savedmodels, err, error)) {
       return false;
     }
   }
-  return ValidateEnvironment(config, o.binary_dir, o.source_dir, error);
+  return ValidateEnvironment(e.config, o.binary_dir, o.source_dir, error);
 }
 
 // The run record of a new run of `e`.
@@ -373,7 +421,7 @@ int RunExperiment(const RunOptions& options, std::ostream& out, std::ostream& er
     out << FormatPlan(experiment.config, experiment.cells) << std::flush;
     return kRunOk;
   }
-  if (!PrepareInputs(options, experiment.config, err, &error) ||
+  if (!PrepareInputs(options, experiment, err, &error) ||
       !OpenRunFolder(options, experiment, &run, &error)) {
     err << "servebench run: " << error << "\n";
     return kRunBadInput;

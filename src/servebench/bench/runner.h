@@ -1,7 +1,7 @@
 // Copyright servebench authors.
 //
-// `servebench run`: reads the experiment, expands the matrix, prepares the model zoo when the
-// default repository is missing, and runs every cell in turn, journaling each finished cell
+// `servebench run`: reads the experiment, expands the matrix, prepares the zoo models the cells
+// use that the default repository lacks, and runs every cell in turn, journaling each finished cell
 // (JSONL and SQLite) before the next, so that an interrupted or killed run keeps what it
 // finished and `--resume` goes on from there. Ends by writing results.json, results.csv,
 // summary.md and report.html and printing the summary table.

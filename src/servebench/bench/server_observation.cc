@@ -26,11 +26,12 @@ void ServerObservation::Start() {
     }
   }
   if (process_ != nullptr) {
-    sampler_ = std::make_unique<ResourceSampler>(process_->pid(), measurement_.sample_period_ns);
+    sampler_ =
+        std::make_unique<ResourceSampler>(process_->TreeRoot(), measurement_.sample_period_ns);
   }
   energy_ = std::make_unique<EnergyMeter>();
   NoiseSnapshot noise;
-  if (TakeNoiseSnapshot(process_ != nullptr ? process_->pid() : 0, &noise, &ignored)) {
+  if (TakeNoiseSnapshot(process_ != nullptr ? process_->TreeRoot() : 0, &noise, &ignored)) {
     noise_before_ = std::move(noise);
   }
 }
@@ -39,7 +40,7 @@ void ServerObservation::Finish(LevelRecord* level) {
   NoiseSnapshot after;
   std::string error;
   if (noise_before_ &&
-      TakeNoiseSnapshot(process_ != nullptr ? process_->pid() : 0, &after, &error)) {
+      TakeNoiseSnapshot(process_ != nullptr ? process_->TreeRoot() : 0, &after, &error)) {
     const CpuNoise noise = NoiseBetween(*noise_before_, after, watched_cpus_,
                                         static_cast<double>(sysconf(_SC_CLK_TCK)));
     NoiseRecord record;

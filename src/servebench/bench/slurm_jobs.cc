@@ -190,8 +190,13 @@ int MergeSlurmRun(const std::string& run_dir, const std::string& array_job_id, s
         << (array_job_id.empty() ? "" : " of job array " + array_job_id) << "\n";
     return kRunBadInput;
   }
+  std::map<int, std::string> job_ids;
+  if (!folder.StartedJobIds(*submission, &job_ids, &error)) {
+    err << "servebench slurm-merge: " << error << "\n";
+    return kRunBadInput;
+  }
   std::map<int, SlurmTaskState> tasks;
-  if (!QueryArrayTasks(submission->array_job_id, &tasks, &error)) {
+  if (!QueryArrayTasks(submission->array_job_id, job_ids, &tasks, &error)) {
     err << "servebench slurm-merge: " << error << " (the failed cells' states are unknown)\n";
   }
 

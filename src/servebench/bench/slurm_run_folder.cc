@@ -146,6 +146,7 @@ bool SlurmRunFolder::ReadTask(int index, SlurmTaskRecord* task, std::string* err
     if (kind == "slurm_task") {
       task->last_array_job_id = r.value("array_job_id", "");
       task->node = r.value("node", "");
+      task->last_job_id = r.value("job_id", "");
     } else if (kind == "cell") {
       CellRecord cell;
       std::string problem;
@@ -156,6 +157,19 @@ bool SlurmRunFolder::ReadTask(int index, SlurmTaskRecord* task, std::string* err
       }
       task->cell = cell;
       task->cell_array_job_id = task->last_array_job_id;
+    }
+  }
+  return true;
+}
+
+bool SlurmRunFolder::StartedJobIds(const SlurmSubmission& submission,
+                                   std::map<int, std::string>* job_ids, std::string* error) const {
+  job_ids->clear();
+  for (int index : submission.indices) {
+    SlurmTaskRecord task;
+    if (!ReadTask(index, &task, error)) return false;
+    if (task.last_array_job_id == submission.array_job_id && !task.last_job_id.empty()) {
+      (*job_ids)[index] = task.last_job_id;
     }
   }
   return true;

@@ -16,6 +16,7 @@
 #ifndef SERVEBENCH_BENCH_SLURM_RUN_FOLDER_H_
 #define SERVEBENCH_BENCH_SLURM_RUN_FOLDER_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct SlurmTaskRecord {
   // The array job of the task's last start; empty when it never started.
   std::string last_array_job_id;
   std::string node;  // where it last started
+  // The Slurm job id of the last start ($SLURM_JOB_ID: each task of an array has one of its
+  // own), by which the job completion records know it.
+  std::string last_job_id;
   // The last cell record the task journal holds, and the array job whose task wrote it.
   std::optional<CellRecord> cell;
   std::string cell_array_job_id;
@@ -63,6 +67,10 @@ class SlurmRunFolder {
 
   // Cell i's task journal; an absent journal is a task that never started.
   bool ReadTask(int index, SlurmTaskRecord* task, std::string* error) const;
+  // The job id of each task of `submission` that started, by cell index (for
+  // QueryArrayTasks).
+  bool StartedJobIds(const SlurmSubmission& submission, std::map<int, std::string>* job_ids,
+                     std::string* error) const;
 
  private:
   std::string run_dir_;

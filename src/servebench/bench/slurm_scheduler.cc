@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -95,30 +96,77 @@ bool QueueTasks(const std::string& array_job_id, std::map<int, SlurmTaskState>* 
   return true;
 }
 
-// sacct: the array's tasks that ended; false when the cluster keeps no accounting.
-bool AccountedTasks(const std::string& array_job_id, std::map<int, SlurmTaskState>* tasks) {
+// What plain sacct prints (with a non-zero exit) on a cluster without slurmdbd.
+bool AccountingDisabled(const std::string& text) {
+  return text.find("accounting storage is disabled") != std::string::npos;
+}
+
+// One line of `sacct -P -o JobID,State,ExitCode,NodeList,Reason`.
+bool ParseAccountingLine(const std::string& line, std::string* job_id, SlurmTaskState* s) {
+  const std::vector<std::string> f = Split(line, '|');
+  // sacct --completion also prints its complaints about fields it does not know ("sacct:
+  // error: Unknown type ArrayJobId: 12") into the same output: they have no '|'.
+  if (f.size() != 5 || f[0].empty()) return false;
+  *job_id = f[0];
+  s->state = FirstWord(f[1]);  // "CANCELLED by 1000" -> "CANCELLED"
+  s->exit_code = f[2];
+  s->node = f[3] == "None assigned" ? "" : f[3];
+  s->reason = f[4] == "None" ? "" : f[4];
+  return !s->state.empty();
+}
+
+enum class Accounting { kAnswered, kDisabled, kFailed };
+
+// sacct: the array's tasks that ended, as the accounting database tells them ("12_3").
+Accounting AccountedTasks(const std::string& array_job_id, std::map<int, SlurmTaskState>* tasks) {
   std::string output, error;
-  if (!RunSlurmCommand({"sacct", "-n", "-P", "-X", "-j", array_job_id, "-o",
+  const bool ran = RunSlurmCommand(
+      {"sacct", "-n", "-P", "-X", "-j", array_job_id, "-o", "JobID,State,ExitCode,NodeList,Reason"},
+      &output, &error);
+  if (AccountingDisabled(output) || AccountingDisabled(error)) return Accounting::kDisabled;
+  if (!ran) return Accounting::kFailed;
+  const std::string prefix = array_job_id + "_";
+  for (const std::string& line : Lines(output)) {
+    std::string id;
+    SlurmTaskState s;
+    int index = 0;
+    if (!ParseAccountingLine(line, &id, &s) || id.rfind(prefix, 0) != 0 ||
+        !ParseIndex(id.substr(prefix.size()), &index) || tasks->count(index)) {
+      continue;
+    }
+    s.source = "sacct";
+    (*tasks)[index] = s;
+  }
+  return Accounting::kAnswered;
+}
+
+// sacct --completion: the job completion records of the given jobs, by job id. Slurm writes
+// one when a job ends (JobCompType); they carry the job's own id only, not its array's ("12_3"),
+// and a job requeued has one per ending: the last is the one that counts. False when sacct
+// cannot read them (no JobCompType, or a plugin sacct does not read).
+bool CompletedJobs(const std::vector<std::string>& job_ids,
+                   std::map<std::string, SlurmTaskState>* jobs) {
+  if (job_ids.empty()) return true;
+  std::string list;
+  for (const std::string& id : job_ids) {
+    if (!list.empty()) list += ',';
+    list += id;
+  }
+  std::string output, error;
+  if (!RunSlurmCommand({"sacct", "--completion", "-n", "-P", "-j", list, "-o",
                         "JobID,State,ExitCode,NodeList,Reason"},
                        &output, &error)) {
     return false;
   }
-  if (output.find("accounting storage is disabled") != std::string::npos) return false;
-  const std::string prefix = array_job_id + "_";
   for (const std::string& line : Lines(output)) {
-    const std::vector<std::string> f = Split(line, '|');
-    int index = 0;
-    if (f.size() < 5 || f[0].rfind(prefix, 0) != 0 ||
-        !ParseIndex(f[0].substr(prefix.size()), &index) || tasks->count(index)) {
+    std::string id;
+    SlurmTaskState s;
+    if (!ParseAccountingLine(line, &id, &s) ||
+        std::find(job_ids.begin(), job_ids.end(), id) == job_ids.end()) {
       continue;
     }
-    SlurmTaskState s;
-    s.state = FirstWord(f[1]);
-    s.exit_code = f[2];
-    s.node = f[3] == "None assigned" ? "" : f[3];
-    s.reason = f[4] == "None" ? "" : f[4];
-    s.source = "sacct";
-    (*tasks)[index] = s;
+    s.source = "sacct --completion";
+    (*jobs)[id] = s;
   }
   return true;
 }
@@ -238,11 +286,25 @@ bool Sbatch(const std::vector<std::string>& args, std::string* job_id, std::stri
   return true;
 }
 
-bool QueryArrayTasks(const std::string& array_job_id, std::map<int, SlurmTaskState>* tasks,
-                     std::string* error) {
+bool QueryArrayTasks(const std::string& array_job_id,
+                     const std::map<int, std::string>& task_job_ids,
+                     std::map<int, SlurmTaskState>* tasks, std::string* error) {
   tasks->clear();
   if (!QueueTasks(array_job_id, tasks, error)) return false;
-  if (AccountedTasks(array_job_id, tasks)) return true;
+  if (AccountedTasks(array_job_id, tasks) == Accounting::kDisabled) {
+    std::vector<std::string> ids;
+    for (const auto& [index, id] : task_job_ids) {
+      if (!tasks->count(index)) ids.push_back(id);
+    }
+    std::map<std::string, SlurmTaskState> completed;
+    if (CompletedJobs(ids, &completed)) {
+      for (const auto& [index, id] : task_job_ids) {
+        auto found = completed.find(id);
+        if (found != completed.end() && !tasks->count(index)) (*tasks)[index] = found->second;
+      }
+    }
+  }
+  // What neither squeue nor sacct told, the controller may still remember.
   for (const auto& job : ControllerJobs(array_job_id)) {
     auto task = job.find("ArrayTaskId");
     int index = 0;
@@ -263,15 +325,24 @@ bool QueryJob(const std::string& job_id, SlurmTaskState* state) {
       return true;
     }
   }
-  if (RunSlurmCommand({"sacct", "-n", "-P", "-X", "-j", job_id, "-o", "State,ExitCode,NodeList"},
-                      &output, &error) &&
-      output.find("accounting storage is disabled") == std::string::npos) {
-    const std::vector<std::string> lines = Lines(output);
-    const std::vector<std::string> f =
-        lines.empty() ? std::vector<std::string>{} : Split(lines.front(), '|');
-    if (f.size() >= 3) {
-      *state = {FirstWord(f[0]), f[2], "", f[1], "sacct"};
+  const bool ran = RunSlurmCommand(
+      {"sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode,NodeList,Reason"},
+      &output, &error);
+  if (AccountingDisabled(output) || AccountingDisabled(error)) {
+    std::map<std::string, SlurmTaskState> completed;
+    if (CompletedJobs({job_id}, &completed) && completed.count(job_id)) {
+      *state = completed[job_id];
       return true;
+    }
+  } else if (ran) {
+    for (const std::string& line : Lines(output)) {
+      std::string id;
+      SlurmTaskState s;
+      if (ParseAccountingLine(line, &id, &s) && id == job_id) {
+        s.source = "sacct";
+        *state = s;
+        return true;
+      }
     }
   }
   const auto jobs = ControllerJobs(job_id);
@@ -286,6 +357,27 @@ bool IsActiveState(const std::string& state) {
                                         "REQUEUE_FED", "STAGE_OUT", "SIGNALING"};
   return std::any_of(std::begin(kActive), std::end(kActive),
                      [&state](const char* s) { return state == s; });
+}
+
+bool InSlurmJob() { return std::getenv("SLURM_JOB_ID") != nullptr; }
+
+std::vector<std::string> SrunStepPrefix(const std::string& name, const std::vector<int>& cpus) {
+  std::vector<std::string> prefix = {"srun",
+                                     "--overlap",
+                                     "--nodes=1",
+                                     "--ntasks=1",
+                                     "--quiet",
+                                     "--kill-on-bad-exit=1",
+                                     "--job-name=" + name};
+  if (!cpus.empty()) {
+    std::string list;
+    for (int cpu : cpus) {
+      if (!list.empty()) list += ',';
+      list += std::to_string(cpu);
+    }
+    prefix.insert(prefix.end(), {"taskset", "--cpu-list", list});
+  }
+  return prefix;
 }
 
 std::string ArrayIndexList(const std::vector<int>& indices) {

@@ -66,7 +66,9 @@ bool CollectStandings(const std::string& run_dir, std::vector<CellStanding>* cel
   std::map<std::string, std::map<int, SlurmTaskState>> scheduler;
   for (const SlurmSubmission& s : submissions) {
     std::string problem;
-    if (!QueryArrayTasks(s.array_job_id, &scheduler[s.array_job_id], &problem)) {
+    std::map<int, std::string> job_ids;
+    if (!folder.StartedJobIds(s, &job_ids, error)) return false;
+    if (!QueryArrayTasks(s.array_job_id, job_ids, &scheduler[s.array_job_id], &problem)) {
       *error = problem;
       return false;
     }
@@ -106,6 +108,7 @@ bool CollectStandings(const std::string& run_dir, std::vector<CellStanding>* cel
           s.detail += ": " + known->second.state;
           if (!known->second.reason.empty()) s.detail += ", " + known->second.reason;
           if (!known->second.exit_code.empty()) s.detail += ", exit " + known->second.exit_code;
+          s.detail += " (" + known->second.source + ")";
         } else {
           s.detail += " (the scheduler no longer knows the task)";
         }

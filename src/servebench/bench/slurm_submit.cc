@@ -64,8 +64,9 @@ int SubmitToSlurm(const RunOptions& o, const Experiment& e, OpenRun* run, std::o
     return kRunBadInput;
   }
   for (const SlurmSubmission& s : submissions) {
+    // Only the queued and running tasks matter here: no ended task's job id is needed.
     std::map<int, SlurmTaskState> tasks;
-    if (!QueryArrayTasks(s.array_job_id, &tasks, &error)) {
+    if (!QueryArrayTasks(s.array_job_id, {}, &tasks, &error)) {
       err << "servebench run --slurm: " << error << "\n";
       return kRunBadInput;
     }

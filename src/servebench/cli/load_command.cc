@@ -58,6 +58,7 @@ struct LoadOptions {
   std::string model;       // --model: a KServe v2 inference request for it (model_request.h)
   int batch = 1;           // --batch
   std::string input_data;  // --input-data
+  std::string protocol;    // --protocol (empty: the URL scheme's KServe v2 protocol)
 };
 
 // The options that only a scenario reads.
@@ -214,11 +215,12 @@ bool BuildSettings(const LoadOptions& o, const CLI::App& cmd, LoadSettings* s, s
     request.model = o.model;
     request.batch = o.batch;
     request.input_data_path = o.input_data;
+    request.protocol = o.protocol;
     request.timeout_ns = std::max(s->timeout_ns, 30 * kNanosPerSecond);
     const std::string base = s->url.scheme + "://" + s->url.host_header;
     if (!BuildModelRequest(base, request, s, error)) return false;
-  } else if (cmd.count("--batch") || cmd.count("--input-data")) {
-    *error = "--batch and --input-data need --model";
+  } else if (cmd.count("--batch") || cmd.count("--input-data") || cmd.count("--protocol")) {
+    *error = "--batch, --input-data and --protocol need --model";
     return false;
   }
   if (!o.expected_response_path.empty()) {
@@ -384,6 +386,11 @@ void AddLoadCommand(CLI::App* app, int* exit_code) {
                   "(http://HOST:PORT REST with JSON tensors, grpc://HOST:PORT gRPC with raw "
                   "tensors), made from its metadata as `servebench run` does; every answer must "
                   "have the first answer's outputs");
+  cmd->add_option(
+      "--protocol", options->protocol,
+      "With --model: the wire protocol, a registered name that needs no options "
+      "(docs/config.md, Protocols), e.g. tfserving-grpc (grpc:// URLs) or tfserving-rest "
+      "(http://); default kserve-v2-rest for http://, grpc for grpc://");
   cmd->add_option("--batch", options->batch, "With --model: samples per request")
       ->capture_default_str();
   cmd->add_option("--input-data", options->input_data,

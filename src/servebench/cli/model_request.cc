@@ -47,8 +47,29 @@ bool CallFromFile(const std::string& protocol, const std::string& model, const s
 
 bool BuildModelRequest(const std::string& base_url, const ModelRequestOptions& options,
                        LoadSettings* s, std::string* error) {
-  const std::string protocol = base_url.rfind("grpc://", 0) == 0 ? kKServeV2Grpc : kKServeV2Rest;
-  std::unique_ptr<ProtocolAdapter> adapter = NewProtocolAdapter(protocol);
+  const bool grpc_url = base_url.rfind("grpc://", 0) == 0;
+  const std::string protocol = !options.protocol.empty() ? options.protocol
+                               : grpc_url                ? kKServeV2Grpc
+                                                         : kKServeV2Rest;
+  std::unique_ptr<ProtocolAdapter> adapter = NewProtocolAdapter(protocol, "", error);
+  if (adapter == nullptr) {
+    std::string names;
+    for (const std::string& name : ProtocolNames()) names += (names.empty() ? "" : ", ") + name;
+    *error = "--protocol: " + *error + " (protocols: " + names + ")";
+    return false;
+  }
+  // The gRPC protocols' calls are gRPC methods; the others' HTTP paths.
+  const bool grpc_protocol = protocol == kKServeV2Grpc || protocol == kTfServingGrpc;
+  if (grpc_protocol != grpc_url) {
+    *error = "--protocol " + protocol + " speaks to " + (grpc_protocol ? "grpc://" : "http://") +
+             " URLs, not " + base_url;
+    return false;
+  }
+  if (!options.input_data_path.empty() && protocol != kKServeV2Grpc && protocol != kKServeV2Rest) {
+    *error = "--input-data holds a KServe v2 request: it goes over kserve-v2-rest or grpc, not " +
+             protocol;
+    return false;
+  }
   HttpCall call;
   if (options.input_data_path.empty()) {
     if (!adapter->BuildInferCall(base_url, options.model, options.batch, &call, error)) {

@@ -2,9 +2,9 @@
 //
 // `servebench load URL --model M`: the inference request for a model, made as `servebench run`
 // makes it, through the KServe v2 protocol the URL's scheme names (http:// REST with JSON
-// tensors, grpc:// gRPC with raw tensors): synthetic data shaped from the model's metadata, or
-// the inputs of a file. The first answer is checked, and every answer of the load must have its
-// outputs (the protocol's response check).
+// tensors, grpc:// gRPC with raw tensors) or another that --protocol names (TF Serving's):
+// synthetic data shaped from the model's metadata, or the inputs of a file. The first answer is
+// checked, and every answer of the load must have its outputs (the protocol's response check).
 
 #ifndef SERVEBENCH_CLI_MODEL_REQUEST_H_
 #define SERVEBENCH_CLI_MODEL_REQUEST_H_
@@ -22,6 +22,9 @@ struct ModelRequestOptions {
   // A KServe v2 JSON inference request ({"inputs": [{"name", "shape", "datatype", "data"}]});
   // empty: synthetic data from the model's metadata.
   std::string input_data_path;
+  // The protocol's registered name (protocols/protocol_adapter.h); empty: KServe v2, REST for
+  // http:// and gRPC for grpc:// URLs. Given data (input_data_path) goes over KServe v2 only.
+  std::string protocol;
   int64_t timeout_ns = 0;  // for the metadata and the first inference
 };
 

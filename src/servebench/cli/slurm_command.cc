@@ -30,7 +30,7 @@ void AddStatusCommand(CLI::App* app, int* exit_code) {
       "status",
       "Where each cell of a run stands: done, failed (why, and its log), running (on which "
       "node), pending (and why), or not started; for a run with --slurm from its folder and "
-      "from Slurm (squeue, sacct or scontrol)");
+      "from Slurm (squeue, then sacct, sacct --completion or scontrol)");
   cmd->add_option("RUN_DIR", *run_dir, "A run folder made by servebench run")->required();
   cmd->callback([run_dir, exit_code] { *exit_code = ShowStatus(*run_dir, std::cout, std::cerr); });
 }

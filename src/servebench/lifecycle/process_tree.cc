@@ -131,6 +131,28 @@ bool ProcessGroupRuns(pid_t pgid) {
   return false;
 }
 
+void FindMarkedProcesses(const std::string& mark, std::vector<pid_t>* marked,
+                         std::vector<pid_t>* roots) {
+  marked->clear();
+  roots->clear();
+  const std::vector<ProcStat> all = AllProcesses();
+  std::set<pid_t> carriers;
+  std::string env;  // NUL-separated KEY=VALUE entries
+  for (const ProcStat& p : all) {
+    if (p.state == 'Z' || p.state == 'X') continue;
+    if (!ReadSmallFile("/proc/" + std::to_string(p.pid) + "/environ", &env)) continue;
+    // NUL-separated entries: the mark must be a whole one.
+    if (('\0' + env + '\0').find('\0' + mark + '\0') != std::string::npos) {
+      carriers.insert(p.pid);
+    }
+  }
+  for (const ProcStat& p : all) {
+    if (carriers.count(p.pid) == 0) continue;
+    marked->push_back(p.pid);
+    if (carriers.count(p.ppid) == 0) roots->push_back(p.pid);
+  }
+}
+
 uint64_t CpuTicksBetween(const ProcessTreeSnapshot& before, const ProcessTreeSnapshot& after) {
   uint64_t ticks = 0;
   for (const auto& [process, now] : after.cpu_ticks) {

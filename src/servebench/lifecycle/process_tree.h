@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace servebench {
 
@@ -33,6 +35,14 @@ ProcessTreeSnapshot SnapshotProcessTree(pid_t root, bool with_pss);
 // Whether any process of process group `pgid` still runs. Zombies do not count: they are dead,
 // and an orphan's zombie waits for init, which may take its time to reap it.
 bool ProcessGroupRuns(pid_t pgid);
+
+// The running processes (not zombies) whose environment holds the entry `mark` ("KEY=VALUE"),
+// in *marked, and in *roots those of them whose parent does not hold it: the tops of the trees
+// that carry the mark. A program started through another one that does not run it as its own
+// child (srun: a job step's task is slurmstepd's child) is found so. Processes of other users
+// (whose environment cannot be read) are not seen.
+void FindMarkedProcesses(const std::string& mark, std::vector<pid_t>* marked,
+                         std::vector<pid_t>* roots);
 
 // CPU ticks used between two snapshots: processes in both count their growth, processes new
 // in `after` count all of theirs.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -130,10 +131,9 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
 
 }  // namespace
 
-std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
-                                                    const std::vector<int>& cpus,
-                                                    const std::string& log_path,
-                                                    std::string* error) {
+std::unique_ptr<ServerProcess> ServerProcess::Start(
+    const LaunchPlan& plan, const std::vector<int>& cpus, const std::string& log_path,
+    std::string* error, const std::vector<std::string>& command_prefix) {
   if (plan.argv.empty()) {
     *error = "nothing to start: the launch plan has no program";
     return nullptr;
@@ -165,13 +165,22 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
   }
 
   // Everything the child needs is built before fork: after it, the child may not allocate.
-  std::vector<std::string> args = plan.argv;
-  std::vector<std::string> env = MergedEnvironment(plan.env);
+  std::vector<std::string> args = command_prefix;
+  args.insert(args.end(), plan.argv.begin(), plan.argv.end());
+  std::unique_ptr<ServerProcess> process(new ServerProcess());
+  std::vector<std::string> extra_env = plan.env;
+  if (!command_prefix.empty()) {
+    // Unique among the servers of every servebench on this host: pid, and a count in this one.
+    static std::atomic<uint64_t> started{0};
+    process->mark_ = "SERVEBENCH_SERVER_MARK=" + std::to_string(getpid()) + "." +
+                     std::to_string(started.fetch_add(1) + 1);
+    extra_env.push_back(process->mark_);
+  }
+  std::vector<std::string> env = MergedEnvironment(extra_env);
   std::vector<char*> argv = CStrings(args);
   std::vector<char*> envp = CStrings(env);
   const pid_t parent = getpid();
 
-  std::unique_ptr<ServerProcess> process(new ServerProcess());
   process->plan_ = plan;
   process->log_path_ = log_path;
   process->spawn_ns_ = MonotonicNanos();
@@ -203,7 +212,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const LaunchPlan& plan,
   close(report[0]);
   if (n == static_cast<ssize_t>(sizeof(failure))) {
     process->Stop(0);
-    *error = "cannot start " + plan.argv[0] + ": " + kChildSteps[failure.step] +
+    *error = "cannot start " + args[0] + ": " + kChildSteps[failure.step] +
              (failure.step == kChdirStep ? " " + plan.cwd : "") + ": " +
              std::strerror(failure.error);
     return nullptr;
@@ -234,6 +243,17 @@ ServerProcess::~ServerProcess() {
 
 pid_t ServerProcess::pid() const { return pid_; }
 
+pid_t ServerProcess::TreeRoot() {
+  if (mark_.empty()) return pid_;
+  if (tree_root_ > 0) return tree_root_;
+  std::vector<pid_t> marked, roots;
+  FindMarkedProcesses(mark_, &marked, &roots);
+  for (pid_t root : roots) {
+    if (root != pid_) tree_root_ = root;
+  }
+  return tree_root_ > 0 ? tree_root_ : pid_;
+}
+
 int64_t ServerProcess::spawn_ns() const { return spawn_ns_; }
 
 bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
@@ -252,7 +272,7 @@ bool ServerProcess::WaitReady(const std::string& ready_path, int64_t timeout_ns,
 bool ServerProcess::WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns,
                               int64_t* ready_ns, std::string* error,
                               const std::atomic<bool>* interrupt) {
-  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCall(),
+  if (PollUntilOk(this, "readiness", plan_.base_url, protocol.ServerReadyCallFor(plan_.model),
                   kHealthRequestTimeoutNs, timeout_ns, kReadyPollNs, ready_ns, error, &protocol,
                   interrupt)) {
     return true;
@@ -371,6 +391,18 @@ void ServerProcess::Stop(int64_t grace_ns) {
     const int64_t deadline = MonotonicNanos() + kGroupGoneTimeoutNs;
     while (Alive()) SleepNanos(kStopPollNs);  // SIGKILL cannot be refused: this ends
     while (!group_gone() && MonotonicNanos() < deadline) SleepNanos(kStopPollNs);
+  }
+  if (!mark_.empty()) {
+    // The prefix's program is gone, and should have taken the server with it; whatever of the
+    // server still runs outside its group is killed here.
+    const int64_t deadline = MonotonicNanos() + kGroupGoneTimeoutNs;
+    std::vector<pid_t> marked, roots;
+    for (FindMarkedProcesses(mark_, &marked, &roots); !marked.empty();
+         FindMarkedProcesses(mark_, &marked, &roots)) {
+      if (MonotonicNanos() >= deadline) break;
+      for (pid_t p : marked) kill(p, SIGKILL);
+      SleepNanos(kStopPollNs);
+    }
   }
   StopGuard();
 }

@@ -33,11 +33,24 @@ class ServerProcess {
   // servers from a thread that outlives them. A guard process ("sb-guard", forked from
   // servebench) kills the server's whole group when servebench ends without stopping it, however
   // it ends (SIGKILL included), so that no process the server started outlives servebench.
+  //
+  // `command_prefix` (empty: none) is a command the server runs under, e.g. `srun ...` to make
+  // it a Slurm job step: what is exec'ed is command_prefix followed by plan.argv. The caller
+  // chooses it; the prefix's program then is the process this class starts, pins, stops and
+  // guards, and it must end when the server ends and end the server when it is stopped. Such a
+  // program may run the server outside its own process tree (srun: a job step's task is
+  // slurmstepd's child), so a prefixed server gets a mark in its environment
+  // (SERVEBENCH_SERVER_MARK) by which TreeRoot finds it and Stop makes sure it is gone.
   static std::unique_ptr<ServerProcess> Start(const LaunchPlan& plan, const std::vector<int>& cpus,
-                                              const std::string& log_path, std::string* error);
+                                              const std::string& log_path, std::string* error,
+                                              const std::vector<std::string>& command_prefix = {});
   ~ServerProcess();  // Stop() with a short grace if still running
 
-  pid_t pid() const;
+  pid_t pid() const;  // the process started: the server, or the prefix's program
+  // The top of the server's own process tree, for measuring its resources: pid() without a
+  // command prefix; with one, the marked process whose parent is not marked and that is not
+  // the prefix's program (looked up once found), or pid() while none is found.
+  pid_t TreeRoot();
   int64_t spawn_ns() const;  // MonotonicNanos() just before fork
 
   // Polls GET plan.base_url + `ready_path` (every 5 ms) until it answers 2xx. On success stores
@@ -46,7 +59,8 @@ class ServerProcess {
   // *interrupt (when given) turns true, with *error "interrupted".
   bool WaitReady(const std::string& ready_path, int64_t timeout_ns, int64_t* ready_ns,
                  std::string* error, const std::atomic<bool>* interrupt = nullptr);
-  // The same with `protocol`'s server readiness call (ServerReadyCall, SaysReady).
+  // The same with `protocol`'s server readiness call for the plan's model (ServerReadyCallFor,
+  // SaysReady).
   bool WaitReady(const ProtocolAdapter& protocol, int64_t timeout_ns, int64_t* ready_ns,
                  std::string* error, const std::atomic<bool>* interrupt = nullptr);
 
@@ -56,7 +70,7 @@ class ServerProcess {
   std::string ExitDescription() const;
 
   // SIGTERM to the group, then SIGKILL to the group after `grace_ns`; waits for the exit, then
-  // ends the guard.
+  // ends the guard. A prefixed server's marked processes still running then get SIGKILL too.
   void Stop(int64_t grace_ns);
 
   // The last `lines` lines of the log file.
@@ -74,6 +88,8 @@ class ServerProcess {
   int64_t spawn_ns_ = 0;
   bool exited_ = false;
   int wait_status_ = 0;
+  std::string mark_;      // SERVEBENCH_SERVER_MARK=... of a prefixed server; empty: none
+  pid_t tree_root_ = -1;  // TreeRoot() once found
   pid_t guard_pid_ = -1;  // the guard process; -1 once ended
   int guard_fd_ = -1;     // the write end of its pipe: closing it (or dying) sets the guard off
 };

@@ -148,4 +148,17 @@ bool HttpFetch(const std::string& method, const std::string& url,
   return true;
 }
 
+bool HttpGetDocument(const std::string& url, int64_t timeout_ns, std::string* body,
+                     std::string* origin, std::string* error) {
+  *origin = "GET " + url;
+  HttpReply reply;
+  if (!HttpFetch("GET", url, {}, "", timeout_ns, &reply, error)) return false;
+  if (reply.status != 200) {
+    *error = *origin + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
+    return false;
+  }
+  *body = std::move(reply.body);
+  return true;
+}
+
 }  // namespace servebench

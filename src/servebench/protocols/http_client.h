@@ -26,6 +26,12 @@ bool HttpFetch(const std::string& method, const std::string& url,
                const std::vector<std::pair<std::string, std::string>>& headers,
                const std::string& body, int64_t timeout_ns, HttpReply* reply, std::string* error);
 
+// GETs a document the caller cannot go on without (a model's metadata): its body into *body
+// when the reply is 200 OK, else false with the failure, or "GET <url>: HTTP <status>: <body>",
+// in *error. *origin gets "GET <url>" either way, to name the document in later messages.
+bool HttpGetDocument(const std::string& url, int64_t timeout_ns, std::string* body,
+                     std::string* origin, std::string* error);
+
 }  // namespace servebench
 
 #endif  // SERVEBENCH_PROTOCOLS_HTTP_CLIENT_H_

@@ -225,7 +225,10 @@ class KServeV2BinaryAdapter : public ProtocolAdapter {
       return false;
     }
     std::string metadata, origin;
-    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+    if (!HttpGetDocument(base_url + "/v2/models/" + model, kMetadataTimeoutNs, &metadata, &origin,
+                         error)) {
+      return false;
+    }
     json inputs;
     if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
     return BinaryCall(model, metadata, std::move(inputs), call, error);
@@ -235,7 +238,10 @@ class KServeV2BinaryAdapter : public ProtocolAdapter {
                                const TensorValues& data, int batch, std::vector<HttpCall>* calls,
                                std::string* error) const override {
     std::string metadata, origin;
-    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
+    if (!HttpGetDocument(base_url + "/v2/models/" + model, kMetadataTimeoutNs, &metadata, &origin,
+                         error)) {
+      return false;
+    }
     std::vector<json> inputs_per_request;
     if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
       return false;
@@ -308,20 +314,6 @@ class KServeV2BinaryAdapter : public ProtocolAdapter {
   }
 
  private:
-  static bool FetchMetadata(const std::string& base_url, const std::string& model,
-                            std::string* metadata, std::string* origin, std::string* error) {
-    HttpReply reply;
-    const std::string url = base_url + "/v2/models/" + model;
-    if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
-    if (reply.status != 200) {
-      *error = "GET " + url + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
-      return false;
-    }
-    *metadata = std::move(reply.body);
-    *origin = "GET " + url;
-    return true;
-  }
-
   // The request: the inputs' data moved into the binary part, every output the metadata names
   // asked for as binary data.
   static bool BinaryCall(const std::string& model, const std::string& metadata, json inputs,

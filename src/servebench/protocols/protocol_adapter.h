@@ -60,6 +60,9 @@ class ProtocolAdapter {
   // with ready=false) overrides them.
   virtual HttpCall ServerReadyCall() const;
   virtual HttpCall ModelReadyCall(const std::string& model) const;
+  // The server readiness call of a server launched to serve `model`: ServerReadyCall() unless
+  // the protocol has no server-wide call (TF Serving's gRPC API), when it asks about the model.
+  virtual HttpCall ServerReadyCallFor(const std::string& model) const;
   virtual bool SaysReady(const std::string& body) const;
 
   // The calls that unload and load `model` through the server's repository API, sent to the
@@ -143,6 +146,9 @@ inline constexpr char kTorchServeRest[] = "torchserve-rest";
 inline constexpr char kKServeV2Binary[] = "http-binary";
 // TensorFlow Serving's REST API (POST /v1/models/{m}:predict).
 inline constexpr char kTfServingRest[] = "tfserving-rest";
+// TensorFlow Serving's gRPC API (tensorflow.serving.PredictionService/Predict, tensors in
+// tensor_content); its plans' base_url is grpc://host:port.
+inline constexpr char kTfServingGrpc[] = "tfserving-grpc";
 // Any JSON-over-HTTP API, shaped by the server's protocol_options (protocols/http_json.cc).
 inline constexpr char kHttpJson[] = "http-json";
 

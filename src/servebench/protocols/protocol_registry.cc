@@ -50,6 +50,8 @@ HttpCall ProtocolAdapter::ModelReadyCall(const std::string& model) const {
   return call;
 }
 
+HttpCall ProtocolAdapter::ServerReadyCallFor(const std::string&) const { return ServerReadyCall(); }
+
 bool ProtocolAdapter::SaysReady(const std::string&) const { return true; }
 
 bool ProtocolAdapter::BuildInferCallsWithData(const std::string&, const std::string&,

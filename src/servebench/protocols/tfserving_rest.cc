@@ -353,15 +353,12 @@ class TfServingRestAdapter : public ProtocolAdapter {
   // them.
   bool KServeMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
                       std::string* origin, std::string* error) const {
-    HttpReply reply;
-    const std::string url = base_url + ModelPath(model) + "/metadata";
-    *origin = "GET " + url;
-    if (!HttpFetch("GET", url, {}, "", kMetadataTimeoutNs, &reply, error)) return false;
-    if (reply.status != 200) {
-      *error = *origin + ": HTTP " + std::to_string(reply.status) + ": " + reply.body;
+    std::string body;
+    if (!HttpGetDocument(base_url + ModelPath(model) + "/metadata", kMetadataTimeoutNs, &body,
+                         origin, error)) {
       return false;
     }
-    const json doc = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
     const json* signature = nullptr;
     if (doc.is_object() && doc.contains("metadata") && doc["metadata"].is_object() &&
         doc["metadata"].contains("signature_def")) {
@@ -375,7 +372,7 @@ class TfServingRestAdapter : public ProtocolAdapter {
         !(*signature)["inputs"].is_object() || (*signature)["inputs"].empty()) {
       *error =
           *origin + ": no signature '" + signature_ +
-          "' with inputs in metadata.signature_def.signature_def: " + reply.body.substr(0, 300);
+          "' with inputs in metadata.signature_def.signature_def: " + body.substr(0, 300);
       return false;
     }
     json inputs = json::array();

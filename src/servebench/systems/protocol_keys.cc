@@ -91,8 +91,9 @@ void AddProtocolJson(const ProtocolChoice& choice, json* out) {
 }
 
 std::string LoopbackBaseUrl(const std::string& protocol, int http_port, int grpc_port) {
-  return protocol == kKServeV2Grpc ? "grpc://127.0.0.1:" + std::to_string(grpc_port)
-                                   : "http://127.0.0.1:" + std::to_string(http_port);
+  return protocol == kKServeV2Grpc || protocol == kTfServingGrpc
+             ? "grpc://127.0.0.1:" + std::to_string(grpc_port)
+             : "http://127.0.0.1:" + std::to_string(http_port);
 }
 
 }  // namespace servebench

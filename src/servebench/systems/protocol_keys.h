@@ -35,7 +35,7 @@ ProtocolChoice ReadProtocol(const Fields& fields, const std::vector<std::string>
 void AddProtocolJson(const ProtocolChoice& choice, nlohmann::json* out);
 
 // The base URL of a server on loopback for `protocol`: grpc://127.0.0.1:<grpc_port> for the
-// KServe v2 gRPC protocol, http://127.0.0.1:<http_port> for the others.
+// gRPC protocols (KServe v2's, TF Serving's), http://127.0.0.1:<http_port> for the others.
 std::string LoopbackBaseUrl(const std::string& protocol, int http_port, int grpc_port);
 
 // A YAML value as JSON: mappings as objects, sequences as arrays, plain scalars as booleans,

@@ -21,7 +21,9 @@
 // --monitoring_config_file=... --file_system_poll_wait_seconds=0` (versions are read once, at
 // start), with --enable_batching and --batching_parameters_file under dynamic batching, and
 // --tensorflow_intra_op_parallelism when intra_op_threads is given. Requests speak
-// tfserving-rest (protocol_options: form, version, signature_name).
+// tfserving-rest (protocol_options: form, version, signature_name) on the REST port, or with
+// `protocol: tfserving-grpc` TF Serving's gRPC API on the gRPC port (protocol_options: version,
+// version_label, signature_name); the metrics stay on the REST port.
 
 #include <algorithm>
 #include <filesystem>
@@ -85,7 +87,7 @@ class TfServingSystem : public ServingSystem {
     settings->has_intra_op_threads = fields.Find("intra_op_threads") != nullptr;
     ReadPositiveInt(fields, "intra_op_threads", &settings->model_config.intra_op_threads);
     settings->binary = ReadBinary(fields, base_directory);
-    settings->protocol = ReadProtocol(fields, {kTfServingRest}, kTfServingRest);
+    settings->protocol = ReadProtocol(fields, {kTfServingRest, kTfServingGrpc}, kTfServingRest);
     return settings;
   }
 
@@ -159,10 +161,10 @@ class TfServingSystem : public ServingSystem {
       p.argv.push_back("--tensorflow_intra_op_parallelism=" + std::to_string(m.intra_op_threads));
     }
     p.cwd = work.string();
-    p.base_url = "http://127.0.0.1:" + rest;
+    p.base_url = LoopbackBaseUrl(settings.protocol.name, ports[0], ports[1]);
     p.protocol = settings.protocol.name;
     p.protocol_options = settings.protocol.options;
-    p.metrics_url = p.base_url + kMetricsPath;
+    p.metrics_url = "http://127.0.0.1:" + rest + kMetricsPath;  // on the REST port either way
     p.has_repository_api = false;  // TF Serving loads models through gRPC ModelService only
     p.model = variant.name;
     *plan = std::move(p);
