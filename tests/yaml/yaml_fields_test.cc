@@ -27,6 +27,12 @@ TEST(YamlFieldsTest, DidYouMean) {
   EXPECT_EQ(DidYouMean("rate", keys), "rates");
   EXPECT_EQ(DidYouMean("speed", keys), "");
   EXPECT_EQ(DidYouMean("x", {"y"}), "");
+  // The nearest wins, the first of equals; candidates too long or short to be near are skipped
+  // unmeasured, which must not change the answer.
+  EXPECT_EQ(DidYouMean("levels", {"levelsss", "lvels", "levls"}), "lvels");
+  EXPECT_EQ(DidYouMean("abcd", {"abcdef", "abxd"}), "abxd");
+  EXPECT_EQ(DidYouMean("abcd", {"abcdef", "abcdefg"}), "abcdef");
+  EXPECT_EQ(DidYouMean(std::string(100000, 'l'), keys), "");
 }
 
 TEST(YamlFieldsTest, UnknownKeysAreNamedWithASuggestionAndAPosition) {

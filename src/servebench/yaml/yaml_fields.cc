@@ -328,6 +328,12 @@ std::string DidYouMean(const std::string& word, const std::vector<std::string>& 
   std::string best;
   size_t best_distance = limit + 1;
   for (const std::string& candidate : candidates) {
+    // The distance is at least the difference in length: a candidate that cannot beat the best
+    // so far is not measured (a key of thousands of characters made every unknown key cost
+    // thousands of times the allowed keys' length in allocations).
+    const size_t gap = word.size() > candidate.size() ? word.size() - candidate.size()
+                                                      : candidate.size() - word.size();
+    if (gap >= best_distance) continue;
     const size_t distance = EditDistance(word, candidate);
     if (distance < best_distance) {
       best = candidate;
