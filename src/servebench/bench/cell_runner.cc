@@ -850,9 +850,9 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
     record_.levels.push_back(*measured);
     return Failed("the server died during the level " + level.ToJson().dump(), process);
   }
-  // Not one success: the level measured nothing but the failure, and the levels after it would
-  // only repeat it (each up to its maximum duration, then a wait for a recovery that does not
-  // come). The cell fails saying how the requests failed, and the run goes on.
+  // Not one success, and not the overload above: the level measured nothing but the failure, and
+  // the levels after it would only repeat it (each up to its maximum duration, then a wait for a
+  // recovery that does not come). The cell fails saying how the requests failed; the run goes on.
   if (nothing_answered && !measured->overloaded) {
     record_.levels.push_back(*measured);
     return Failed("every request of the level " + level.ToJson().dump() +
