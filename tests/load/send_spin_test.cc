@@ -1,8 +1,8 @@
 // Copyright servebench authors.
 //
 // The send spin's policy, driven by a synthetic run-queue wait: it pauses when the thread waited
-// for its CPU more than 2% of the time, resumes after a back-off that doubles while contention
-// lasts and starts again from 100 ms after a calm second.
+// for its CPU more than 20% of the time at two looks in a row, resumes after a back-off that
+// doubles while contention lasts and starts again from 100 ms after a calm second.
 
 #include "servebench/load/send_spin.h"
 
@@ -26,38 +26,64 @@ TEST(SendSpinTest, PausesUnderContentionAndBacksOff) {
   spin.Update(10 * kMs);
   EXPECT_EQ(spin.ns(), kSpin);
 
-  wait += kMs;  // 10% of the next 10 ms: paused for 100 ms
+  // A VM's hiccup: 15%, and once 40%, at single looks between calm ones: no pause.
+  wait += 1500 * kNanosPerMicro;
   spin.Update(20 * kMs);
+  wait += 100 * kNanosPerMicro;
+  spin.Update(30 * kMs);
+  wait += 4 * kMs;
+  spin.Update(40 * kMs);
+  EXPECT_EQ(spin.ns(), kSpin);
+  wait += 100 * kNanosPerMicro;
+  spin.Update(50 * kMs);
+  EXPECT_EQ(spin.ns(), kSpin);
+
+  // A CPU-bound neighbour: 30% at two looks in a row: paused for 100 ms.
+  wait += 3 * kMs;
+  spin.Update(60 * kMs);
+  EXPECT_EQ(spin.ns(), kSpin);
+  wait += 3 * kMs;
+  spin.Update(70 * kMs);
   EXPECT_EQ(spin.ns(), 0);
-  spin.Update(119 * kMs);
+  spin.Update(169 * kMs);
   EXPECT_EQ(spin.ns(), 0);
-  spin.Update(120 * kMs);
+  spin.Update(170 * kMs);
   EXPECT_EQ(spin.ns(), kSpin);
   EXPECT_EQ(spin.paused_ns(), 100 * kMs);
 
-  wait += kMs;  // contention again within a second: the back-off doubles to 200 ms
-  spin.Update(130 * kMs);
+  // Contention again within a second: two looks, and the back-off doubles to 200 ms.
+  wait += 3 * kMs;
+  spin.Update(180 * kMs);
+  wait += 3 * kMs;
+  spin.Update(190 * kMs);
   EXPECT_EQ(spin.ns(), 0);
-  spin.Update(329 * kMs);
+  spin.Update(389 * kMs);
   EXPECT_EQ(spin.ns(), 0);
-  spin.Update(330 * kMs);
+  spin.Update(390 * kMs);
   EXPECT_EQ(spin.ns(), kSpin);
   EXPECT_EQ(spin.paused_ns(), 300 * kMs);
 
   // A calm second later the back-off starts from 100 ms again.
-  for (int64_t t = 340; t <= 1400; t += 10) spin.Update(t * kMs);
+  for (int64_t t = 400; t <= 1400; t += 10) spin.Update(t * kMs);
   EXPECT_EQ(spin.ns(), kSpin);
-  wait += kMs;
+  wait += 3 * kMs;
   spin.Update(1410 * kMs);
+  wait += 3 * kMs;
+  spin.Update(1420 * kMs);
   EXPECT_EQ(spin.ns(), 0);
-  spin.Update(1510 * kMs);
-  EXPECT_EQ(spin.ns(), kSpin);
 
-  // Stopped while paused: the pause so far is counted.
-  wait += kMs;
-  spin.Update(1520 * kMs);
+  // Contention that lasts through the pause: the spin resumes on time, and the next contended
+  // look pauses it again at once.
+  for (int64_t t = 1430; t <= 1520; t += 10) {
+    wait += 3 * kMs;
+    spin.Update(t * kMs);
+  }
+  EXPECT_EQ(spin.ns(), kSpin);
+  wait += 3 * kMs;
+  spin.Update(1530 * kMs);
   EXPECT_EQ(spin.ns(), 0);
-  spin.Stop(1570 * kMs);
+  // Stopped while paused: the pause so far is counted.
+  spin.Stop(1580 * kMs);
   EXPECT_EQ(spin.paused_ns(), 300 * kMs + 100 * kMs + 50 * kMs);
 }
 

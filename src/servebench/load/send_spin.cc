@@ -16,9 +16,13 @@ namespace {
 
 constexpr int64_t kMinBackoffNs = 100 * kNanosPerMilli;
 constexpr int64_t kMaxBackoffNs = 5 * kNanosPerSecond;
-// A run-queue wait above 1/50 of the elapsed time means other work wants this core. The
-// engine's own control thread, waking every 2 ms for a few microseconds, stays well under it.
-constexpr int64_t kContendedShare = 50;
+// A run-queue wait above 1/5 of the elapsed time, at two looks in a row, means other work wants
+// this core. A CPU-bound process on the core makes nearly every look 20 to 50%; the VM's own
+// scheduling hiccups and the engine's control thread make most looks 0.1 to 2% and a few, alone,
+// up to 20% (docs/performance.md, "Precise sends": the earlier rule, one look above 2%, paused the
+// spin 50 to 92% of the time on an idle machine).
+constexpr int64_t kContendedShare = 5;
+constexpr int kContendedLooks = 2;
 // A spin that ran this long without contention starts its next back-off from the minimum.
 constexpr int64_t kCalmNs = kNanosPerSecond;
 
@@ -66,8 +70,10 @@ void SendSpin::Update(int64_t now_ns) {
   const int64_t elapsed = now_ns - last_check_ns_;
   last_wait_ns_ = wait_ns;
   last_check_ns_ = now_ns;
+  const bool contended = elapsed > 0 && waited * kContendedShare > elapsed;
+  contended_looks_ = contended ? contended_looks_ + 1 : 0;
   if (ns_ > 0) {
-    if (elapsed > 0 && waited * kContendedShare > elapsed) {
+    if (contended_looks_ >= kContendedLooks) {
       if (now_ns - running_since_ns_ >= kCalmNs) backoff_ns_ = kMinBackoffNs;
       ns_ = 0;
       paused_since_ns_ = now_ns;

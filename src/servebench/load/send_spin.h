@@ -7,8 +7,8 @@
 // worker in the kernel's fair scheduler, which then makes it wait behind the other work for
 // milliseconds, far longer than a plain sleep would (docs/performance.md, "Precise sends"). So
 // the spin pauses while the worker's thread has to wait for its CPU: measured as its run-queue
-// wait (/proc/thread-self/schedstat), more than 2% of the time since the last look. It resumes
-// after a back-off (100 ms, doubling to 5 s while the contention lasts).
+// wait (/proc/thread-self/schedstat), more than 20% of the time since the last look at two looks
+// in a row. It resumes after a back-off (100 ms, doubling to 5 s while the contention lasts).
 
 #ifndef SERVEBENCH_LOAD_SEND_SPIN_H_
 #define SERVEBENCH_LOAD_SEND_SPIN_H_
@@ -65,6 +65,7 @@ class SendSpin {
   int64_t running_since_ns_ = 0;
   int64_t backoff_ns_ = 0;
   int64_t paused_ns_ = 0;
+  int contended_looks_ = 0;  // looks in a row that found the core contended
 };
 
 }  // namespace servebench
