@@ -838,7 +838,8 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   const bool answered_before =
       std::any_of(record_.levels.begin(), record_.levels.end(),
                   [](const LevelRecord& l) { return l.load.requests.ok > 0; });
-  if (nothing_answered && only_timeouts && answered_before) measured->overloaded = true;
+  const bool overload_not_failure = nothing_answered && only_timeouts && answered_before;
+  if (overload_not_failure) measured->overloaded = true;
   JudgeLevel(result, slo_, measured);
   if (generators > 1) {
     measured->stable = LastThreeWindowsAgree(result.windows, m.stability_tolerance);
@@ -853,7 +854,7 @@ bool CellRun::RunLevel(RunningServer* server, const LevelPoint& level, LoadSetti
   // Not one success, and not the overload above: the level measured nothing but the failure, and
   // the levels after it would only repeat it (each up to its maximum duration, then a wait for a
   // recovery that does not come). The cell fails saying how the requests failed; the run goes on.
-  if (nothing_answered && !measured->overloaded) {
+  if (nothing_answered && !overload_not_failure) {
     record_.levels.push_back(*measured);
     return Failed("every request of the level " + level.ToJson().dump() +
                       " failed: " + DescribeErrors(result),

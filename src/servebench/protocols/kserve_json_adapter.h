@@ -13,17 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "servebench/protocols/protocol_adapter.h"
+#include "servebench/protocols/metadata_inputs_adapter.h"
 
 namespace servebench {
 
-class KServeJsonAdapter : public ProtocolAdapter {
+class KServeJsonAdapter : public MetadataInputsAdapter {
  public:
-  bool BuildInferCall(const std::string& base_url, const std::string& model, int batch,
-                      HttpCall* call, std::string* error) const override;
-  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
-                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
-                               std::string* error) const override;
   bool ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,
                    std::string* error) const override;
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override;
@@ -38,7 +33,10 @@ class KServeJsonAdapter : public ProtocolAdapter {
   virtual std::string InferPath(const std::string& model) const = 0;
 
  private:
-  HttpCall InferCall(const std::string& model, nlohmann::json inputs) const;
+  bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
+                     std::string* origin, std::string* error) const final;
+  bool MakeInferCall(const std::string& model, const std::string& metadata, nlohmann::json inputs,
+                     HttpCall* call, std::string* error) const final;
 };
 
 }  // namespace servebench

@@ -21,6 +21,7 @@
 #include "servebench/protocols/binary_tensor.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/kserve_json.h"
+#include "servebench/protocols/metadata_inputs_adapter.h"
 #include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
@@ -197,7 +198,7 @@ class BinaryChecker final : public ResponseChecker {
 
 using BinaryCheck = ExpectedResponseCheck<BinaryChecker, std::vector<Output>>;
 
-class KServeV2BinaryAdapter : public ProtocolAdapter {
+class KServeV2BinaryAdapter : public MetadataInputsAdapter {
  public:
   std::string name() const override { return kKServeV2Binary; }
 
@@ -214,43 +215,6 @@ class KServeV2BinaryAdapter : public ProtocolAdapter {
       call->path = "/v2/repository/models/" + model + "/" + action;
       call->headers = {{"Content-Type", "application/json"}};
       call->body = "{}";
-    }
-    return true;
-  }
-
-  bool BuildInferCall(const std::string& base_url, const std::string& model, int batch,
-                      HttpCall* call, std::string* error) const override {
-    if (batch < 1) {
-      *error = "batch must be at least 1, not " + std::to_string(batch);
-      return false;
-    }
-    std::string metadata, origin;
-    if (!HttpGetDocument(base_url + "/v2/models/" + model, kMetadataTimeoutNs, &metadata, &origin,
-                         error)) {
-      return false;
-    }
-    json inputs;
-    if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
-    return BinaryCall(model, metadata, std::move(inputs), call, error);
-  }
-
-  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
-                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
-                               std::string* error) const override {
-    std::string metadata, origin;
-    if (!HttpGetDocument(base_url + "/v2/models/" + model, kMetadataTimeoutNs, &metadata, &origin,
-                         error)) {
-      return false;
-    }
-    std::vector<json> inputs_per_request;
-    if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
-      return false;
-    }
-    calls->clear();
-    for (json& inputs : inputs_per_request) {
-      HttpCall call;
-      if (!BinaryCall(model, metadata, std::move(inputs), &call, error)) return false;
-      calls->push_back(std::move(call));
     }
     return true;
   }
@@ -314,10 +278,16 @@ class KServeV2BinaryAdapter : public ProtocolAdapter {
   }
 
  private:
+  bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
+                     std::string* origin, std::string* error) const override {
+    return HttpGetDocument(base_url + "/v2/models/" + model, kMetadataTimeoutNs, metadata, origin,
+                           error);
+  }
+
   // The request: the inputs' data moved into the binary part, every output the metadata names
   // asked for as binary data.
-  static bool BinaryCall(const std::string& model, const std::string& metadata, json inputs,
-                         HttpCall* call, std::string* error) {
+  bool MakeInferCall(const std::string& model, const std::string& metadata, json inputs,
+                     HttpCall* call, std::string* error) const override {
     std::string binary;
     for (json& input : inputs) {
       const size_t before = binary.size();

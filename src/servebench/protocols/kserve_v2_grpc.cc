@@ -15,6 +15,7 @@
 #include "servebench/protocols/kserve_grpc_tensors.h"
 #include "servebench/protocols/kserve_json.h"
 #include "servebench/protocols/kserve_v2_grpc_response_check.h"
+#include "servebench/protocols/metadata_inputs_adapter.h"
 #include "servebench/protocols/protocol_adapter.h"
 
 namespace servebench {
@@ -40,7 +41,7 @@ std::string StringField(int field, const std::string& value) {
   return out + value;
 }
 
-class KServeV2GrpcAdapter : public ProtocolAdapter {
+class KServeV2GrpcAdapter : public MetadataInputsAdapter {
  public:
   std::string name() const override { return kKServeV2Grpc; }
 
@@ -67,37 +68,6 @@ class KServeV2GrpcAdapter : public ProtocolAdapter {
                          HttpCall* load) const override {
     *unload = Call(kGrpcRepositoryModelUnload, StringField(2, model));
     *load = Call(kGrpcRepositoryModelLoad, StringField(2, model));
-    return true;
-  }
-
-  bool BuildInferCall(const std::string& base_url, const std::string& model, int batch,
-                      HttpCall* call, std::string* error) const override {
-    if (batch < 1) {
-      *error = "batch must be at least 1, not " + std::to_string(batch);
-      return false;
-    }
-    std::string metadata, origin;
-    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
-    json inputs;
-    if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
-    return InferCall(model, inputs, call, error);
-  }
-
-  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
-                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
-                               std::string* error) const override {
-    std::string metadata, origin;
-    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
-    std::vector<json> inputs_per_request;
-    if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
-      return false;
-    }
-    calls->clear();
-    for (const json& inputs : inputs_per_request) {
-      HttpCall call;
-      if (!InferCall(model, inputs, &call, error)) return false;
-      calls->push_back(std::move(call));
-    }
     return true;
   }
 
@@ -130,8 +100,8 @@ class KServeV2GrpcAdapter : public ProtocolAdapter {
     return call;
   }
 
-  static bool InferCall(const std::string& model, const json& inputs, HttpCall* call,
-                        std::string* error) {
+  bool MakeInferCall(const std::string& model, const std::string& /*metadata*/, json inputs,
+                     HttpCall* call, std::string* error) const override {
     std::string request;
     if (!EncodeGrpcInferRequest(model, inputs, &request, error)) {
       *error = "model '" + model + "': " + *error;
@@ -142,8 +112,8 @@ class KServeV2GrpcAdapter : public ProtocolAdapter {
   }
 
   // The model's metadata (ModelMetadata over gRPC) as the REST metadata document.
-  static bool FetchMetadata(const std::string& base_url, const std::string& model,
-                            std::string* metadata, std::string* origin, std::string* error) {
+  bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
+                     std::string* origin, std::string* error) const override {
     inference::ModelMetadataRequest request;
     request.set_name(model);
     const std::string url = base_url + kGrpcModelMetadata;

@@ -31,6 +31,7 @@
 #include "servebench/core/clock.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/kserve_json.h"
+#include "servebench/protocols/metadata_inputs_adapter.h"
 #include "servebench/protocols/protocol_adapter.h"
 #include "servebench/protocols/tfserving_grpc_tensors.h"
 
@@ -93,7 +94,7 @@ class PredictChecker final : public ResponseChecker {
 
 using PredictCheck = ExpectedResponseCheck<PredictChecker, std::vector<TfOutputSpec>>;
 
-class TfServingGrpcAdapter : public ProtocolAdapter {
+class TfServingGrpcAdapter : public MetadataInputsAdapter {
  public:
   TfServingGrpcAdapter(int64_t version, std::string version_label, std::string signature)
       : version_(version),
@@ -128,37 +129,6 @@ class TfServingGrpcAdapter : public ProtocolAdapter {
       }
     }
     return false;
-  }
-
-  bool BuildInferCall(const std::string& base_url, const std::string& model, int batch,
-                      HttpCall* call, std::string* error) const override {
-    if (batch < 1) {
-      *error = "batch must be at least 1, not " + std::to_string(batch);
-      return false;
-    }
-    std::string metadata, origin;
-    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
-    json inputs;
-    if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
-    return PredictCall(model, inputs, call, error);
-  }
-
-  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
-                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
-                               std::string* error) const override {
-    std::string metadata, origin;
-    if (!FetchMetadata(base_url, model, &metadata, &origin, error)) return false;
-    std::vector<json> inputs_per_request;
-    if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
-      return false;
-    }
-    calls->clear();
-    for (const json& inputs : inputs_per_request) {
-      HttpCall call;
-      if (!PredictCall(model, inputs, &call, error)) return false;
-      calls->push_back(std::move(call));
-    }
-    return true;
   }
 
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
@@ -209,8 +179,8 @@ class TfServingGrpcAdapter : public ProtocolAdapter {
             signature_ == kDefaultSignature ? std::string() : signature_};
   }
 
-  bool PredictCall(const std::string& model, const json& inputs, HttpCall* call,
-                   std::string* error) const {
+  bool MakeInferCall(const std::string& model, const std::string& /*metadata*/, json inputs,
+                     HttpCall* call, std::string* error) const override {
     std::string request;
     if (!EncodePredictRequest(Ref(model), inputs, &request, error)) {
       *error = "model '" + model + "': " + *error;
@@ -222,7 +192,7 @@ class TfServingGrpcAdapter : public ProtocolAdapter {
 
   // The signature's inputs, from GetModelMetadata, as a KServe v2 metadata document.
   bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
-                     std::string* origin, std::string* error) const {
+                     std::string* origin, std::string* error) const override {
     tfserving::GetModelMetadataRequest request;
     FillModelSpec(Ref(model), request.mutable_model_spec());
     request.add_metadata_field("signature_def");

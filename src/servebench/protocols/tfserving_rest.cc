@@ -36,6 +36,7 @@
 #include "servebench/core/clock.h"
 #include "servebench/protocols/http_client.h"
 #include "servebench/protocols/kserve_json.h"
+#include "servebench/protocols/metadata_inputs_adapter.h"
 #include "servebench/protocols/nested_tensor.h"
 #include "servebench/protocols/protocol_adapter.h"
 
@@ -233,7 +234,7 @@ bool LooksLikeStatus(const std::string& body) {
   return first != std::string::npos && body[first] == '{';
 }
 
-class TfServingRestAdapter : public ProtocolAdapter {
+class TfServingRestAdapter : public MetadataInputsAdapter {
  public:
   TfServingRestAdapter(bool columnar, std::string version, std::string signature)
       : columnar_(columnar), version_(std::move(version)), signature_(std::move(signature)) {}
@@ -273,34 +274,6 @@ class TfServingRestAdapter : public ProtocolAdapter {
     *why = (version_.empty() ? "no version" : "version " + version_ + " not") +
            std::string(" AVAILABLE") + (states.empty() ? "" : " (" + states + ")");
     return false;
-  }
-
-  bool BuildInferCall(const std::string& base_url, const std::string& model, int batch,
-                      HttpCall* call, std::string* error) const override {
-    if (batch < 1) {
-      *error = "batch must be at least 1, not " + std::to_string(batch);
-      return false;
-    }
-    std::string metadata, origin;
-    if (!KServeMetadata(base_url, model, &metadata, &origin, error)) return false;
-    json inputs;
-    if (!KServeInputsFromMetadata(metadata, origin, model, batch, &inputs, error)) return false;
-    *call = PredictCall(model, inputs);
-    return true;
-  }
-
-  bool BuildInferCallsWithData(const std::string& base_url, const std::string& model,
-                               const TensorValues& data, int batch, std::vector<HttpCall>* calls,
-                               std::string* error) const override {
-    std::string metadata, origin;
-    if (!KServeMetadata(base_url, model, &metadata, &origin, error)) return false;
-    std::vector<json> inputs_per_request;
-    if (!KServeInputsFromData(metadata, origin, model, data, batch, &inputs_per_request, error)) {
-      return false;
-    }
-    calls->clear();
-    for (const json& inputs : inputs_per_request) calls->push_back(PredictCall(model, inputs));
-    return true;
   }
 
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
@@ -351,8 +324,8 @@ class TfServingRestAdapter : public ProtocolAdapter {
   // The signature's inputs, from GET .../metadata, as a KServe v2 metadata document (inputs
   // sorted by name, as TF Serving's map gives them), so that the KServe data generator fills
   // them.
-  bool KServeMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
-                      std::string* origin, std::string* error) const {
+  bool FetchMetadata(const std::string& base_url, const std::string& model, std::string* metadata,
+                     std::string* origin, std::string* error) const override {
     std::string body;
     if (!HttpGetDocument(base_url + ModelPath(model) + "/metadata", kMetadataTimeoutNs, &body,
                          origin, error)) {
@@ -370,9 +343,8 @@ class TfServingRestAdapter : public ProtocolAdapter {
     }
     if (signature == nullptr || !signature->is_object() || !signature->contains("inputs") ||
         !(*signature)["inputs"].is_object() || (*signature)["inputs"].empty()) {
-      *error =
-          *origin + ": no signature '" + signature_ +
-          "' with inputs in metadata.signature_def.signature_def: " + body.substr(0, 300);
+      *error = *origin + ": no signature '" + signature_ +
+               "' with inputs in metadata.signature_def.signature_def: " + body.substr(0, 300);
       return false;
     }
     json inputs = json::array();
@@ -411,7 +383,8 @@ class TfServingRestAdapter : public ProtocolAdapter {
   // POST :predict with `inputs` (KServe-style entries: name, shape, flat data) in the form the
   // options chose: rows of samples ("instances") or whole tensors ("inputs"); one input
   // unnamed, several by name.
-  HttpCall PredictCall(const std::string& model, const json& inputs) const {
+  bool MakeInferCall(const std::string& model, const std::string& /*metadata*/, json inputs,
+                     HttpCall* call, std::string* /*error*/) const override {
     json request = json::object();
     if (signature_ != "serving_default") request["signature_name"] = signature_;
     const bool single = inputs.size() == 1;
@@ -442,12 +415,11 @@ class TfServingRestAdapter : public ProtocolAdapter {
       }
       request["instances"] = std::move(rows);
     }
-    HttpCall call;
-    call.method = "POST";
-    call.path = ModelPath(model) + ":predict";
-    call.headers = {{"Content-Type", "application/json"}};
-    call.body = request.dump();
-    return call;
+    call->method = "POST";
+    call->path = ModelPath(model) + ":predict";
+    call->headers = {{"Content-Type", "application/json"}};
+    call->body = request.dump();
+    return true;
   }
 
   const bool columnar_;
