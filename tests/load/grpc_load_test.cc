@@ -80,14 +80,17 @@ TEST(GrpcLoadTest, KnownDelayIsMeasuredWithinFivePercent) {
   EXPECT_EQ(closed.counters.grpc_status_codes[kGrpcOk], closed.counters.completed);
   EXPECT_EQ(closed.counters.status_codes[200], closed.counters.completed);
 
-  // Open loop well under capacity: no request waits, so latency and service time agree.
+  // Open loop well under capacity: no request waits, so latency and service time agree. Its
+  // tail is checked at p90: 200 requests in 2 s make the p99 their second largest, which one
+  // scheduling stall of this VM moves (stalls of 2 to 24 ms measured on 2026-12-02 with nothing
+  // else running; docs/performance.md, "Precise sends"): it failed 2 runs of 6 that way.
   LoadResult open = MustRun(Open(server, Arrival::kPoisson, 100, 2, 2.0));
   LatencySummary o = SummarizeMicros(open.latency);
   LatencySummary svc = SummarizeMicros(open.service_time);
   ASSERT_GE(o.count, 120);
   EXPECT_NEAR(o.p50, delay_us + overhead_us, tolerance_us);
-  EXPECT_NEAR(o.p99, delay_us + overhead_us, tolerance_us);
-  EXPECT_NEAR(svc.p99, delay_us + overhead_us, tolerance_us);
+  EXPECT_NEAR(o.p90, delay_us + overhead_us, tolerance_us);
+  EXPECT_NEAR(svc.p90, delay_us + overhead_us, tolerance_us);
   EXPECT_EQ(open.counters.queued, 0);
   EXPECT_EQ(open.counters.errors.total(), 0);
 }
