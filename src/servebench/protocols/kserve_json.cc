@@ -141,6 +141,14 @@ bool KServeInputsFromMetadata(const std::string& metadata_text, const std::strin
   return true;
 }
 
+bool CheckOutputStartsWithBatch(const std::string& name, const std::vector<int64_t>& shape,
+                                int batch, std::string* error) {
+  if (!shape.empty() && shape[0] == batch) return true;
+  *error = "output '" + name + "': shape " + json(shape).dump() + " does not start with batch " +
+           std::to_string(batch);
+  return false;
+}
+
 bool CheckKServeOutputs(const std::string& body, int batch, std::string* error) {
   json response = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (response.is_discarded() || !response.is_object()) {
@@ -175,9 +183,7 @@ bool CheckKServeOutputs(const std::string& body, int batch, std::string* error) 
       }
       count *= dim.get<int64_t>();
     }
-    if (shape.empty() || shape[0].get<int64_t>() != batch) {
-      *error = "output '" + name + "': shape " + shape.dump() + " does not start with batch " +
-               std::to_string(batch);
+    if (!CheckOutputStartsWithBatch(name, shape.get<std::vector<int64_t>>(), batch, error)) {
       return false;
     }
     // Data may be flat (the norm) or nested row-major; count the leaves.

@@ -8,6 +8,7 @@
 #ifndef SERVEBENCH_PROTOCOLS_KSERVE_JSON_H_
 #define SERVEBENCH_PROTOCOLS_KSERVE_JSON_H_
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ namespace servebench {
 bool KServeInputsFromMetadata(const std::string& metadata, const std::string& origin,
                               const std::string& model, int batch, nlohmann::json* inputs,
                               std::string* error);
+
+// Checks that an output's shape starts with `batch`, the samples the request sent (a leading
+// batch dimension in every output is what each protocol's response check relies on); explains
+// one that does not.
+bool CheckOutputStartsWithBatch(const std::string& name, const std::vector<int64_t>& shape,
+                                int batch, std::string* error);
 
 // Checks that `body` is a well-formed successful KServe v2 JSON inference response for `batch`
 // samples: no "error", every output with a shape that starts with `batch` and as many data

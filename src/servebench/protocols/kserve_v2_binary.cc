@@ -223,11 +223,7 @@ class KServeV2BinaryAdapter : public MetadataInputsAdapter {
     std::vector<Output> outputs;
     if (!ParseResponse(body, &outputs, error)) return false;
     for (const Output& o : outputs) {
-      if (o.shape.empty() || o.shape[0] != batch) {
-        *error = "output '" + o.name + "': shape " + json(o.shape).dump() +
-                 " does not start with batch " + std::to_string(batch);
-        return false;
-      }
+      if (!CheckOutputStartsWithBatch(o.name, o.shape, batch, error)) return false;
     }
     return true;
   }
