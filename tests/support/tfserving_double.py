@@ -7,9 +7,10 @@ flags, and the ModelServerConfig / MonitoringConfig text formats), so that serve
 `tensorflow_model_server`. It takes the flags the real program takes and refuses any other, reads
 the models.config the launcher writes, and answers:
 
-  GET  /v1/models/{m}[/versions/{v}]             model status (LOADING for the first
+  GET  /v1/models/{m}[/versions/{v}]             model status (LOADING for
                                                  SERVEBENCH_TFSERVING_DOUBLE_LOADING_S seconds,
-                                                 default 0.5, then AVAILABLE)
+                                                 default 0.5, from the first request the double
+                                                 answers, then AVAILABLE)
   GET  /v1/models/{m}[/versions/{v}]/metadata    the signature serving_default: INPUT__0 DT_FLOAT
                                                  [-1, 64] -> OUTPUT__0 DT_FLOAT [-1, 10] (the
                                                  zoo's digits models); 404 while loading
@@ -127,7 +128,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     models: dict[str, list[str]] = {}
     metrics_path: str | None = None
-    ready_at = 0.0
+    ready_at = None  # set by the first request: see model_loaded()
+    loading_s = 0.5
     requests = 0
 
     def log_message(self, *args) -> None:
@@ -181,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
         if found is None:
             return
         name, version, tail = found
-        loaded = time.monotonic() >= self.ready_at
+        loaded = model_loaded()
         if tail == "":
             versions = [version] if "/versions/" in self.path else self.models[name]
             self.answer(200, {"model_version_status": [
@@ -215,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
         if tail != ":predict":
             self.error(400, f"Malformed request: POST {self.path}")
             return
-        if time.monotonic() < self.ready_at:
+        if not model_loaded():
             self.error(404, f"Servable not found for request: Specific({name}, {version})")
             return
         try:
@@ -256,6 +258,19 @@ DT_FLOAT = 1
 LOADING, AVAILABLE = 20, 30
 WRONG_LOCK = threading.Lock()
 predicts = 0
+
+
+_loading_lock = threading.Lock()
+
+
+def model_loaded() -> bool:
+    """The model "loads" for Handler.loading_s from the first request the double answers, not
+    from its start: on a slow machine the start can take longer than the window, and a client
+    must still see LOADING before AVAILABLE (the readiness test checks it waits for AVAILABLE)."""
+    with _loading_lock:
+        if Handler.ready_at is None:
+            Handler.ready_at = time.monotonic() + Handler.loading_s
+    return time.monotonic() >= Handler.ready_at
 
 
 class RpcError(Exception):
@@ -403,7 +418,7 @@ def grpc_get_model_status(request: bytes) -> bytes:
     versions = Handler.models[name] if spec["version"] is None else [str(spec["version"])]
     if not set(versions) <= set(Handler.models[name]):
         raise RpcError("NOT_FOUND", f"Could not find version {spec['version']} of model {name}")
-    state = AVAILABLE if time.monotonic() >= Handler.ready_at else LOADING
+    state = AVAILABLE if model_loaded() else LOADING
     # ModelVersionStatus: version 1, state 2, status 3 (StatusProto, error_code OK = 0).
     return b"".join(field(1, field(1, int(v)) + field(2, state) + field(3, b"")) for v in versions)
 
@@ -413,7 +428,7 @@ def grpc_get_model_metadata(request: bytes) -> bytes:
     wanted = [v.decode() for n, _, v in fields(request) if n == 2]
     if wanted != ["signature_def"]:
         raise RpcError("INVALID_ARGUMENT", f"Metadata field(s) {wanted}: only signature_def is supported")
-    if time.monotonic() < Handler.ready_at:
+    if not model_loaded():
         raise RpcError("NOT_FOUND", f"Servable not found for request: Specific({name}, {version})")
 
     def info(tensor: str, size: int) -> bytes:  # TensorInfo: name 1, dtype 2, tensor_shape 3
@@ -434,7 +449,7 @@ def grpc_predict(request: bytes) -> bytes:
     global predicts
     top = fields(request)
     name, version = resolve_grpc(request_spec(request), predict=True)
-    if time.monotonic() < Handler.ready_at:
+    if not model_loaded():
         raise RpcError("NOT_FOUND", f"Servable not found for request: Specific({name}, {version})")
     inputs = map_entries(top, 2)
     if set(inputs) != {INPUT[0]}:
@@ -518,7 +533,7 @@ def main() -> int:
     log({"argv": sys.argv[1:], "models_config": config_text,
          "batching_config": Path(flags["batching_parameters_file"]).read_text()
          if "batching_parameters_file" in flags else None})
-    Handler.ready_at = time.monotonic() + float(os.environ.get("SERVEBENCH_TFSERVING_DOUBLE_LOADING_S", "0.5"))
+    Handler.loading_s = float(os.environ.get("SERVEBENCH_TFSERVING_DOUBLE_LOADING_S", "0.5"))
     # The real server listens on all interfaces; the double on loopback only.
     grpc_server = serve_grpc(int(flags["port"]))
     server = ThreadingHTTPServer(("127.0.0.1", int(flags["rest_api_port"])), Handler)
