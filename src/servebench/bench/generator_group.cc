@@ -93,7 +93,7 @@ bool CountersFromJson(const json& j, LoadCounters* c, std::string* error) {
 std::string UrlText(const Url& url) { return "http://" + url.host_header + url.target; }
 
 // A spawned generator: its pid and the parent's ends of its stdin and stdout.
-struct Child {
+struct GeneratorChild {
   pid_t pid = -1;
   int to = -1;    // its stdin
   int from = -1;  // its stdout
@@ -101,7 +101,7 @@ struct Child {
   std::string log;
 };
 
-bool Spawn(const std::vector<std::string>& argv, const std::string& log, Child* child,
+bool Spawn(const std::vector<std::string>& argv, const std::string& log, GeneratorChild* child,
            std::string* error) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) {
@@ -134,11 +134,12 @@ bool Spawn(const std::vector<std::string>& argv, const std::string& log, Child* 
 }
 
 // Reads what the children say until each has said `word` (a line of its own) or `deadline`.
-bool AwaitWord(std::vector<Child>* children, const std::string& word, int64_t deadline,
+bool AwaitWord(std::vector<GeneratorChild>* children, const std::string& word, int64_t deadline,
                const std::atomic<bool>* interrupt, std::string* error) {
   while (true) {
     bool all = true;
-    for (const Child& c : *children) all = all && c.said.find(word + "\n") != std::string::npos;
+    for (const GeneratorChild& c : *children)
+      all = all && c.said.find(word + "\n") != std::string::npos;
     if (all) return true;
     if (interrupt != nullptr && interrupt->load()) {
       *error = "interrupted";
@@ -152,7 +153,7 @@ bool AwaitWord(std::vector<Child>* children, const std::string& word, int64_t de
     // Not those that have said it: a child that has ended would wake poll at once, and this
     // loop would spin beside the generators still measuring.
     std::vector<pollfd> fds;
-    for (const Child& c : *children) {
+    for (const GeneratorChild& c : *children) {
       fds.push_back({c.said.find(word + "\n") == std::string::npos ? c.from : -1, POLLIN, 0});
     }
     const int ready =
@@ -175,8 +176,8 @@ bool AwaitWord(std::vector<Child>* children, const std::string& word, int64_t de
   }
 }
 
-void EndAll(std::vector<Child>* children, bool kill) {
-  for (Child& c : *children) {
+void EndAll(std::vector<GeneratorChild>* children, bool kill) {
+  for (GeneratorChild& c : *children) {
     if (c.to >= 0) ::close(c.to);
     if (c.from >= 0) ::close(c.from);
     c.to = c.from = -1;
@@ -386,7 +387,7 @@ bool RunGeneratorGroup(const LoadSettings& settings, int n, const GeneratorLaunc
   std::error_code ec;
   fs::create_directories(launch.work_dir, ec);
   const std::vector<LoadSettings> parts = SplitLoad(settings, n);
-  std::vector<Child> children(static_cast<size_t>(n));
+  std::vector<GeneratorChild> children(static_cast<size_t>(n));
   std::vector<std::string> results;
   for (int k = 0; k < n; ++k) {
     const std::string base =
@@ -414,7 +415,7 @@ bool RunGeneratorGroup(const LoadSettings& settings, int n, const GeneratorLaunc
     *error = "generators: " + *error;
     return false;
   }
-  for (Child& c : children) {
+  for (GeneratorChild& c : children) {
     if (::write(c.to, "go\n", 3) != 3) {
       *error = "generators: cannot release the barrier";
       EndAll(&children, /*kill=*/true);
@@ -437,7 +438,7 @@ bool RunGeneratorGroup(const LoadSettings& settings, int n, const GeneratorLaunc
       return false;
     }
     if (!signalled && launch.interrupt != nullptr && launch.interrupt->load()) {
-      for (Child& c : children) ::kill(c.pid, SIGINT);
+      for (GeneratorChild& c : children) ::kill(c.pid, SIGINT);
       signalled = true;
     }
   }

@@ -10,20 +10,10 @@
 #include <string>
 
 #include "servebench/bench/runner.h"
+#include "servebench/cli/binary_dir.h"
 #include "servebench/cli/interrupt.h"
 
 namespace servebench {
-namespace {
-
-// The folder of the running binary: servebench-torchscript is built next to it.
-std::string BinaryDir() {
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : exe.parent_path().string();
-}
-
-}  // namespace
-
 void AddRunCommand(CLI::App* app, int* exit_code) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* cmd = app->add_subcommand(
@@ -62,7 +52,7 @@ void AddRunCommand(CLI::App* app, int* exit_code) {
                   "--slurm: a further sbatch option for the cells, e.g. --sbatch-arg=--gres=gpu:1 "
                   "(repeatable)")
       ->allow_extra_args(false);
-  cmd->callback([options, cmd, exit_code] {
+  cmd->callback([options, exit_code] {
     if (!options->resume_dir.empty() && !options->config_path.empty()) {
       std::cerr << "servebench run: --resume takes the experiment of the run; give no CONFIG\n";
       *exit_code = kRunBadInput;

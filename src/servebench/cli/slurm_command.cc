@@ -10,19 +10,10 @@
 #include "servebench/bench/generator_group.h"
 #include "servebench/bench/slurm_jobs.h"
 #include "servebench/bench/slurm_status.h"
+#include "servebench/cli/binary_dir.h"
 #include "servebench/cli/interrupt.h"
 
 namespace servebench {
-
-namespace {
-
-std::string BinaryDir() {
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : exe.parent_path().string();
-}
-
-}  // namespace
 
 void AddStatusCommand(CLI::App* app, int* exit_code) {
   auto run_dir = std::make_shared<std::string>();

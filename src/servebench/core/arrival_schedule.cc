@@ -129,12 +129,12 @@ class TraceSchedule final : public ArrivalSchedule {
   const size_t stride_;
 };
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsTraceSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
 std::string Trim(const std::string& s) {
   size_t begin = 0, end = s.size();
-  while (begin < end && IsSpace(s[begin])) ++begin;
-  while (end > begin && IsSpace(s[end - 1])) --end;
+  while (begin < end && IsTraceSpace(s[begin])) ++begin;
+  while (end > begin && IsTraceSpace(s[end - 1])) --end;
   return s.substr(begin, end - begin);
 }
 

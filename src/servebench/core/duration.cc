@@ -14,7 +14,7 @@ namespace {
 
 using u128 = unsigned __int128;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool IsDurationSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
@@ -23,8 +23,8 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // 100000000 ns, and a 20-digit nanosecond count must not lose its low digits.
 bool ParseDuration(const std::string& text, int64_t* nanos, std::string* error) {
   size_t begin = 0, end = text.size();
-  while (begin < end && IsSpace(text[begin])) ++begin;
-  while (end > begin && IsSpace(text[end - 1])) --end;
+  while (begin < end && IsDurationSpace(text[begin])) ++begin;
+  while (end > begin && IsDurationSpace(text[end - 1])) --end;
   const std::string quoted = "'" + text + "'";
   if (begin == end) {
     *error = "empty duration";
@@ -63,7 +63,7 @@ bool ParseDuration(const std::string& text, int64_t* nanos, std::string* error) 
     *error = "duration " + quoted + " does not start with a number";
     return false;
   }
-  while (pos < end && IsSpace(text[pos])) ++pos;
+  while (pos < end && IsDurationSpace(text[pos])) ++pos;
   const std::string unit = text.substr(pos, end - pos);
   int64_t unit_nanos;
   if (unit.empty() || unit == "s") {

@@ -19,19 +19,17 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/load/grpc_status.h"
+#include "servebench/load/reconnect_backoff.h"
 
 namespace servebench {
 
 namespace {
 
-constexpr int64_t kMinBackoffNs = 10 * kNanosPerMilli;
-constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
 // gRPC rounds a completion queue's deadline up to the next millisecond. A wait that ends at an
 // intended send time blocks on the queue only until this long before it, then polls the queue
 // and sleeps in short steps, so that sends keep their times to well under the late threshold.
 constexpr int64_t kCoarseWaitNs = 2 * kNanosPerMilli;
 constexpr int64_t kFineStepNs = 50 * kNanosPerMicro;
-constexpr size_t kInitialBodyBytes = 4096;
 
 gpr_timespec MonotonicDeadline(int64_t from_now_ns) {
   return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
@@ -87,7 +85,7 @@ GrpcWorker::GrpcWorker(const LoadSettings& settings, const std::string& request,
   }
   if (settings.response_check) {
     checker_ = settings.response_check->NewChecker();
-    body_.reserve(kInitialBodyBytes + kResponseBodyPadding);
+    body_.reserve(kInitialCheckedBodyBytes + kResponseBodyPadding);
   }
   if (settings.window_ns > 0) {
     window_count_ =
@@ -329,7 +327,7 @@ void GrpcWorker::OnDone(Call* call, int64_t now_ns) {
     }
   }
   if (code == kGrpcUnavailable) {
-    call->backoff_ns = std::clamp(call->backoff_ns * 2, kMinBackoffNs, kMaxBackoffNs);
+    call->backoff_ns = NextReconnectBackoffNs(call->backoff_ns);
     call->not_before_ns = now_ns + call->backoff_ns;
   } else {
     call->backoff_ns = 0;

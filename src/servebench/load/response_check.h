@@ -21,6 +21,11 @@ namespace servebench {
 // a SIMD parser may read past its end without copying it (simdjson needs 64).
 inline constexpr size_t kResponseBodyPadding = 64;
 
+// A worker's buffer for checked bodies starts this large (a small inference response fits) and
+// grows to the largest body seen, once: after the first responses, keeping a body allocates
+// nothing.
+inline constexpr size_t kInitialCheckedBodyBytes = 4096;
+
 // One worker thread's checker: it may keep scratch state (a parser and its buffers) between
 // calls, so it is used by one thread only and should allocate nothing once warmed up.
 class ResponseChecker {

@@ -12,6 +12,7 @@
 
 #include "servebench/core/clock.h"
 #include "servebench/load/handler_memory.h"
+#include "servebench/load/reconnect_backoff.h"
 #include "servebench/load/response_parser.h"
 
 namespace servebench {
@@ -25,11 +26,6 @@ namespace {
 // Large enough for a header and the body bytes that arrive with it; bodies are parsed and
 // dropped as they arrive, so the buffer never needs to hold a whole response.
 constexpr size_t kReadBufferBytes = 64 * 1024;
-constexpr int64_t kMinBackoffNs = 10 * kNanosPerMilli;
-constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
-// A checked body's buffer starts this large (a small inference response fits) and grows to the
-// largest body seen, once: after the first responses, keeping a body allocates nothing.
-constexpr size_t kInitialBodyBytes = 4096;
 
 asio::steady_timer::time_point TimePoint(int64_t ns) {
   return asio::steady_timer::time_point(std::chrono::nanoseconds(ns));
@@ -104,7 +100,8 @@ Worker::Worker(const LoadSettings& settings, const tcp::endpoint& endpoint,
   connections_.reserve(connections);
   for (int i = 0; i < connections; ++i) {
     connections_.push_back(std::make_unique<Connection>(io_));
-    if (checker_) connections_.back()->body.reserve(kInitialBodyBytes + kResponseBodyPadding);
+    if (checker_)
+      connections_.back()->body.reserve(kInitialCheckedBodyBytes + kResponseBodyPadding);
   }
   idle_.reserve(connections);
 }
@@ -496,7 +493,7 @@ void Worker::OnReopened(Connection* c, const error_code& ec) {
       MaybeFinish(now_ns);
       return;
     }
-    c->backoff_ns = std::clamp(c->backoff_ns * 2, kMinBackoffNs, kMaxBackoffNs);
+    c->backoff_ns = NextReconnectBackoffNs(c->backoff_ns);
     ++c->generation;
     error_code ignored;
     c->socket.close(ignored);

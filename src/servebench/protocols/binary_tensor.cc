@@ -7,26 +7,11 @@
 #include <cstring>
 #include <limits>
 
+#include "servebench/protocols/raw_bytes.h"
+
 namespace servebench {
 
 namespace {
-
-static_assert(std::endian::native == std::endian::little,
-              "raw tensors are written as the machine's bytes, which must be little-endian");
-
-template <typename T>
-void Append(T value, std::string* out) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));
-  out->append(bytes, sizeof(T));
-}
-
-template <typename T>
-T Load(const char* p) {
-  T value;
-  std::memcpy(&value, p, sizeof(T));
-  return value;
-}
 
 // `value` as integer type T, when it is integral and in range.
 template <typename T>
@@ -35,7 +20,7 @@ bool AppendInteger(double value, std::string* out) {
       value > static_cast<double>(std::numeric_limits<T>::max())) {
     return false;
   }
-  Append(static_cast<T>(value), out);
+  AppendRaw(static_cast<T>(value), out);
   return true;
 }
 
@@ -70,7 +55,7 @@ bool EncodeBinaryTensor(const std::string& t, const nlohmann::json& data, std::s
       ok = v.is_string();
       if (ok) {
         const std::string& s = v.get_ref<const std::string&>();
-        Append(static_cast<uint32_t>(s.size()), out);
+        AppendRaw(static_cast<uint32_t>(s.size()), out);
         out->append(s);
       }
     } else if (t == "BOOL") {
@@ -81,9 +66,9 @@ bool EncodeBinaryTensor(const std::string& t, const nlohmann::json& data, std::s
     } else {
       const double x = v.get<double>();
       if (t == "FP32") {
-        Append(static_cast<float>(x), out);
+        AppendRaw(static_cast<float>(x), out);
       } else if (t == "FP64") {
-        Append(x, out);
+        AppendRaw(x, out);
       } else if (t == "INT8") {
         ok = AppendInteger<int8_t>(x, out);
       } else if (t == "INT16") {
@@ -91,7 +76,7 @@ bool EncodeBinaryTensor(const std::string& t, const nlohmann::json& data, std::s
       } else if (t == "INT32") {
         ok = AppendInteger<int32_t>(x, out);
       } else if (t == "INT64") {
-        ok = v.is_number_integer() ? (Append(v.get<int64_t>(), out), true)
+        ok = v.is_number_integer() ? (AppendRaw(v.get<int64_t>(), out), true)
                                    : AppendInteger<int64_t>(x, out);
       } else if (t == "UINT8") {
         ok = AppendInteger<uint8_t>(x, out);
@@ -100,7 +85,7 @@ bool EncodeBinaryTensor(const std::string& t, const nlohmann::json& data, std::s
       } else if (t == "UINT32") {
         ok = AppendInteger<uint32_t>(x, out);
       } else {  // UINT64
-        ok = v.is_number_unsigned() ? (Append(v.get<uint64_t>(), out), true)
+        ok = v.is_number_unsigned() ? (AppendRaw(v.get<uint64_t>(), out), true)
                                     : AppendInteger<uint64_t>(x, out);
       }
     }
@@ -129,27 +114,27 @@ bool DecodeBinaryTensor(const std::string& t, std::string_view bytes, int64_t co
     const char* p = bytes.data() + i * size;
     double v = 0;
     if (t == "FP32")
-      v = Load<float>(p);
+      v = LoadRaw<float>(p);
     else if (t == "FP64")
-      v = Load<double>(p);
+      v = LoadRaw<double>(p);
     else if (t == "BOOL")
       v = *p != 0 ? 1 : 0;
     else if (t == "INT8")
-      v = Load<int8_t>(p);
+      v = LoadRaw<int8_t>(p);
     else if (t == "INT16")
-      v = Load<int16_t>(p);
+      v = LoadRaw<int16_t>(p);
     else if (t == "INT32")
-      v = Load<int32_t>(p);
+      v = LoadRaw<int32_t>(p);
     else if (t == "INT64")
-      v = static_cast<double>(Load<int64_t>(p));
+      v = static_cast<double>(LoadRaw<int64_t>(p));
     else if (t == "UINT8")
-      v = Load<uint8_t>(p);
+      v = LoadRaw<uint8_t>(p);
     else if (t == "UINT16")
-      v = Load<uint16_t>(p);
+      v = LoadRaw<uint16_t>(p);
     else if (t == "UINT32")
-      v = Load<uint32_t>(p);
+      v = LoadRaw<uint32_t>(p);
     else
-      v = static_cast<double>(Load<uint64_t>(p));
+      v = static_cast<double>(LoadRaw<uint64_t>(p));
     values->push_back(v);
   }
   return true;

@@ -266,7 +266,7 @@ bool ReadPath(const json& value, const std::string& key, std::string* path, std:
   return true;
 }
 
-std::unique_ptr<ProtocolAdapter> MakeAdapter(const json& options, std::string* error) {
+std::unique_ptr<ProtocolAdapter> MakeHttpJsonAdapter(const json& options, std::string* error) {
   Options o;
   bool has_input = false, has_output = false, has_input_shape = false, has_output_shape = false;
   for (const auto& [key, value] : options.items()) {
@@ -350,7 +350,8 @@ std::unique_ptr<ProtocolAdapter> MakeAdapter(const json& options, std::string* e
   return std::make_unique<HttpJsonAdapter>(std::move(o));
 }
 
-const ProtocolRegistration kRegistration(kHttpJson, ConfiguredProtocolFactory(MakeAdapter));
+const ProtocolRegistration kHttpJsonRegistration(kHttpJson,
+                                                 ConfiguredProtocolFactory(MakeHttpJsonAdapter));
 
 }  // namespace
 

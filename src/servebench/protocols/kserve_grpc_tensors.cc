@@ -5,60 +5,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "servebench/protocols/raw_bytes.h"
+
 namespace servebench {
 
 namespace {
 
 using nlohmann::json;
-
-// Little-endian bytes of `v` as a T (x86 and ARM Linux are little-endian, as the wire is).
-template <typename T>
-void Append(T v, std::string* out) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &v, sizeof(T));
-  out->append(bytes, sizeof(T));
-}
-
-template <typename T>
-T Load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-// IEEE half precision from a float, rounding to nearest even (normal range; tiny values flush
-// to zero, large ones become infinity).
-uint16_t ToHalf(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000u;
-  const int32_t exponent = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
-  uint32_t mantissa = x & 0x7fffffu;
-  if (exponent <= 0) return static_cast<uint16_t>(sign);
-  if (exponent >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
-  uint32_t half = sign | (static_cast<uint32_t>(exponent) << 10) | (mantissa >> 13);
-  const uint32_t rest = mantissa & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;
-  return static_cast<uint16_t>(half);
-}
-
-float FromHalf(uint16_t h) {
-  const uint32_t sign = (h & 0x8000u) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1fu;
-  const uint32_t mantissa = h & 0x3ffu;
-  if (exponent == 0) {
-    const float v = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign ? -v : v;
-  }
-  if (exponent == 31) {
-    const float v = mantissa ? NAN : INFINITY;
-    return sign ? -v : v;
-  }
-  const uint32_t x = sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
-  float f;
-  std::memcpy(&f, &x, 4);
-  return f;
-}
 
 void Leaves(const json& value, std::vector<const json*>* out) {
   if (value.is_array()) {
@@ -77,7 +30,7 @@ bool EncodeElement(const std::string& datatype, const json& v, std::string* out,
       return false;
     }
     const std::string& s = v.get_ref<const std::string&>();
-    Append(static_cast<uint32_t>(s.size()), out);
+    AppendRaw(static_cast<uint32_t>(s.size()), out);
     out->append(s);
     return true;
   }
@@ -96,32 +49,32 @@ bool EncodeElement(const std::string& datatype, const json& v, std::string* out,
   }
   const double d = v.get<double>();
   if (datatype == "FP32") {
-    Append(static_cast<float>(d), out);
+    AppendRaw(static_cast<float>(d), out);
   } else if (datatype == "FP64") {
-    Append(d, out);
+    AppendRaw(d, out);
   } else if (datatype == "FP16") {
-    Append(ToHalf(static_cast<float>(d)), out);
+    AppendRaw(HalfFromFloat(static_cast<float>(d)), out);
   } else {
     if (d != std::floor(d)) {
       *error = "a " + datatype + " element must be an integer, not " + v.dump();
       return false;
     }
     if (datatype == "INT8") {
-      Append(static_cast<int8_t>(d), out);
+      AppendRaw(static_cast<int8_t>(d), out);
     } else if (datatype == "INT16") {
-      Append(static_cast<int16_t>(d), out);
+      AppendRaw(static_cast<int16_t>(d), out);
     } else if (datatype == "INT32") {
-      Append(static_cast<int32_t>(d), out);
+      AppendRaw(static_cast<int32_t>(d), out);
     } else if (datatype == "INT64") {
-      Append(v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(d), out);
+      AppendRaw(v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(d), out);
     } else if (datatype == "UINT8") {
-      Append(static_cast<uint8_t>(d), out);
+      AppendRaw(static_cast<uint8_t>(d), out);
     } else if (datatype == "UINT16") {
-      Append(static_cast<uint16_t>(d), out);
+      AppendRaw(static_cast<uint16_t>(d), out);
     } else if (datatype == "UINT32") {
-      Append(static_cast<uint32_t>(d), out);
+      AppendRaw(static_cast<uint32_t>(d), out);
     } else if (datatype == "UINT64") {
-      Append(v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(d), out);
+      AppendRaw(v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(d), out);
     } else {
       *error = "datatype '" + datatype + "' is not a KServe v2 datatype";
       return false;
@@ -132,18 +85,18 @@ bool EncodeElement(const std::string& datatype, const json& v, std::string* out,
 
 // The value of element i of raw bytes of `datatype` (numeric types and BOOL).
 double DecodeElement(const std::string& datatype, const char* p) {
-  if (datatype == "FP32") return Load<float>(p);
-  if (datatype == "FP64") return Load<double>(p);
-  if (datatype == "FP16") return FromHalf(Load<uint16_t>(p));
+  if (datatype == "FP32") return LoadRaw<float>(p);
+  if (datatype == "FP64") return LoadRaw<double>(p);
+  if (datatype == "FP16") return FloatFromHalf(LoadRaw<uint16_t>(p));
   if (datatype == "BOOL") return *p != 0 ? 1 : 0;
-  if (datatype == "INT8") return Load<int8_t>(p);
-  if (datatype == "INT16") return Load<int16_t>(p);
-  if (datatype == "INT32") return Load<int32_t>(p);
-  if (datatype == "INT64") return static_cast<double>(Load<int64_t>(p));
-  if (datatype == "UINT8") return Load<uint8_t>(p);
-  if (datatype == "UINT16") return Load<uint16_t>(p);
-  if (datatype == "UINT32") return Load<uint32_t>(p);
-  return static_cast<double>(Load<uint64_t>(p));
+  if (datatype == "INT8") return LoadRaw<int8_t>(p);
+  if (datatype == "INT16") return LoadRaw<int16_t>(p);
+  if (datatype == "INT32") return LoadRaw<int32_t>(p);
+  if (datatype == "INT64") return static_cast<double>(LoadRaw<int64_t>(p));
+  if (datatype == "UINT8") return LoadRaw<uint8_t>(p);
+  if (datatype == "UINT16") return LoadRaw<uint16_t>(p);
+  if (datatype == "UINT32") return LoadRaw<uint32_t>(p);
+  return static_cast<double>(LoadRaw<uint64_t>(p));
 }
 
 // Elements in the typed contents of `datatype`.
@@ -158,7 +111,7 @@ int64_t TypedCount(const inference::InferTensorContents& c, const std::string& d
   return c.int_contents_size();  // INT8..INT32 (FP16 has no typed form)
 }
 
-double TypedValue(const inference::InferTensorContents& c, const std::string& datatype, int i) {
+double ContentsValue(const inference::InferTensorContents& c, const std::string& datatype, int i) {
   if (datatype == "BOOL") return c.bool_contents(i) ? 1 : 0;
   if (datatype == "FP32") return c.fp32_contents(i);
   if (datatype == "FP64") return c.fp64_contents(i);
@@ -345,7 +298,7 @@ bool ReadGrpcOutputs(const std::string& body, std::vector<TensorValues>* outputs
       values.values.push_back(
           raw ? DecodeElement(out.datatype(), response.raw_output_contents(i).data() +
                                                   k * ElementBytes(out.datatype()))
-              : TypedValue(out.contents(), out.datatype(), static_cast<int>(k)));
+              : ContentsValue(out.contents(), out.datatype(), static_cast<int>(k)));
     }
     outputs->push_back(std::move(values));
   }

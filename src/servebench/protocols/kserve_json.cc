@@ -66,14 +66,6 @@ bool Flatten(const json& value, std::vector<double>* out) {
   return true;
 }
 
-void CountLeaves(const json& value, int64_t* leaves) {
-  if (!value.is_array()) {
-    ++*leaves;
-    return;
-  }
-  for (const json& v : value) CountLeaves(v, leaves);
-}
-
 }  // namespace
 
 bool KServeInputsFromMetadata(const std::string& metadata_text, const std::string& origin,
@@ -337,6 +329,14 @@ bool ReadKServeOutputs(const std::string& body, std::vector<TensorValues>* outpu
     outputs->push_back(std::move(tensor));
   }
   return true;
+}
+
+void CountLeaves(const nlohmann::json& value, int64_t* leaves) {
+  if (!value.is_array()) {
+    ++*leaves;
+    return;
+  }
+  for (const nlohmann::json& v : value) CountLeaves(v, leaves);
 }
 
 }  // namespace servebench

@@ -37,6 +37,9 @@ bool CheckOutputStartsWithBatch(const std::string& name, const std::vector<int64
 // elements (flat or nested) as the shape holds.
 bool CheckKServeOutputs(const std::string& body, int batch, std::string* error);
 
+// Adds the number of non-array values in `value` (a tensor's nested "data") to *leaves.
+void CountLeaves(const nlohmann::json& value, int64_t* leaves);
+
 // The "inputs" array of each request that sends `data` (samples along its first dimension) in
 // runs of at most `batch` consecutive samples, in order, into *inputs_per_request. `metadata` must
 // describe one input of a numeric type whose shape the samples fit (a leading -1 is the batch

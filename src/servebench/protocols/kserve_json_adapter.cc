@@ -17,9 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-// Metadata is a control-plane call; a server that cannot answer it in this time is broken.
-constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
-
 }  // namespace
 
 bool KServeJsonAdapter::ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,

@@ -30,9 +30,6 @@ namespace {
 
 using nlohmann::json;
 
-// Metadata is a control-plane call; a server that cannot answer it in this time is broken.
-constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
-
 std::string Excerpt(std::string_view body) {
   constexpr size_t kMax = 160;
   std::string text(body.substr(0, kMax));
@@ -43,7 +40,7 @@ std::string Excerpt(std::string_view body) {
 }
 
 // One output of a response, its bytes (binary) or its JSON data.
-struct Output {
+struct BinaryOutput {
   std::string name;
   std::string datatype;
   std::vector<int64_t> shape;
@@ -53,19 +50,11 @@ struct Output {
   json data;               // when not binary
 };
 
-void CountLeaves(const json& value, int64_t* leaves) {
-  if (!value.is_array()) {
-    ++*leaves;
-    return;
-  }
-  for (const json& v : value) CountLeaves(v, leaves);
-}
-
 // Splits and checks a binary-extension response: a JSON header without "error", a non-empty
 // "outputs" array, each output named and shaped, binary outputs' sizes matching their
 // datatype and shape and together every byte after the header, JSON outputs' data filling
 // their shape.
-bool ParseResponse(std::string_view body, std::vector<Output>* outputs, std::string* error) {
+bool ParseResponse(std::string_view body, std::vector<BinaryOutput>* outputs, std::string* error) {
   const size_t header_length = JsonObjectLength(body);
   if (header_length == std::string_view::npos) {
     *error = "response does not start with a JSON header: " + Excerpt(body);
@@ -87,7 +76,7 @@ bool ParseResponse(std::string_view body, std::vector<Output>* outputs, std::str
   std::string_view binary = body.substr(header_length);
   outputs->clear();
   for (const json& o : header["outputs"]) {
-    Output out;
+    BinaryOutput out;
     out.name = o.is_object() && o.contains("name") && o["name"].is_string()
                    ? o["name"].get<std::string>()
                    : "?";
@@ -155,7 +144,7 @@ bool ParseResponse(std::string_view body, std::vector<Output>* outputs, std::str
 // datatypes, shapes, binary or not) and is well formed as ParseResponse says.
 class BinaryChecker final : public ResponseChecker {
  public:
-  explicit BinaryChecker(const std::vector<Output>& expected) : expected_(expected) {}
+  explicit BinaryChecker(const std::vector<BinaryOutput>& expected) : expected_(expected) {}
 
   bool Check(std::string_view body, std::string* why) override {
     std::string error;
@@ -170,9 +159,9 @@ class BinaryChecker final : public ResponseChecker {
       }
       return false;
     }
-    for (const Output& e : expected_) {
-      const Output* found = nullptr;
-      for (const Output& o : outputs_) {
+    for (const BinaryOutput& e : expected_) {
+      const BinaryOutput* found = nullptr;
+      for (const BinaryOutput& o : outputs_) {
         if (o.name == e.name) found = &o;
       }
       if (found == nullptr || found->datatype != e.datatype || found->shape != e.shape ||
@@ -192,11 +181,11 @@ class BinaryChecker final : public ResponseChecker {
   }
 
  private:
-  const std::vector<Output>& expected_;
-  std::vector<Output> outputs_;
+  const std::vector<BinaryOutput>& expected_;
+  std::vector<BinaryOutput> outputs_;
 };
 
-using BinaryCheck = ExpectedResponseCheck<BinaryChecker, std::vector<Output>>;
+using BinaryCheck = ExpectedResponseCheck<BinaryChecker, std::vector<BinaryOutput>>;
 
 class KServeV2BinaryAdapter : public MetadataInputsAdapter {
  public:
@@ -220,9 +209,9 @@ class KServeV2BinaryAdapter : public MetadataInputsAdapter {
   }
 
   bool CheckInferResponse(const std::string& body, int batch, std::string* error) const override {
-    std::vector<Output> outputs;
+    std::vector<BinaryOutput> outputs;
     if (!ParseResponse(body, &outputs, error)) return false;
-    for (const Output& o : outputs) {
+    for (const BinaryOutput& o : outputs) {
       if (!CheckOutputStartsWithBatch(o.name, o.shape, batch, error)) return false;
     }
     return true;
@@ -230,10 +219,10 @@ class KServeV2BinaryAdapter : public MetadataInputsAdapter {
 
   bool ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,
                    std::string* error) const override {
-    std::vector<Output> parsed;
+    std::vector<BinaryOutput> parsed;
     if (!ParseResponse(body, &parsed, error)) return false;
     outputs->clear();
-    for (const Output& o : parsed) {
+    for (const BinaryOutput& o : parsed) {
       TensorValues t;
       t.name = o.name;
       t.shape = o.shape;
@@ -259,13 +248,13 @@ class KServeV2BinaryAdapter : public MetadataInputsAdapter {
   std::shared_ptr<const ResponseCheck> NewResponseCheck(const std::string& reference,
                                                         const std::string& origin,
                                                         std::string* error) const override {
-    std::vector<Output> expected;
+    std::vector<BinaryOutput> expected;
     if (!ParseResponse(reference, &expected, error)) {
       *error = origin + " is not a correct binary-extension inference response: " + *error;
       return nullptr;
     }
     std::string description = "KServe v2 binary outputs as in " + origin + ":";
-    for (Output& e : expected) {
+    for (BinaryOutput& e : expected) {
       description += " " + e.name + " " + e.datatype + " " + json(e.shape).dump();
       e.bytes = {};  // the reference's text does not outlive this call
       e.data = nullptr;
@@ -321,8 +310,9 @@ class KServeV2BinaryAdapter : public MetadataInputsAdapter {
   }
 };
 
-const ProtocolRegistration kRegistration(kKServeV2Binary,
-                                         [] { return std::make_unique<KServeV2BinaryAdapter>(); });
+const ProtocolRegistration kKServeV2BinaryRegistration(kKServeV2Binary, [] {
+  return std::make_unique<KServeV2BinaryAdapter>();
+});
 
 }  // namespace
 

@@ -24,8 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
-
 // A message with one string field number `field` (the model name of Triton's repository
 // requests, which proto/ does not define: servebench only sends them).
 std::string StringField(int field, const std::string& value) {
@@ -131,8 +129,9 @@ class KServeV2GrpcAdapter : public MetadataInputsAdapter {
   }
 };
 
-const ProtocolRegistration kRegistration(kKServeV2Grpc,
-                                         [] { return std::make_unique<KServeV2GrpcAdapter>(); });
+const ProtocolRegistration kKServeV2GrpcRegistration(kKServeV2Grpc, [] {
+  return std::make_unique<KServeV2GrpcAdapter>();
+});
 
 }  // namespace
 

@@ -12,7 +12,7 @@ namespace servebench {
 
 namespace {
 
-struct ExpectedOutput {
+struct ExpectedGrpcOutput {
   std::string name;
   std::string datatype;
   std::vector<int64_t> shape;
@@ -20,17 +20,17 @@ struct ExpectedOutput {
 
 class GrpcCheck : public ResponseCheck {
  public:
-  GrpcCheck(std::vector<ExpectedOutput> outputs, std::string origin)
+  GrpcCheck(std::vector<ExpectedGrpcOutput> outputs, std::string origin)
       : outputs_(std::move(outputs)), origin_(std::move(origin)) {}
 
   std::unique_ptr<ResponseChecker> NewChecker() const override;
 
   std::string Describe() const override { return "KServe v2 gRPC outputs as in " + origin_; }
 
-  const std::vector<ExpectedOutput>& outputs() const { return outputs_; }
+  const std::vector<ExpectedGrpcOutput>& outputs() const { return outputs_; }
 
  private:
-  const std::vector<ExpectedOutput> outputs_;
+  const std::vector<ExpectedGrpcOutput> outputs_;
   const std::string origin_;
 };
 
@@ -53,7 +53,7 @@ class GrpcChecker : public ResponseChecker {
     }
     for (size_t i = 0; i < expected.size(); ++i) {
       const auto& out = response_.outputs(static_cast<int>(i));
-      const ExpectedOutput& e = expected[i];
+      const ExpectedGrpcOutput& e = expected[i];
       if (out.name() != e.name || out.datatype() != e.datatype ||
           !std::equal(out.shape().begin(), out.shape().end(), e.shape.begin(), e.shape.end())) {
         if (why) {
@@ -96,7 +96,7 @@ std::shared_ptr<const ResponseCheck> NewKServeV2GrpcResponseCheck(const std::str
     *error = origin + ": " + *error;
     return nullptr;
   }
-  std::vector<ExpectedOutput> outputs;
+  std::vector<ExpectedGrpcOutput> outputs;
   for (const auto& out : response.outputs()) {
     outputs.push_back({out.name(), out.datatype(), {out.shape().begin(), out.shape().end()}});
   }

@@ -74,7 +74,7 @@ bool Fail(std::string* why, Describe describe) {
 }
 
 // Counts the scalars of `value` (a nested array, or one scalar) and notes their kinds.
-bool CountLeaves(ondemand::value value, int depth, int64_t* elements, unsigned* kinds) {
+bool CountDataElements(ondemand::value value, int depth, int64_t* elements, unsigned* kinds) {
   ondemand::json_type type;
   if (value.type().get(type)) return false;
   if (type != ondemand::json_type::array) {
@@ -87,7 +87,7 @@ bool CountLeaves(ondemand::value value, int depth, int64_t* elements, unsigned* 
   if (value.get_array().get(array)) return false;
   for (auto item : array) {
     ondemand::value element;
-    if (item.get(element) || !CountLeaves(element, depth + 1, elements, kinds)) return false;
+    if (item.get(element) || !CountDataElements(element, depth + 1, elements, kinds)) return false;
   }
   return true;
 }
@@ -180,7 +180,7 @@ class Checker final : public ResponseChecker {
         have_shape = true;
       } else if (key == "data") {
         ondemand::value data;
-        if (field.value().get(data) || !CountLeaves(data, 0, &elements, &kinds)) {
+        if (field.value().get(data) || !CountDataElements(data, 0, &elements, &kinds)) {
           return Fail(why, [] { return std::string("an output's data is malformed"); });
         }
         have_data = true;

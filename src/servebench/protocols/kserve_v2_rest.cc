@@ -45,8 +45,9 @@ class KServeV2RestAdapter : public KServeJsonAdapter {
   }
 };
 
-const ProtocolRegistration kRegistration(kKServeV2Rest,
-                                         [] { return std::make_unique<KServeV2RestAdapter>(); });
+const ProtocolRegistration kKServeV2RestRegistration(kKServeV2Rest, [] {
+  return std::make_unique<KServeV2RestAdapter>();
+});
 
 }  // namespace
 

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "servebench/core/clock.h"
 #include "servebench/load/response_check.h"
 
 namespace servebench {
@@ -132,6 +133,10 @@ bool ProtocolTakesOptions(const std::string& name);
 
 // Every registered name, sorted: for error messages and docs.
 std::vector<std::string> ProtocolNames();
+
+// How long a metadata call may take. Metadata is a control-plane call: a server that cannot
+// answer it in this time is broken.
+inline constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
 
 // The name of the KServe v2 / Open Inference Protocol REST adapter with JSON tensors.
 inline constexpr char kKServeV2Rest[] = "kserve-v2-rest";

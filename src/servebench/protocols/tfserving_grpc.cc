@@ -41,15 +41,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
 constexpr char kDefaultSignature[] = "serving_default";
 
 // A load run's check: each response parses as a PredictResponse whose outputs are the
 // reference's: the same names, dtypes and shapes, values for every element. The checker keeps
 // its message, so that parsing reuses its memory after the first responses.
-class PredictChecker final : public ResponseChecker {
+class GrpcPredictChecker final : public ResponseChecker {
  public:
-  explicit PredictChecker(const std::vector<TfOutputSpec>& expected) : expected_(expected) {}
+  explicit GrpcPredictChecker(const std::vector<TfOutputSpec>& expected) : expected_(expected) {}
 
   bool Check(std::string_view body, std::string* why) override {
     if (!response_.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
@@ -92,7 +91,7 @@ class PredictChecker final : public ResponseChecker {
   tfserving::PredictResponse response_;
 };
 
-using PredictCheck = ExpectedResponseCheck<PredictChecker, std::vector<TfOutputSpec>>;
+using GrpcPredictCheck = ExpectedResponseCheck<GrpcPredictChecker, std::vector<TfOutputSpec>>;
 
 class TfServingGrpcAdapter : public MetadataInputsAdapter {
  public:
@@ -162,7 +161,7 @@ class TfServingGrpcAdapter : public MetadataInputsAdapter {
     for (const TfOutputSpec& e : expected) {
       description += " " + e.name + " " + TfDtypeName(e.dtype) + " " + json(e.shape).dump();
     }
-    return std::make_shared<PredictCheck>(std::move(expected), std::move(description));
+    return std::make_shared<GrpcPredictCheck>(std::move(expected), std::move(description));
   }
 
  private:
@@ -215,7 +214,7 @@ class TfServingGrpcAdapter : public MetadataInputsAdapter {
   const std::string signature_;      // "serving_default" unless the options name another
 };
 
-std::unique_ptr<ProtocolAdapter> MakeAdapter(const json& options, std::string* error) {
+std::unique_ptr<ProtocolAdapter> MakeTfServingGrpcAdapter(const json& options, std::string* error) {
   int64_t version = 0;
   std::string label, signature = kDefaultSignature;
   for (const auto& [key, value] : options.items()) {
@@ -249,7 +248,8 @@ std::unique_ptr<ProtocolAdapter> MakeAdapter(const json& options, std::string* e
   return std::make_unique<TfServingGrpcAdapter>(version, label, signature);
 }
 
-const ProtocolRegistration kRegistration(kTfServingGrpc, ConfiguredProtocolFactory(MakeAdapter));
+const ProtocolRegistration kTfServingGrpcRegistration(
+    kTfServingGrpc, ConfiguredProtocolFactory(MakeTfServingGrpcAdapter));
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "servebench/protocols/kserve_grpc_tensors.h"
+#include "servebench/protocols/raw_bytes.h"
 
 namespace servebench {
 
@@ -33,54 +34,33 @@ constexpr TypeRow kTypes[] = {
     {tfserving::DT_UINT64, "DT_UINT64", "UINT64"}, {tfserving::DT_BOOL, "DT_BOOL", "BOOL"},
     {tfserving::DT_STRING, "DT_STRING", "BYTES"}};
 
-template <typename T>
-T Load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-float FromHalf(uint16_t h) {
-  const int exponent = (h >> 10) & 0x1f;
-  const int mantissa = h & 0x3ff;
-  float v;
-  if (exponent == 0) {
-    v = std::ldexp(static_cast<float>(mantissa), -24);
-  } else if (exponent == 31) {
-    v = mantissa ? NAN : INFINITY;
-  } else {
-    v = std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
-  }
-  return (h & 0x8000) ? -v : v;
-}
-
 // Element i of tensor_content of `dtype` (a numeric type or DT_BOOL).
 double ContentValue(int dtype, const std::string& content, int64_t i) {
   const int size = ElementBytes(TfDtypeAsKServe(dtype));
   const char* p = content.data() + i * size;
   switch (dtype) {
     case tfserving::DT_FLOAT:
-      return Load<float>(p);
+      return LoadRaw<float>(p);
     case tfserving::DT_DOUBLE:
-      return Load<double>(p);
+      return LoadRaw<double>(p);
     case tfserving::DT_HALF:
-      return FromHalf(Load<uint16_t>(p));
+      return FloatFromHalf(LoadRaw<uint16_t>(p));
     case tfserving::DT_INT8:
-      return Load<int8_t>(p);
+      return LoadRaw<int8_t>(p);
     case tfserving::DT_INT16:
-      return Load<int16_t>(p);
+      return LoadRaw<int16_t>(p);
     case tfserving::DT_INT32:
-      return Load<int32_t>(p);
+      return LoadRaw<int32_t>(p);
     case tfserving::DT_INT64:
-      return static_cast<double>(Load<int64_t>(p));
+      return static_cast<double>(LoadRaw<int64_t>(p));
     case tfserving::DT_UINT8:
-      return Load<uint8_t>(p);
+      return LoadRaw<uint8_t>(p);
     case tfserving::DT_UINT16:
-      return Load<uint16_t>(p);
+      return LoadRaw<uint16_t>(p);
     case tfserving::DT_UINT32:
-      return Load<uint32_t>(p);
+      return LoadRaw<uint32_t>(p);
     case tfserving::DT_UINT64:
-      return static_cast<double>(Load<uint64_t>(p));
+      return static_cast<double>(LoadRaw<uint64_t>(p));
     default:  // DT_BOOL
       return *p != 0 ? 1 : 0;
   }
@@ -110,14 +90,14 @@ int64_t TypedCount(const tfserving::TensorProto& t) {
   }
 }
 
-double TypedValue(const tfserving::TensorProto& t, int i) {
+double TensorProtoValue(const tfserving::TensorProto& t, int i) {
   switch (t.dtype()) {
     case tfserving::DT_FLOAT:
       return t.float_val(i);
     case tfserving::DT_DOUBLE:
       return t.double_val(i);
     case tfserving::DT_HALF:
-      return FromHalf(static_cast<uint16_t>(t.half_val(i)));
+      return FloatFromHalf(static_cast<uint16_t>(t.half_val(i)));
     case tfserving::DT_INT64:
       return static_cast<double>(t.int64_val(i));
     case tfserving::DT_BOOL:
@@ -248,7 +228,7 @@ bool EncodePredictRequest(const TfServingModelRef& model, const json& inputs, st
     const std::string& raw = kserve.raw_input_contents(i);
     if (dtype == tfserving::DT_STRING) {  // each element a 4-byte length and its bytes
       for (size_t at = 0; at + 4 <= raw.size();) {
-        const uint32_t n = Load<uint32_t>(raw.data() + at);
+        const uint32_t n = LoadRaw<uint32_t>(raw.data() + at);
         tensor.add_string_val(raw.substr(at + 4, n));
         at += 4 + n;
       }
@@ -346,7 +326,7 @@ bool ReadPredictOutputs(const std::string& body, std::vector<TensorValues>* outp
     values.values.reserve(static_cast<size_t>(count));
     for (int64_t k = 0; k < count; ++k) {
       values.values.push_back(t.tensor_content().empty()
-                                  ? TypedValue(t, static_cast<int>(k))
+                                  ? TensorProtoValue(t, static_cast<int>(k))
                                   : ContentValue(t.dtype(), t.tensor_content(), k));
     }
     outputs->push_back(std::move(values));

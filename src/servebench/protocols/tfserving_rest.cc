@@ -46,9 +46,6 @@ namespace {
 
 using nlohmann::json;
 
-// Metadata is a control-plane call; a server that cannot answer it in this time is broken.
-constexpr int64_t kMetadataTimeoutNs = 30 * kNanosPerSecond;
-
 // TF's DataType names as KServe v2 datatypes, so that the KServe data generator fills them.
 std::string KServeDatatype(const std::string& dtype) {
   static const std::pair<const char*, const char*> kTypes[] = {
@@ -192,9 +189,9 @@ bool ParsePredictResponse(const std::string& body, std::vector<Output>* outputs,
 
 // A load run's check: every response parses as ParsePredictResponse says, with the
 // reference's outputs and shapes. Values are not compared.
-class PredictChecker final : public ResponseChecker {
+class RestPredictChecker final : public ResponseChecker {
  public:
-  explicit PredictChecker(const std::vector<Output>& expected) : expected_(expected) {}
+  explicit RestPredictChecker(const std::vector<Output>& expected) : expected_(expected) {}
   bool Check(std::string_view body, std::string* why) override {
     std::string error;
     if (!ParsePredictResponse(std::string(body), &outputs_, &error)) {
@@ -226,7 +223,7 @@ class PredictChecker final : public ResponseChecker {
   std::vector<Output> outputs_;
 };
 
-using PredictCheck = ExpectedResponseCheck<PredictChecker, std::vector<Output>>;
+using RestPredictCheck = ExpectedResponseCheck<RestPredictChecker, std::vector<Output>>;
 
 // A JSON object (not the Prometheus text page of server readiness) is a model status answer.
 bool LooksLikeStatus(const std::string& body) {
@@ -309,7 +306,7 @@ class TfServingRestAdapter : public MetadataInputsAdapter {
       description += " " + e.name + " " + json(e.shape).dump();
       e.values.clear();
     }
-    return std::make_shared<PredictCheck>(std::move(expected), std::move(description));
+    return std::make_shared<RestPredictCheck>(std::move(expected), std::move(description));
   }
 
  private:
@@ -423,7 +420,7 @@ class TfServingRestAdapter : public MetadataInputsAdapter {
   const std::string signature_;  // "serving_default" unless the options name another
 };
 
-std::unique_ptr<ProtocolAdapter> MakeAdapter(const json& options, std::string* error) {
+std::unique_ptr<ProtocolAdapter> MakeTfServingRestAdapter(const json& options, std::string* error) {
   bool columnar = false;
   std::string version, signature = "serving_default";
   for (const auto& [key, value] : options.items()) {
@@ -453,7 +450,8 @@ std::unique_ptr<ProtocolAdapter> MakeAdapter(const json& options, std::string* e
   return std::make_unique<TfServingRestAdapter>(columnar, version, signature);
 }
 
-const ProtocolRegistration kRegistration(kTfServingRest, ConfiguredProtocolFactory(MakeAdapter));
+const ProtocolRegistration kTfServingRestRegistration(
+    kTfServingRest, ConfiguredProtocolFactory(MakeTfServingRestAdapter));
 
 }  // namespace
 

@@ -53,8 +53,9 @@ class TorchServeRestAdapter : public KServeJsonAdapter {
   std::string InferPath(const std::string& model) const override { return "/predictions/" + model; }
 };
 
-const ProtocolRegistration kRegistration(kTorchServeRest,
-                                         [] { return std::make_unique<TorchServeRestAdapter>(); });
+const ProtocolRegistration kTorchServeRestRegistration(kTorchServeRest, [] {
+  return std::make_unique<TorchServeRestAdapter>();
+});
 
 }  // namespace
 

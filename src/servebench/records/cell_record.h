@@ -69,6 +69,10 @@ struct CellRecord {
   bool ok() const { return status == CellStatus::kOk; }
   bool is_cold_start() const { return scenario_kind == "cold_start"; }
   bool is_accuracy() const { return scenario_kind == "accuracy"; }
+  // A sweep of load levels (concurrency or rate), whose levels carry latency and throughput.
+  bool is_load_sweep() const {
+    return scenario_kind == "concurrency_sweep" || scenario_kind == "rate_sweep";
+  }
 
   nlohmann::json ToJson() const;
   // The inverse of ToJson: false with *error naming the field ("levels[1].load.requests.ok:

@@ -2,16 +2,13 @@
 
 #include "servebench/records/cell_summary.h"
 
+#include "servebench/records/optional_json.h"
+
 namespace servebench {
 
 using nlohmann::json;
 
 namespace {
-
-template <typename T>
-json OrNull(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
 
 // Every optional number of the summary, by its JSON name; ToJson and Read walk the same list.
 struct Field {

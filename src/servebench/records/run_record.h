@@ -20,7 +20,10 @@ namespace servebench {
 struct CostRecord {
   double hourly_price = 0;           // the machine, per hour; 0: not priced this way
   double hourly_price_per_core = 0;  // per core the server is pinned to, per hour
-  std::string currency;
+  std::string currency;              // empty: USD
+
+  // The currency prices are in, as reports name it.
+  std::string CurrencyName() const { return currency.empty() ? "USD" : currency; }
 
   nlohmann::json ToJson() const;
   void Read(JsonReader* in);

@@ -2,18 +2,11 @@
 
 #include "servebench/records/validity_record.h"
 
+#include "servebench/records/optional_json.h"
+
 namespace servebench {
 
 using nlohmann::json;
-
-namespace {
-
-template <typename T>
-json OrNull(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
-}  // namespace
 
 json IntervalRecord::ToJson() const { return {{"lower", OrNull(lower)}, {"upper", OrNull(upper)}}; }
 

@@ -20,10 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-bool IsLoadCell(const CellRecord& cell) {
-  return cell.scenario_kind == "concurrency_sweep" || cell.scenario_kind == "rate_sweep";
-}
-
 bool IsOpenLoop(const CellRecord& cell) {
   for (const LevelRecord& level : cell.levels) return level.level.rate.has_value();
   return cell.scenario_kind == "rate_sweep";
@@ -70,7 +66,7 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
                        std::vector<ChartSpec>* out) {
   std::vector<std::string> servers, variants;
   for (const CellRecord& c : cells) {
-    if (IsLoadCell(c) && !c.levels.empty()) IndexOf(&servers, c.server);
+    if (c.is_load_sweep() && !c.levels.empty()) IndexOf(&servers, c.server);
   }
   for (const std::string& server : servers) {
     json spec = {{"type", "xy"},
@@ -79,7 +75,7 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
                  {"series", json::array()},
                  {"hlines", SloLines(run.slo)}};
     for (const CellRecord& cell : cells) {
-      if (cell.server != server || !IsLoadCell(cell)) continue;
+      if (cell.server != server || !cell.is_load_sweep()) continue;
       const int color = IndexOf(&variants, cell.variant);
       const bool open = IsOpenLoop(cell);
       const std::string name = cell.variant + " · " + cell.scenario;
@@ -118,7 +114,7 @@ void LatencyThroughput(const RunRecord& run, const std::vector<CellRecord>& cell
 void Spectra(const std::vector<CellRecord>& cells, std::vector<ChartSpec>* out) {
   const std::vector<double> percentiles = SpectrumPercentiles();
   for (const CellRecord& cell : cells) {
-    if (!IsLoadCell(cell) || cell.levels.empty()) continue;
+    if (!cell.is_load_sweep() || cell.levels.empty()) continue;
     json spec = {{"type", "xy"},
                  {"x", Axis("percentile", "percentile")},
                  {"y", Axis("latency (ms)", "log")},
@@ -226,7 +222,7 @@ void ColdStarts(const std::vector<CellRecord>& cells, std::vector<ChartSpec>* ou
 // The server's CPU and memory across the levels of each load cell.
 void Resources(const std::vector<CellRecord>& cells, std::vector<ChartSpec>* out) {
   for (const CellRecord& cell : cells) {
-    if (!IsLoadCell(cell)) continue;
+    if (!cell.is_load_sweep()) continue;
     std::vector<std::string> labels;
     json cpu_mean = Series("CPU % (mean)", "line", 0);
     json cpu_max = Series("CPU % (max)", "line", 0);

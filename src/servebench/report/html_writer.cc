@@ -34,20 +34,16 @@ using nlohmann::json;
 
 std::string E(const std::string& text) { return HtmlEscape(text); }
 
-std::string Currency(const RunRecord& run) {
-  return run.cost.currency.empty() ? "USD" : run.cost.currency;
-}
-
 std::string SloText(const RunRecord& run) { return "latency " + run.slo.Describe("≤"); }
 
 std::string PriceText(const RunRecord& run) {
   char buffer[128];
   if (run.cost.hourly_price > 0) {
     std::snprintf(buffer, sizeof(buffer), "%g %s per hour for the machine", run.cost.hourly_price,
-                  Currency(run).c_str());
+                  run.cost.CurrencyName().c_str());
   } else if (run.cost.hourly_price_per_core > 0) {
     std::snprintf(buffer, sizeof(buffer), "%g %s per hour per core the server uses",
-                  run.cost.hourly_price_per_core, Currency(run).c_str());
+                  run.cost.hourly_price_per_core, run.cost.CurrencyName().c_str());
   } else {
     return "not priced";
   }
@@ -231,7 +227,7 @@ std::string Overview(const RunRecord& run, const std::vector<CellRecord>& cells)
       E(SloText(run)) +
       "</b>, unless a row names its own), or at its first level when none meets it; ★ marks "
       "the best value of each column for the variant. Cost in " +
-      E(Currency(run)) +
+      E(run.cost.CurrencyName()) +
       ". Closed-loop latency hides queueing. <i>levels</i>: how many of the row's levels were "
       "inconclusive (too few samples to judge the SLO: they feed no throughput within the SLO, "
       "cost or recommendation), unstable (reached the maximum duration), lagging (the "

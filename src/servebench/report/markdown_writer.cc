@@ -27,10 +27,6 @@ using nlohmann::json;
 
 std::string Code(const std::string& text) { return "`" + text + "`"; }
 
-std::string Currency(const RunRecord& run) {
-  return run.cost.currency.empty() ? "USD" : run.cost.currency;
-}
-
 std::string SloText(const RunRecord& run) {
   return "latency " + run.slo.Describe() + ", goodput within " +
          FormatSignificant(run.slo.request_bound_us / 1000.0) + " ms";
@@ -43,7 +39,7 @@ std::string Plain(double value) {
 }
 
 std::string PriceText(const RunRecord& run) {
-  const std::string currency = Currency(run);
+  const std::string currency = run.cost.CurrencyName();
   if (run.cost.hourly_price > 0) {
     return Plain(run.cost.hourly_price) + " " + currency + " per hour for the machine";
   }
@@ -95,7 +91,7 @@ std::vector<std::string> MetricHeader(const RunRecord& run) {
           "cold start (s)",
           "CPU %",
           "RSS (MiB)",
-          "cost per M inferences (" + Currency(run) + ")",
+          "cost per M inferences (" + run.cost.CurrencyName() + ")",
           "levels"};
 }
 

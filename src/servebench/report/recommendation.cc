@@ -28,14 +28,6 @@ std::string Percent(double fraction) { return FormatAccuracy(fraction); }
 
 std::string SloText(const SloRecord& slo) { return slo.Describe("≤"); }
 
-std::string Currency(const RunRecord& run) {
-  return run.cost.currency.empty() ? "USD" : run.cost.currency;
-}
-
-bool IsLoadCell(const CellRecord& cell) {
-  return cell.scenario_kind == "concurrency_sweep" || cell.scenario_kind == "rate_sweep";
-}
-
 PairFigures FiguresOf(const CellRecord& cell, std::optional<double> accuracy,
                       std::optional<double> cold_start_s) {
   PairFigures f;
@@ -151,7 +143,8 @@ std::string Sentence(const RunRecord& run, const FamilyRecommendation& r, bool b
   const PairFigures& c = *r.choice;
   std::string s = r.family + ": serve " + c.variant + " on " + c.server + " (" + c.scenario + "): ";
   if (by_cost && c.cost_per_million) {
-    s += FormatCost(c.cost_per_million) + " " + Currency(run) + " per million inferences at ";
+    s += FormatCost(c.cost_per_million) + " " + run.cost.CurrencyName() +
+         " per million inferences at ";
   }
   s += FormatRate(c.throughput_within_slo_rps) + " inferences/s within the SLO (" + slo + ")";
   const SloConstraintRecord headline = c.slo.Headline();
@@ -177,7 +170,8 @@ std::string Sentence(const RunRecord& run, const FamilyRecommendation& r, bool b
     const PairFigures& u = *r.runner_up;
     s += " Runner-up: " + PairName(u) + " (" + u.scenario + ")";
     if (by_cost && u.cost_per_million && c.cost_per_million && *c.cost_per_million > 0) {
-      s += ", " + FormatCost(u.cost_per_million) + " " + Currency(run) + " per million (" +
+      s += ", " + FormatCost(u.cost_per_million) + " " + run.cost.CurrencyName() +
+           " per million (" +
            FormatSignificant((*u.cost_per_million / *c.cost_per_million - 1) * 100, 2) + " % more)";
     } else {
       s += ", " + FormatRate(u.throughput_within_slo_rps) + " inferences/s within the SLO";
@@ -266,7 +260,7 @@ Recommendation Recommend(const RunRecord& run, const std::vector<CellRecord>& ce
   for (const CellRecord& cell : cells) {
     const Pair pair{cell.variant, cell.server};
     if (cell.is_cold_start() && cell.ok()) cold_start[pair] = cell.summary.cold_start_s;
-    if (!IsLoadCell(cell)) continue;
+    if (!cell.is_load_sweep()) continue;
     auto it = chosen_cell.find(pair);
     if (it == chosen_cell.end()) {
       pair_order.push_back(pair);

@@ -63,7 +63,7 @@ class ExternalSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<ExternalSystem>());
+const ServingSystemRegistration kExternalRegistration(std::make_unique<ExternalSystem>());
 
 }  // namespace
 

@@ -97,7 +97,7 @@ class FastApiSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<FastApiSystem>());
+const ServingSystemRegistration kFastApiRegistration(std::make_unique<FastApiSystem>());
 
 }  // namespace
 

@@ -40,7 +40,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr char kSystem[] = "mlserver";
+constexpr char kMlServerKind[] = "mlserver";
 
 struct MlServerSettings : SystemSettings {
   RepositoryOverrides model_config;  // batching, instances (parallel workers), threads
@@ -58,7 +58,7 @@ struct MlServerSettings : SystemSettings {
 
 class MlServerSystem : public ServingSystem {
  public:
-  std::string kind() const override { return kSystem; }
+  std::string kind() const override { return kMlServerKind; }
 
   std::vector<std::string> keys() const override {
     return {"dynamic_batching", "max_queue_delay_us",
@@ -94,7 +94,7 @@ class MlServerSystem : public ServingSystem {
   bool Available(const ServerConfig& server, const SystemContext& context,
                  std::string* error) const override {
     std::string program;
-    return FindSystemProgram(Settings(server).binary, "mlserver", context, kSystem, &program,
+    return FindSystemProgram(Settings(server).binary, "mlserver", context, kMlServerKind, &program,
                              error);
   }
 
@@ -102,7 +102,7 @@ class MlServerSystem : public ServingSystem {
             const std::string& work_dir, LaunchPlan* plan, std::string* error) const override {
     const RepositoryOverrides& settings = Settings(server).model_config;
     std::string program;
-    if (!FindSystemProgram(Settings(server).binary, "mlserver", context, kSystem, &program,
+    if (!FindSystemProgram(Settings(server).binary, "mlserver", context, kMlServerKind, &program,
                            error)) {
       return false;
     }
@@ -180,7 +180,7 @@ class MlServerSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<MlServerSystem>());
+const ServingSystemRegistration kMlServerRegistration(std::make_unique<MlServerSystem>());
 
 }  // namespace
 

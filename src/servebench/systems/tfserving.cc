@@ -199,7 +199,7 @@ class TfServingSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<TfServingSystem>());
+const ServingSystemRegistration kTfServingRegistration(std::make_unique<TfServingSystem>());
 
 }  // namespace
 

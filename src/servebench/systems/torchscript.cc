@@ -103,7 +103,7 @@ class TorchScriptSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<TorchScriptSystem>());
+const ServingSystemRegistration kTorchScriptRegistration(std::make_unique<TorchScriptSystem>());
 
 }  // namespace
 

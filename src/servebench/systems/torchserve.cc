@@ -44,7 +44,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kSystem[] = "torchserve";
+constexpr char kTorchServeKind[] = "torchserve";
 constexpr char kArchiver[] = "torch-model-archiver";
 // Archiving copies the TorchScript file into a zip: seconds for the largest zoo models.
 constexpr int64_t kArchiverTimeoutNs = 300LL * 1000 * 1000 * 1000;
@@ -101,7 +101,7 @@ int64_t BatchDelayMs(int64_t max_queue_delay_us) { return (max_queue_delay_us + 
 
 class TorchServeSystem : public ServingSystem {
  public:
-  std::string kind() const override { return kSystem; }
+  std::string kind() const override { return kTorchServeKind; }
 
   std::vector<std::string> keys() const override {
     return {"dynamic_batching",
@@ -245,12 +245,12 @@ class TorchServeSystem : public ServingSystem {
   static bool FindPrograms(const ServerConfig& server, const SystemContext& context,
                            std::string* torchserve, std::string* archiver, std::string* error) {
     const std::string& binary = Settings(server).binary;
-    if (!FindSystemProgram(binary, "torchserve", context, kSystem, torchserve, error)) {
+    if (!FindSystemProgram(binary, "torchserve", context, kTorchServeKind, torchserve, error)) {
       return false;
     }
     const std::string beside = (fs::path(*torchserve).parent_path() / kArchiver).string();
-    if (!FindSystemProgram(binary.empty() ? "" : beside, kArchiver, context, kSystem, archiver,
-                           error)) {
+    if (!FindSystemProgram(binary.empty() ? "" : beside, kArchiver, context, kTorchServeKind,
+                           archiver, error)) {
       return false;
     }
     std::string java;
@@ -262,7 +262,7 @@ class TorchServeSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<TorchServeSystem>());
+const ServingSystemRegistration kTorchServeRegistration(std::make_unique<TorchServeSystem>());
 
 }  // namespace
 

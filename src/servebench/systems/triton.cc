@@ -32,7 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kSystem[] = "triton";
+constexpr char kTritonKind[] = "triton";
 
 struct TritonSettings : SystemSettings {
   RepositoryOverrides model_config;
@@ -78,7 +78,7 @@ bool ForPythonBackend(const std::string& rewritten, const std::string& origin, s
 
 class TritonSystem : public ServingSystem {
  public:
-  std::string kind() const override { return kSystem; }
+  std::string kind() const override { return kTritonKind; }
 
   std::vector<std::string> keys() const override {
     std::vector<std::string> keys = BatchingKeys();
@@ -102,15 +102,16 @@ class TritonSystem : public ServingSystem {
   bool Available(const ServerConfig& server, const SystemContext& context,
                  std::string* error) const override {
     std::string program;
-    return FindSystemProgram(Settings(server).binary, "tritonserver", context, kSystem, &program,
-                             error);
+    return FindSystemProgram(Settings(server).binary, "tritonserver", context, kTritonKind,
+                             &program, error);
   }
 
   bool Plan(const ServerConfig& server, const ModelVariant& variant, const SystemContext& context,
             const std::string& work_dir, LaunchPlan* plan, std::string* error) const override {
     const TritonSettings& settings = Settings(server);
     std::string program;
-    if (!FindSystemProgram(settings.binary, "tritonserver", context, kSystem, &program, error)) {
+    if (!FindSystemProgram(settings.binary, "tritonserver", context, kTritonKind, &program,
+                           error)) {
       return false;
     }
     std::error_code ec;
@@ -193,7 +194,7 @@ class TritonSystem : public ServingSystem {
   }
 };
 
-const ServingSystemRegistration kRegistration(std::make_unique<TritonSystem>());
+const ServingSystemRegistration kTritonRegistration(std::make_unique<TritonSystem>());
 
 }  // namespace
 
