@@ -19,7 +19,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t Nanos(Clock::duration d) {
+int64_t DurationNanos(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
 
@@ -179,9 +179,9 @@ class TorchRunner : public ModelRunner {
         out.data.assign(static_cast<const char*>(t.data_ptr()), t.nbytes());
       }
       Clock::time_point t3 = Clock::now();
-      timings->input_ns = Nanos(t1 - t0);
-      timings->infer_ns = Nanos(t2 - t1);
-      timings->output_ns = Nanos(t3 - t2);
+      timings->input_ns = DurationNanos(t1 - t0);
+      timings->infer_ns = DurationNanos(t2 - t1);
+      timings->output_ns = DurationNanos(t3 - t2);
       return Status::Ok();
     } catch (const c10::Error& e) {
       return Status::Internal(e.what_without_backtrace());

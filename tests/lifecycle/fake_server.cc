@@ -83,18 +83,19 @@ Flags ParseFlags(int argc, char** argv) {
 }
 
 void StartChild(const Flags& flags) {
-  const pid_t child = fork();
-  if (child == 0) {
-    if (flags.child_ignores_term) signal(SIGTERM, SIG_IGN);
-    while (true) pause();
-  }
+  if (fork() != 0) return;
+  // The child writes its own pid, and only once it ignores SIGTERM: a test that reads the pid
+  // and stops the server at once must meet a child that already ignores it (under ASan the
+  // parent's write came first often enough to fail such a test).
+  if (flags.child_ignores_term) signal(SIGTERM, SIG_IGN);
   // Written to a temporary name and renamed, so that the test never reads half a pid.
   const std::string temporary = flags.child_pid_file + ".tmp";
   FILE* out = std::fopen(temporary.c_str(), "w");
   if (out == nullptr) Usage("cannot write the child pid file");
-  std::fprintf(out, "%d\n", static_cast<int>(child));
+  std::fprintf(out, "%d\n", static_cast<int>(getpid()));
   std::fclose(out);
   std::rename(temporary.c_str(), flags.child_pid_file.c_str());
+  while (true) pause();
 }
 
 std::string Response(const std::string& status, const std::string& body) {

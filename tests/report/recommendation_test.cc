@@ -151,7 +151,8 @@ TEST(RecommendationTest, FamiliesNeverCompeteAndUnknownAccuracyIsNotJudged) {
   const FamilyRecommendation& f = r.families[1];
   EXPECT_EQ(f.family, "resnet18");
   EXPECT_FALSE(f.accuracy_floor);
-  EXPECT_NE(f.floor_basis.find("unknown: not applicable: untrained"), std::string::npos);
+  EXPECT_NE(f.floor_basis.find("unknown: not applicable: untrained"), std::string::npos)
+      << f.floor_basis;
   ASSERT_TRUE(f.choice);
   EXPECT_EQ(f.choice->server, "b");
   EXPECT_NE(f.sentence.find("accuracy not judged"), std::string::npos) << f.sentence;

@@ -21,7 +21,7 @@ namespace servebench {
 
 namespace {
 
-std::string Trim(const std::string& s) {
+std::string TrimSpace(const std::string& s) {
   const size_t begin = s.find_first_not_of(" \t\r\n\"");
   if (begin == std::string::npos) return "";
   const size_t end = s.find_last_not_of(" \t\r\n\"");
@@ -35,7 +35,7 @@ std::string ValueOf(const std::string& path, const std::string& key, char separa
   while (std::getline(in, line)) {
     const size_t sep = line.find(separator);
     if (sep == std::string::npos) continue;
-    if (Trim(line.substr(0, sep)) == key) return Trim(line.substr(sep + 1));
+    if (TrimSpace(line.substr(0, sep)) == key) return TrimSpace(line.substr(sep + 1));
   }
   return "";
 }

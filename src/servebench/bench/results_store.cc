@@ -229,7 +229,7 @@ std::string Insert(const char* table, const std::vector<std::string>& names,
 }
 
 template <typename R>
-std::vector<std::string> Names(const std::vector<Column<R>>& columns,
+std::vector<std::string> ColumnNames(const std::vector<Column<R>>& columns,
                                std::vector<std::string> leading = {}) {
   for (const Column<R>& c : columns) leading.push_back(c.name);
   return leading;
@@ -404,7 +404,7 @@ bool ResultsStore::PutRun(const RunRecord& run, const nlohmann::json& environmen
   }
   Transaction transaction(db_);
   if (!transaction.Begin(error)) return false;
-  Statement insert_run(db_, Insert("runs", Names(RunColumns()), conflict), error);
+  Statement insert_run(db_, Insert("runs", ColumnNames(RunColumns()), conflict), error);
   if (!insert_run.ok() || !InsertRow(db_, &insert_run, {}, RunColumns(), run, error)) return false;
 
   const json run_id = run.run_id;
@@ -436,7 +436,7 @@ bool ResultsStore::PutCell(const CellRecord& cell, std::string* error) {
   if (!transaction.Begin(error)) return false;
   if (!DeleteCell(db_, run_id, cell_id, error)) return false;
 
-  Statement insert_cell(db_, Insert("cells", Names(CellColumns())), error);
+  Statement insert_cell(db_, Insert("cells", ColumnNames(CellColumns())), error);
   if (!insert_cell.ok() || !InsertRow(db_, &insert_cell, {}, CellColumns(), cell, error)) {
     if (error->find("FOREIGN KEY") != std::string::npos) {
       *error += " (PutRun must record run " + cell.run_id + " first)";
@@ -444,7 +444,7 @@ bool ResultsStore::PutCell(const CellRecord& cell, std::string* error) {
     return false;
   }
   Statement insert_level(
-      db_, Insert("levels", Names(LevelColumns(), {"run_id", "cell_id", "level_index"})), error);
+      db_, Insert("levels", ColumnNames(LevelColumns(), {"run_id", "cell_id", "level_index"})), error);
   Statement insert_metric(
       db_, Insert("metrics", {"run_id", "cell_id", "level_index", "name", "value"}), error);
   Statement insert_histogram(

@@ -30,7 +30,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string Excerpt(std::string_view body) {
+std::string BinaryExcerpt(std::string_view body) {
   constexpr size_t kMax = 160;
   std::string text(body.substr(0, kMax));
   for (char& c : text) {
@@ -57,12 +57,12 @@ struct BinaryOutput {
 bool ParseResponse(std::string_view body, std::vector<BinaryOutput>* outputs, std::string* error) {
   const size_t header_length = JsonObjectLength(body);
   if (header_length == std::string_view::npos) {
-    *error = "response does not start with a JSON header: " + Excerpt(body);
+    *error = "response does not start with a JSON header: " + BinaryExcerpt(body);
     return false;
   }
   const json header = json::parse(body.substr(0, header_length), nullptr, false);
   if (header.is_discarded() || !header.is_object()) {
-    *error = "response's JSON header is malformed: " + Excerpt(body);
+    *error = "response's JSON header is malformed: " + BinaryExcerpt(body);
     return false;
   }
   if (header.contains("error")) {

@@ -67,7 +67,7 @@ double ContentValue(int dtype, const std::string& content, int64_t i) {
 }
 
 // Elements in the typed field that carries `dtype` (tensor.proto says which).
-int64_t TypedCount(const tfserving::TensorProto& t) {
+int64_t TensorProtoCount(const tfserving::TensorProto& t) {
   switch (t.dtype()) {
     case tfserving::DT_FLOAT:
       return t.float_val_size();
@@ -111,7 +111,7 @@ double TensorProtoValue(const tfserving::TensorProto& t, int i) {
   }
 }
 
-std::string ShapeText(const std::vector<int64_t>& shape) { return json(shape).dump(); }
+std::string ShapeJson(const std::vector<int64_t>& shape) { return json(shape).dump(); }
 
 }  // namespace
 
@@ -272,14 +272,14 @@ bool CheckPredictOutputs(const tfserving::PredictResponse& response, int batch,
     std::vector<int64_t> shape;
     for (const auto& dim : t->tensor_shape().dim()) shape.push_back(dim.size());
     if (batch >= 1 && (shape.empty() || shape[0] != batch)) {
-      *error = what + ": shape " + ShapeText(shape) + " does not start with the batch " +
+      *error = what + ": shape " + ShapeJson(shape) + " does not start with the batch " +
                std::to_string(batch);
       return false;
     }
     int64_t count = 1;
     for (int64_t d : shape) {
       if (d < 0) {
-        *error = what + ": negative dimension in its shape " + ShapeText(shape);
+        *error = what + ": negative dimension in its shape " + ShapeJson(shape);
         return false;
       }
       count *= d;
@@ -292,9 +292,9 @@ bool CheckPredictOutputs(const tfserving::PredictResponse& response, int batch,
                  std::to_string(count) + " " + TfDtypeName(t->dtype()) + " elements";
         return false;
       }
-    } else if (TypedCount(*t) != count) {
-      *error = what + ": " + std::to_string(TypedCount(*t)) + " values for the " +
-               std::to_string(count) + " elements of shape " + ShapeText(shape);
+    } else if (TensorProtoCount(*t) != count) {
+      *error = what + ": " + std::to_string(TensorProtoCount(*t)) + " values for the " +
+               std::to_string(count) + " elements of shape " + ShapeJson(shape);
       return false;
     }
     if (outputs != nullptr) outputs->push_back({name, t->dtype(), std::move(shape)});

@@ -27,7 +27,7 @@ using nlohmann::json;
 
 std::string Code(const std::string& text) { return "`" + text + "`"; }
 
-std::string SloText(const RunRecord& run) {
+std::string MarkdownSloText(const RunRecord& run) {
   return "latency " + run.slo.Describe() + ", goodput within " +
          FormatSignificant(run.slo.request_bound_us / 1000.0) + " ms";
 }
@@ -38,7 +38,7 @@ std::string Plain(double value) {
   return buffer;
 }
 
-std::string PriceText(const RunRecord& run) {
+std::string MarkdownPriceText(const RunRecord& run) {
   const std::string currency = run.cost.CurrencyName();
   if (run.cost.hourly_price > 0) {
     return Plain(run.cost.hourly_price) + " " + currency + " per hour for the machine";
@@ -96,7 +96,7 @@ std::vector<std::string> MetricHeader(const RunRecord& run) {
 }
 
 // "1234", or "1234 ± 56 (3 repeats)" with the 95% confidence interval's half-width.
-std::string ThroughputWithinSlo(const ComparisonRow& row) {
+std::string MarkdownThroughputWithinSlo(const ComparisonRow& row) {
   std::string text = FormatRate(row.throughput_within_slo_rps);
   if (row.throughput_within_slo_lower && row.throughput_within_slo_upper) {
     text += " ± " +
@@ -107,7 +107,7 @@ std::string ThroughputWithinSlo(const ComparisonRow& row) {
 }
 
 // "7 ok", or the marks of the row's levels; empty without levels.
-std::string LevelsText(const ComparisonRow& row) {
+std::string MarkdownLevelsText(const ComparisonRow& row) {
   if (row.levels == 0) return "";
   const std::string marks = ValidityText(row, false);
   return marks.empty() ? std::to_string(row.levels) + " ok"
@@ -118,12 +118,12 @@ std::vector<std::string> MetricCells(const ComparisonRow& row) {
   return {FormatMillisFromMicros(row.p50_us),
           FormatMillisFromMicros(row.p99_us),
           FormatRate(row.max_throughput_rps),
-          ThroughputWithinSlo(row),
+          MarkdownThroughputWithinSlo(row),
           FormatSeconds(row.cold_start_s),
           FormatPercent(row.cpu_percent_mean),
           FormatMebibytes(row.rss_max_bytes),
           FormatCost(row.cost_per_million),
-          LevelsText(row)};
+          MarkdownLevelsText(row)};
 }
 
 std::string Label(const std::string& name, const ComparisonRow& row) {
@@ -261,7 +261,7 @@ std::string FenceFor(const std::string& text) {
   return std::string(std::max<size_t>(3, longest + 1), '`');
 }
 
-std::string FailedCells(const std::vector<CellRecord>& cells) {
+std::string MarkdownFailedCells(const std::vector<CellRecord>& cells) {
   std::string out;
   for (const CellRecord& cell : cells) {
     if (cell.ok()) continue;
@@ -376,11 +376,11 @@ std::string Searches(const std::vector<CellRecord>& cells) {
   return "## SLO searches\n\n" + out + "\n";
 }
 
-std::string Notes(const RunRecord& run) {
+std::string MarkdownNotes(const RunRecord& run) {
   return "## How to read these numbers\n\n"
          "- Latencies are per request, from the load level at the highest throughput within the "
          "SLO (" +
-         SloText(run) +
+         MarkdownSloText(run) +
          "), or the first level when none meets it.\n"
          "- **Closed-loop latency hides queueing.** A concurrency sweep sends the next request "
          "only when one completes, so a slow server is offered less load and its latency looks "
@@ -419,7 +419,7 @@ std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& en
   const std::string finished = run.finished_at.value_or("");
   out += "- Started " + run.started_at + ", " +
          (finished.empty() ? std::string("not finished") : "finished " + finished) + "\n";
-  out += "- SLO: " + SloText(run) + "; price: " + PriceText(run) + "\n";
+  out += "- SLO: " + MarkdownSloText(run) + "; price: " + MarkdownPriceText(run) + "\n";
   std::vector<std::string> mode;
   if (run.quick) mode.push_back("quick mode");
   if (!run.filter.empty()) mode.push_back("filter " + Code(run.filter));
@@ -440,8 +440,8 @@ std::string FormatSummaryMarkdown(const RunRecord& run, const nlohmann::json& en
   out += AccuracyThroughServer(cells);
   out += Searches(cells);
   out += LevelValidity(cells);
-  out += FailedCells(cells);
-  out += Notes(run);
+  out += MarkdownFailedCells(cells);
+  out += MarkdownNotes(run);
   return out;
 }
 

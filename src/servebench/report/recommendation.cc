@@ -26,7 +26,7 @@ json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullp
 
 std::string Percent(double fraction) { return FormatAccuracy(fraction); }
 
-std::string SloText(const SloRecord& slo) { return slo.Describe("≤"); }
+std::string SloBoundText(const SloRecord& slo) { return slo.Describe("≤"); }
 
 PairFigures FiguresOf(const CellRecord& cell, std::optional<double> accuracy,
                       std::optional<double> cold_start_s) {
@@ -130,7 +130,7 @@ std::vector<GiveUp> GivesUp(const PairFigures& choice, const std::vector<PairFig
 }
 
 std::string Sentence(const RunRecord& run, const FamilyRecommendation& r, bool by_cost) {
-  const std::string slo = SloText(r.choice ? r.choice->slo : run.slo);
+  const std::string slo = SloBoundText(r.choice ? r.choice->slo : run.slo);
   if (!r.choice) {
     std::string why =
         r.considered.empty()

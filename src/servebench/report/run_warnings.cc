@@ -24,7 +24,7 @@ std::string Share(double part, double whole) {
   return whole > 0 ? FormatSignificant(100.0 * part / whole, 2) + " %" : "all";
 }
 
-std::string StringAt(const nlohmann::json& j, const char* key) {
+std::string KeyString(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
@@ -34,7 +34,7 @@ std::string StringAt(const nlohmann::json& j, const char* key) {
 std::string HardwareOf(const CellRecord& cell) {
   const nlohmann::json& env = cell.environment;
   if (!env.is_object()) return "";
-  const std::string cpu = StringAt(env, "cpu_model");
+  const std::string cpu = KeyString(env, "cpu_model");
   std::string line = cpu.empty() ? std::string("unknown CPU") : cpu;
   auto cores = env.find("cores");
   if (cores != env.end() && cores->is_number_integer()) {
@@ -50,7 +50,7 @@ std::string HardwareOf(const CellRecord& cell) {
     line += ", GPUs:";
     for (const nlohmann::json& gpu : *gpus) {
       line += ' ';
-      line += gpu.is_object() ? StringAt(gpu, "name") : std::string("?");
+      line += gpu.is_object() ? KeyString(gpu, "name") : std::string("?");
     }
   }
   return line;
@@ -148,7 +148,7 @@ std::vector<RunWarning> CollectWarnings(const std::vector<CellRecord>& cells) {
     for (const CellRecord& cell : cells) {
       const std::string hardware = HardwareOf(cell);
       if (hardware.empty()) continue;
-      const std::string host = StringAt(cell.environment, "hostname");
+      const std::string host = KeyString(cell.environment, "hostname");
       out.push_back({"hardware", cell.cell_id, "",
                      "measured on " + (host.empty() ? std::string("a node") : host) + " (" +
                          hardware + "), one of " + std::to_string(kinds.size()) +
