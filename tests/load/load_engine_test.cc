@@ -77,14 +77,17 @@ TEST(LoadEngineTest, KnownDelayIsMeasuredWithinFivePercent) {
   EXPECT_NEAR(c.p99, delay_us + overhead_us, tolerance_us);
   EXPECT_GE(c.p50, delay_us);  // never below the truth: percentiles round up within a bucket
 
-  // Open loop well under capacity: no request waits, so latency and service time agree.
+  // Open loop well under capacity: no request waits, so latency and service time agree. Its
+  // tail is checked at p90, as in grpc_load_test.cc: 200 requests in 2 s make the p99 their
+  // second largest, which one scheduling stall of this VM moves (2026-12-02, full ctest runs: the
+  // p99 was 5.2 and 6.5 ms over the truth, twice in a row, and right on the third try).
   LoadResult open = MustRun(Open(server, Arrival::kPoisson, 100, 32, 2.0));
   LatencySummary o = SummarizeMicros(open.latency);
   LatencySummary svc = SummarizeMicros(open.service_time);
   ASSERT_GE(o.count, 120);
   EXPECT_NEAR(o.p50, delay_us + overhead_us, tolerance_us);
-  EXPECT_NEAR(o.p99, delay_us + overhead_us, tolerance_us);
-  EXPECT_NEAR(svc.p99, delay_us + overhead_us, tolerance_us);
+  EXPECT_NEAR(o.p90, delay_us + overhead_us, tolerance_us);
+  EXPECT_NEAR(svc.p90, delay_us + overhead_us, tolerance_us);
   EXPECT_EQ(open.counters.queued, 0);
 }
 
