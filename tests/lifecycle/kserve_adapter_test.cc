@@ -153,6 +153,9 @@ TEST(KServeV2RestAdapterTest, ChecksInferResponses) {
       {R"({"outputs":[{"name":"O","shape":[3,2],"data":[1,2,3,4,5,6]}]})", "batch 2"},
       {R"({"outputs":[{"name":"O","shape":[2,3],"data":[1,2,3,4,5]}]})", "5 elements"},
       {R"({"outputs":[{"name":"O","shape":[2,-3],"data":[]}]})", "bad shape"},
+      // 2 * 2^32 * 2^32 wraps to 0 in int64, which the empty data would have matched.
+      {R"({"outputs":[{"name":"O","shape":[2,4294967296,4294967296],"data":[]}]})",
+       "has too many elements"},
   };
   for (const auto& [body, expected] : bad) {
     EXPECT_FALSE(adapter->CheckInferResponse(body, 2, &error)) << body;
@@ -253,6 +256,8 @@ TEST(KServeV2RestAdapterTest, ReadsOutputsBack) {
       {R"({"outputs":[{"name":"O","shape":[2,3],"data":[1,2,3,4,5]}]})", "5 elements"},
       {R"({"outputs":[{"name":"O","shape":[2],"data":["a","b"]}]})", "not numbers"},
       {R"({"outputs":[{"name":"O","shape":[-2],"data":[]}]})", "bad shape"},
+      {R"({"outputs":[{"name":"O","shape":[4294967296,4294967296],"data":[]}]})",
+       "has too many elements"},
   };
   for (const auto& [body, expected] : bad) {
     EXPECT_FALSE(adapter->ReadOutputs(body, &outputs, &error)) << body;

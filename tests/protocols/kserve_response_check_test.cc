@@ -217,6 +217,9 @@ TEST(KServeResponseCheckReferenceTest, RefusesReferencesThatAreNotCorrectRespons
        "(binary outputs cannot be checked)"},
       {R"({"outputs":[{"name":"y","datatype":"FP32","shape":[1,-2],"data":[]}]})",
        "ref.json is not a correct KServe v2 inference response: output 'y': bad shape [1,-2]"},
+      {R"({"outputs":[{"name":"y","datatype":"FP32","shape":[1,4294967296,4294967296],"data":[]}]})",
+       "ref.json is not a correct KServe v2 inference response: output 'y': shape "
+       "[1,4294967296,4294967296] has too many elements"},
       {R"({"outputs":[{"name":"y","datatype":"FP32","shape":[2],"data":[1,"a"]}]})",
        "ref.json is not a correct KServe v2 inference response: output 'y': data elements that "
        "are not FP32"},

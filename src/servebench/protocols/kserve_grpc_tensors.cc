@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "servebench/protocols/raw_bytes.h"
+#include "servebench/protocols/shape_elements.h"
 
 namespace servebench {
 
@@ -189,7 +190,10 @@ bool EncodeGrpcInferRequest(const std::string& model, const json& inputs, std::s
         return false;
       }
       tensor->add_shape(dim.get<int64_t>());
-      count *= dim.get<int64_t>();
+      if (!MultiplyElements(dim.get<int64_t>(), &count)) {
+        *error = "input '" + name + "': shape " + input["shape"].dump() + " has too many elements";
+        return false;
+      }
     }
     leaves.clear();
     Leaves(input["data"], &leaves);
@@ -253,7 +257,10 @@ bool CheckGrpcOutputs(const inference::ModelInferResponse& response, int batch,
         *error = what + ": negative dimension in its shape";
         return false;
       }
-      count *= d;
+      if (!MultiplyElements(d, &count)) {
+        *error = what + ": its shape has too many elements";
+        return false;
+      }
     }
     const int element = ElementBytes(out.datatype());
     if (raw) {

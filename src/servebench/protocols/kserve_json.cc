@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "servebench/protocols/shape_elements.h"
+
 namespace servebench {
 
 namespace {
@@ -173,7 +175,10 @@ bool CheckKServeOutputs(const std::string& body, int batch, std::string* error) 
         *error = "output '" + name + "': bad shape " + shape.dump();
         return false;
       }
-      count *= dim.get<int64_t>();
+      if (!MultiplyElements(dim.get<int64_t>(), &count)) {
+        *error = "output '" + name + "': shape " + shape.dump() + " has too many elements";
+        return false;
+      }
     }
     if (!CheckOutputStartsWithBatch(name, shape.get<std::vector<int64_t>>(), batch, error)) {
       return false;
@@ -314,7 +319,11 @@ bool ReadKServeOutputs(const std::string& body, std::vector<TensorValues>* outpu
         return false;
       }
       tensor.shape.push_back(dim.get<int64_t>());
-      count *= tensor.shape.back();
+      if (!MultiplyElements(tensor.shape.back(), &count)) {
+        *error = "output '" + tensor.name + "': shape " + output["shape"].dump() +
+                 " has too many elements";
+        return false;
+      }
     }
     if (!Flatten(output["data"], &tensor.values)) {
       *error = "output '" + tensor.name + "' holds values that are not numbers";

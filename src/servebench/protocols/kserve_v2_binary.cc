@@ -23,6 +23,7 @@
 #include "servebench/protocols/kserve_json.h"
 #include "servebench/protocols/metadata_inputs_adapter.h"
 #include "servebench/protocols/protocol_adapter.h"
+#include "servebench/protocols/shape_elements.h"
 
 namespace servebench {
 
@@ -91,7 +92,10 @@ bool ParseResponse(std::string_view body, std::vector<BinaryOutput>* outputs, st
         return false;
       }
       out.shape.push_back(dim.get<int64_t>());
-      out.elements *= out.shape.back();
+      if (!MultiplyElements(out.shape.back(), &out.elements)) {
+        *error = "output '" + out.name + "': shape " + o["shape"].dump() + " has too many elements";
+        return false;
+      }
     }
     const json* size = nullptr;
     if (o.contains("parameters") && o["parameters"].is_object() &&

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "servebench/protocols/shape_elements.h"
+
 namespace servebench {
 
 namespace {
@@ -289,7 +291,11 @@ bool ReadExpectedOutput(const json& output, std::vector<ExpectedOutput>* expecte
       return false;
     }
     e.shape.push_back(dim.get<int64_t>());
-    e.elements *= e.shape.back();
+    if (!MultiplyElements(e.shape.back(), &e.elements)) {
+      *error =
+          "output '" + e.name + "': shape " + output["shape"].dump() + " has too many elements";
+      return false;
+    }
   }
   if (!output.contains("data")) {
     *error = "output '" + e.name + "' has no \"data\" (binary outputs cannot be checked)";

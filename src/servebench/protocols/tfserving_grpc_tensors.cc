@@ -12,6 +12,7 @@
 
 #include "servebench/protocols/kserve_grpc_tensors.h"
 #include "servebench/protocols/raw_bytes.h"
+#include "servebench/protocols/shape_elements.h"
 
 namespace servebench {
 
@@ -282,7 +283,10 @@ bool CheckPredictOutputs(const tfserving::PredictResponse& response, int batch,
         *error = what + ": negative dimension in its shape " + ShapeJson(shape);
         return false;
       }
-      count *= d;
+      if (!MultiplyElements(d, &count)) {
+        *error = what + ": shape " + ShapeJson(shape) + " has too many elements";
+        return false;
+      }
     }
     if (!t->tensor_content().empty()) {
       const int64_t element = ElementBytes(datatype);
