@@ -429,8 +429,10 @@ TEST(RealSystemPlansTest, TorchServeWorkerSocketsFitWhateverTheWorkFolder) {
   EXPECT_EQ(temp_folder(shallow), shallow + "/torchserve/tmp");
   EXPECT_FALSE(fs::is_symlink(shallow + "/torchserve/tmp"));
 
-  const std::string deep =
-      dir.file("run-folder-of-twenty-five/work/digits-mlp-structured50_torchserve-batching_cold");
+  // A cell's work folder as a run lays it out (RUN, then work, then CELL), with names of a real run's length.
+  const std::string deep = (fs::path(dir.file("run-folder-of-twenty-five")) / "work" /
+                            "digits-mlp-structured50_torchserve-batching_cold")
+                               .string();
   const std::string link = temp_folder(deep);
   EXPECT_LE(link.size() + std::string("/.ts.sock.65535").size(), 107u) << link;
   EXPECT_NE(link.find("servebench-torchserve-"), std::string::npos) << link;
