@@ -3,12 +3,13 @@
 // bodies split this way reached an assertion of Boost.Beast 1.74 that is wrong (the http_response
 // fuzzer found it; src/boost_assert/boost_assert_handler.cc says why it is let through). These
 // tests run in the sanitizer tree too, where assertions are live (tests/sanitize).
+#include "servebench/load/response_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "boost_assert/boost_assert_handler.h"
-#include "servebench/load/response_parser.h"
 
 namespace servebench {
 namespace {

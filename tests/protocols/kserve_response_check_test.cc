@@ -233,7 +233,8 @@ TEST(KServeResponseCheckReferenceTest, RefusesReferencesThatAreNotCorrectRespons
 
 TEST(KServeResponseCheckReferenceTest, TheAdapterBuildsTheSameCheck) {
   std::string error;
-  auto check = NewProtocolAdapter(kKServeV2Rest)->NewResponseCheck(kReference, "the first response", &error);
+  auto check =
+      NewProtocolAdapter(kKServeV2Rest)->NewResponseCheck(kReference, "the first response", &error);
   ASSERT_TRUE(check) << error;
   EXPECT_EQ(check->Describe(), "KServe v2 outputs as in the first response: OUTPUT__0 FP32 [1,10]");
 }

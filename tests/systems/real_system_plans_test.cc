@@ -429,7 +429,8 @@ TEST(RealSystemPlansTest, TorchServeWorkerSocketsFitWhateverTheWorkFolder) {
   EXPECT_EQ(temp_folder(shallow), shallow + "/torchserve/tmp");
   EXPECT_FALSE(fs::is_symlink(shallow + "/torchserve/tmp"));
 
-  // A cell's work folder as a run lays it out (RUN, then work, then CELL), with names of a real run's length.
+  // A cell's work folder as a run lays it out (RUN, then work, then CELL), with names of a real
+  // run's length.
   const std::string deep = (fs::path(dir.file("run-folder-of-twenty-five")) / "work" /
                             "digits-mlp-structured50_torchserve-batching_cold")
                                .string();

@@ -230,7 +230,7 @@ std::string Insert(const char* table, const std::vector<std::string>& names,
 
 template <typename R>
 std::vector<std::string> ColumnNames(const std::vector<Column<R>>& columns,
-                               std::vector<std::string> leading = {}) {
+                                     std::vector<std::string> leading = {}) {
   for (const Column<R>& c : columns) leading.push_back(c.name);
   return leading;
 }
@@ -444,7 +444,8 @@ bool ResultsStore::PutCell(const CellRecord& cell, std::string* error) {
     return false;
   }
   Statement insert_level(
-      db_, Insert("levels", ColumnNames(LevelColumns(), {"run_id", "cell_id", "level_index"})), error);
+      db_, Insert("levels", ColumnNames(LevelColumns(), {"run_id", "cell_id", "level_index"})),
+      error);
   Statement insert_metric(
       db_, Insert("metrics", {"run_id", "cell_id", "level_index", "name", "value"}), error);
   Statement insert_histogram(
