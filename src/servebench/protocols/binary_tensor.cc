@@ -111,31 +111,7 @@ bool DecodeBinaryTensor(const std::string& t, std::string_view bytes, int64_t co
   }
   values->reserve(values->size() + static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
-    const char* p = bytes.data() + i * size;
-    double v = 0;
-    if (t == "FP32")
-      v = LoadRaw<float>(p);
-    else if (t == "FP64")
-      v = LoadRaw<double>(p);
-    else if (t == "BOOL")
-      v = *p != 0 ? 1 : 0;
-    else if (t == "INT8")
-      v = LoadRaw<int8_t>(p);
-    else if (t == "INT16")
-      v = LoadRaw<int16_t>(p);
-    else if (t == "INT32")
-      v = LoadRaw<int32_t>(p);
-    else if (t == "INT64")
-      v = static_cast<double>(LoadRaw<int64_t>(p));
-    else if (t == "UINT8")
-      v = LoadRaw<uint8_t>(p);
-    else if (t == "UINT16")
-      v = LoadRaw<uint16_t>(p);
-    else if (t == "UINT32")
-      v = LoadRaw<uint32_t>(p);
-    else
-      v = static_cast<double>(LoadRaw<uint64_t>(p));
-    values->push_back(v);
+    values->push_back(DecodeRawElement(t, bytes.data() + i * size));
   }
   return true;
 }

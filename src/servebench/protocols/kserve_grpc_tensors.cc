@@ -84,22 +84,6 @@ bool EncodeElement(const std::string& datatype, const json& v, std::string* out,
   return true;
 }
 
-// The value of element i of raw bytes of `datatype` (numeric types and BOOL).
-double DecodeElement(const std::string& datatype, const char* p) {
-  if (datatype == "FP32") return LoadRaw<float>(p);
-  if (datatype == "FP64") return LoadRaw<double>(p);
-  if (datatype == "FP16") return FloatFromHalf(LoadRaw<uint16_t>(p));
-  if (datatype == "BOOL") return *p != 0 ? 1 : 0;
-  if (datatype == "INT8") return LoadRaw<int8_t>(p);
-  if (datatype == "INT16") return LoadRaw<int16_t>(p);
-  if (datatype == "INT32") return LoadRaw<int32_t>(p);
-  if (datatype == "INT64") return static_cast<double>(LoadRaw<int64_t>(p));
-  if (datatype == "UINT8") return LoadRaw<uint8_t>(p);
-  if (datatype == "UINT16") return LoadRaw<uint16_t>(p);
-  if (datatype == "UINT32") return LoadRaw<uint32_t>(p);
-  return static_cast<double>(LoadRaw<uint64_t>(p));
-}
-
 // Elements in the typed contents of `datatype`.
 int64_t TypedCount(const inference::InferTensorContents& c, const std::string& datatype) {
   if (datatype == "BOOL") return c.bool_contents_size();
@@ -303,8 +287,8 @@ bool ReadGrpcOutputs(const std::string& body, std::vector<TensorValues>* outputs
     values.values.reserve(static_cast<size_t>(count));
     for (int64_t k = 0; k < count; ++k) {
       values.values.push_back(
-          raw ? DecodeElement(out.datatype(), response.raw_output_contents(i).data() +
-                                                  k * ElementBytes(out.datatype()))
+          raw ? DecodeRawElement(out.datatype(), response.raw_output_contents(i).data() +
+                                                     k * ElementBytes(out.datatype()))
               : ContentsValue(out.contents(), out.datatype(), static_cast<int>(k)));
     }
     outputs->push_back(std::move(values));

@@ -34,4 +34,19 @@ float FloatFromHalf(uint16_t h) {
   return (h & 0x8000) ? -v : v;
 }
 
+double DecodeRawElement(const std::string& datatype, const char* p) {
+  if (datatype == "FP32") return LoadRaw<float>(p);
+  if (datatype == "FP64") return LoadRaw<double>(p);
+  if (datatype == "FP16") return FloatFromHalf(LoadRaw<uint16_t>(p));
+  if (datatype == "BOOL") return *p != 0 ? 1 : 0;
+  if (datatype == "INT8") return LoadRaw<int8_t>(p);
+  if (datatype == "INT16") return LoadRaw<int16_t>(p);
+  if (datatype == "INT32") return LoadRaw<int32_t>(p);
+  if (datatype == "INT64") return static_cast<double>(LoadRaw<int64_t>(p));
+  if (datatype == "UINT8") return LoadRaw<uint8_t>(p);
+  if (datatype == "UINT16") return LoadRaw<uint16_t>(p);
+  if (datatype == "UINT32") return LoadRaw<uint32_t>(p);
+  return static_cast<double>(LoadRaw<uint64_t>(p));
+}
+
 }  // namespace servebench

@@ -40,6 +40,10 @@ uint16_t HalfFromFloat(float f);
 // The float of an IEEE half (subnormals, infinities and NaN included).
 float FloatFromHalf(uint16_t h);
 
+// The value of the element of KServe v2 `datatype` whose bytes start at p: a numeric type (FP16
+// included) or BOOL; the caller has checked the type and that its bytes are there.
+double DecodeRawElement(const std::string& datatype, const char* p);
+
 }  // namespace servebench
 
 #endif  // SERVEBENCH_PROTOCOLS_RAW_BYTES_H_

@@ -35,38 +35,6 @@ constexpr TypeRow kTypes[] = {
     {tfserving::DT_UINT64, "DT_UINT64", "UINT64"}, {tfserving::DT_BOOL, "DT_BOOL", "BOOL"},
     {tfserving::DT_STRING, "DT_STRING", "BYTES"}};
 
-// Element i of tensor_content of `dtype` (a numeric type or DT_BOOL).
-double ContentValue(int dtype, const std::string& content, int64_t i) {
-  const int size = ElementBytes(TfDtypeAsKServe(dtype));
-  const char* p = content.data() + i * size;
-  switch (dtype) {
-    case tfserving::DT_FLOAT:
-      return LoadRaw<float>(p);
-    case tfserving::DT_DOUBLE:
-      return LoadRaw<double>(p);
-    case tfserving::DT_HALF:
-      return FloatFromHalf(LoadRaw<uint16_t>(p));
-    case tfserving::DT_INT8:
-      return LoadRaw<int8_t>(p);
-    case tfserving::DT_INT16:
-      return LoadRaw<int16_t>(p);
-    case tfserving::DT_INT32:
-      return LoadRaw<int32_t>(p);
-    case tfserving::DT_INT64:
-      return static_cast<double>(LoadRaw<int64_t>(p));
-    case tfserving::DT_UINT8:
-      return LoadRaw<uint8_t>(p);
-    case tfserving::DT_UINT16:
-      return LoadRaw<uint16_t>(p);
-    case tfserving::DT_UINT32:
-      return LoadRaw<uint32_t>(p);
-    case tfserving::DT_UINT64:
-      return static_cast<double>(LoadRaw<uint64_t>(p));
-    default:  // DT_BOOL
-      return *p != 0 ? 1 : 0;
-  }
-}
-
 // Elements in the typed field that carries `dtype` (tensor.proto says which).
 int64_t TensorProtoCount(const tfserving::TensorProto& t) {
   switch (t.dtype()) {
@@ -328,10 +296,13 @@ bool ReadPredictOutputs(const std::string& body, std::vector<TensorValues>* outp
     int64_t count = 1;
     for (int64_t d : values.shape) count *= d;
     values.values.reserve(static_cast<size_t>(count));
+    const std::string datatype = TfDtypeAsKServe(t.dtype());
+    const int element = ElementBytes(datatype);
     for (int64_t k = 0; k < count; ++k) {
-      values.values.push_back(t.tensor_content().empty()
-                                  ? TensorProtoValue(t, static_cast<int>(k))
-                                  : ContentValue(t.dtype(), t.tensor_content(), k));
+      values.values.push_back(
+          t.tensor_content().empty()
+              ? TensorProtoValue(t, static_cast<int>(k))
+              : DecodeRawElement(datatype, t.tensor_content().data() + k * element));
     }
     outputs->push_back(std::move(values));
   }
