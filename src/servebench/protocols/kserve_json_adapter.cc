@@ -13,11 +13,7 @@
 
 namespace servebench {
 
-namespace {
-
 using nlohmann::json;
-
-}  // namespace
 
 bool KServeJsonAdapter::ReadOutputs(const std::string& body, std::vector<TensorValues>* outputs,
                                     std::string* error) const {

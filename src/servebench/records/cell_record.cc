@@ -2,6 +2,8 @@
 
 #include "servebench/records/cell_record.h"
 
+#include "servebench/records/optional_json.h"
+
 namespace servebench {
 
 using nlohmann::json;
@@ -19,8 +21,7 @@ const char* CellStatusName(CellStatus status) {
 }
 
 json CellFailure::ToJson() const {
-  return {
-      {"message", message}, {"exit", exit ? json(*exit) : json(nullptr)}, {"log_tail", log_tail}};
+  return {{"message", message}, {"exit", OrNull(exit)}, {"log_tail", log_tail}};
 }
 
 void CellFailure::Read(JsonReader* in) {

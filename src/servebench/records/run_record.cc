@@ -2,6 +2,8 @@
 
 #include "servebench/records/run_record.h"
 
+#include "servebench/records/optional_json.h"
+
 namespace servebench {
 
 using nlohmann::json;
@@ -26,14 +28,14 @@ json RunRecord::ToJson() const {
           {"config_base_dir", config_base_dir},
           {"config", config},
           {"started_at", started_at},
-          {"finished_at", finished_at ? json(*finished_at) : json(nullptr)},
+          {"finished_at", OrNull(finished_at)},
           {"servebench_version", servebench_version},
           {"quick", quick},
           {"filter", filter},
-          {"repeat", repeat ? json(*repeat) : json(nullptr)},
+          {"repeat", OrNull(repeat)},
           {"slo", slo.ToJson()},
           {"cost", cost.ToJson()},
-          {"accuracy_floor", accuracy_floor ? json(*accuracy_floor) : json(nullptr)}};
+          {"accuracy_floor", OrNull(accuracy_floor)}};
 }
 
 bool RunRecord::FromJson(const json& j, RunRecord* out, std::string* error) {

@@ -2,17 +2,15 @@
 
 #include "servebench/records/search_record.h"
 
+#include "servebench/records/optional_json.h"
+
 namespace servebench {
 
 using nlohmann::json;
 
 json SearchRecord::ToJson() const {
-  return {{"repeat", repeat},
-          {"kind", kind},
-          {"end", end},
-          {"tolerance", tolerance},
-          {"found", found ? json(*found) : json(nullptr)},
-          {"upper", upper ? json(*upper) : json(nullptr)},
+  return {{"repeat", repeat},       {"kind", kind},           {"end", end},
+          {"tolerance", tolerance}, {"found", OrNull(found)}, {"upper", OrNull(upper)},
           {"probes", probes}};
 }
 

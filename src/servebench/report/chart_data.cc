@@ -282,7 +282,7 @@ std::vector<const PairFigures*> ParetoFront(const std::vector<const PairFigures*
 // Accuracy against latency and against cost, one chart each per family with known accuracy.
 void Accuracy(const RunRecord& run, const Recommendation& recommendation,
               std::vector<ChartSpec>* out) {
-  const std::string currency = run.cost.currency.empty() ? "USD" : run.cost.currency;
+  const std::string currency = run.cost.CurrencyName();
   struct Axis2 {
     std::optional<double> PairFigures::*field;
     std::string label, scale, what;
@@ -357,7 +357,7 @@ void Costs(const RunRecord& run, const std::vector<CellRecord>& cells,
       IndexOf(&ordered, c.variant);
     }
   }
-  const std::string currency = run.cost.currency.empty() ? "USD" : run.cost.currency;
+  const std::string currency = run.cost.CurrencyName();
   json spec = {{"type", "bar"},
                {"x", {{"label", "model variant"}, {"scale", "category"}, {"categories", ordered}}},
                {"y", Axis(currency + " per million inferences", "linear")},

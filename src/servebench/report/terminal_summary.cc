@@ -89,7 +89,7 @@ std::string FormatTerminalSummary(const RunRecord& run, const std::vector<CellRe
       several_scenarios |= rows[i].variant == rows[j].variant && rows[i].server == rows[j].server;
     }
   }
-  const std::string currency = run.cost.currency.empty() ? "USD" : run.cost.currency;
+  const std::string currency = run.cost.CurrencyName();
   bool marked = false;
   for (const std::string& variant : VariantsOf(rows)) {
     TextTable table;
