@@ -64,6 +64,13 @@ ProbeOutcome OutcomeOf(const LevelRecord& level) {
   return ProbeOutcome::kInconclusive;
 }
 
+// The request an earlier cell of the run learned for this cell's server and variant, or null.
+const HttpCall* FindLearnedCall(const CellEnvironment& env, const Cell& cell) {
+  if (env.learned_calls == nullptr) return nullptr;
+  const auto it = env.learned_calls->find({cell.server.name, cell.variant.name});
+  return it == env.learned_calls->end() ? nullptr : &it->second;
+}
+
 // "repeat 2/3: " when the cell is measured more than once.
 std::string RepeatPrefix(int repeat, int repeats) {
   if (repeats <= 1) return "";
@@ -335,6 +342,9 @@ bool CellRun::PrepareInferCall(const LaunchPlan& plan, HttpCall* call) {
       adapter_->NewResponseCheck(reply.body, "the first inference's response", &error);
   if (!response_check_) return Failed("cannot check responses: " + error, nullptr);
   call_ = *call;
+  if (env_.learned_calls != nullptr) {
+    (*env_.learned_calls)[{cell_.server.name, cell_.variant.name}] = *call;
+  }
   idle_inference_ns_ = ProbeNs(plan, *call, 3);
   return true;
 }
@@ -371,17 +381,21 @@ double CellRun::WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call) {
 }
 
 void CellRun::RunColdStart(const ServingSystem& system) {
-  // One start first, to learn the request from the model's metadata; it also brings the model
-  // files into the page cache, so every measured start finds them as a restarted server would.
+  constexpr const char* kExternal =
+      "cold start needs a server that servebench starts; an external server is already running";
+  // The request comes from the model's metadata. When an earlier cell of this run learned it
+  // from a server of the same configuration and variant (the default experiment measures cold
+  // start after the load), that cell's starts also brought the server's programs and model files
+  // into the page cache. Otherwise one start first learns it and warms the cache, so that every
+  // measured start finds the files as a restarted server would.
   HttpCall call;
-  {
+  if (const HttpCall* learned = FindLearnedCall(env_, cell_)) {
+    call = *learned;
+  } else {
     std::unique_ptr<RunningServer> server = StartServer(system);
     if (!server) return;
     if (server->process() == nullptr) {
-      Failed(
-          "cold start needs a server that servebench starts; an external server is already "
-          "running",
-          nullptr);
+      Failed(kExternal, nullptr);
       return;
     }
     if (!PrepareInferCall(server->plan(), &call)) {
@@ -399,6 +413,10 @@ void CellRun::RunColdStart(const ServingSystem& system) {
     Status("cold start " + std::to_string(r + 1) + "/" + std::to_string(cell_.scenario.repeats));
     LaunchPlan plan;
     if (!PlanServer(system, &plan)) return;
+    if (plan.argv.empty()) {
+      Failed(kExternal, nullptr);
+      return;
+    }
     ColdStartTimes sample;
     std::string error;
     if (!MeasureColdStart(plan, *adapter_, cpus_, call, config_.measurement.server_timeouts(),

@@ -13,13 +13,22 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "servebench/bench/experiment.h"
+#include "servebench/protocols/protocol_adapter.h"
 #include "servebench/records/cell_record.h"
 
 namespace servebench {
+
+// The inference requests that the cells of one run learned from their servers (from the model's
+// metadata, and answered by a first response that passed the check), by server configuration
+// name and variant name. A request holds no address, so a later server of the same configuration
+// takes it as it is.
+using LearnedInferCalls = std::map<std::pair<std::string, std::string>, HttpCall>;
 
 struct CellEnvironment {
   const ExperimentConfig* config = nullptr;
@@ -33,6 +42,9 @@ struct CellEnvironment {
   const std::atomic<bool>* interrupt = nullptr;
   // Told what the cell is doing ("level 16 (3/4)"), for the progress line. May be empty.
   std::function<void(const std::string&)> status;
+  // Shared by the cells of a run, in turn (may be null). Cells put the requests they learn; a
+  // cold-start cell that finds its own skips the extra server start that would learn it.
+  LearnedInferCalls* learned_calls = nullptr;
 };
 
 // The outcome of RunCell: the record, and whether the user interrupted it (then the record is

@@ -283,6 +283,8 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
   env.generator_cpus = cpus.generator;
   env.interrupt = o.interrupt;
   env.status = [&progress](const std::string& s) { progress.Status(s); };
+  LearnedInferCalls learned_calls;
+  env.learned_calls = &learned_calls;
 
   CellsOutcome result = CellsOutcome::kFinished;
   for (const Cell& cell : todo) {
