@@ -6,7 +6,8 @@
 // counted with torch in Python, at batch 1 and at the card's own batch of 128. The server runs
 // the same TorchScript file with the same libtorch, engine and one thread, so anything but the
 // same count is a bug in the server, the data, or the pass. mobilenet_v2 has no test split and
-// is skipped with the reason.
+// is skipped with the reason. The two passes of a variant run on one server start: an accuracy
+// cell takes the server the cell before it left running on the same server and variant.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -73,6 +74,8 @@ TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
   const json results = json::parse(Slurp(runs[0] / "results.json"));
   ASSERT_EQ(results["cells"].size(), 2 * (cards.size() + 1));
   int measured = 0;
+  std::map<std::string, std::string> logs;  // by cell id
+  for (const json& cell : results["cells"]) logs[cell["cell_id"]] = cell["log"];
   for (const json& cell : results["cells"]) {
     const std::string variant = cell["variant"];
     const json& a = cell["accuracy"];
@@ -95,6 +98,17 @@ TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
     EXPECT_EQ(a["differs_by"], 0);
     EXPECT_EQ(a["card_correct"], card["correct"]);
     EXPECT_EQ(a["warning"], nullptr);
+    // The batch-128 pass comes right after the batch-1 pass on the same server and variant: it
+    // takes that cell's server (ServerLeftRunning), whose output stays in that cell's log, which
+    // shows one start for the two passes.
+    const std::string batch1_log = logs.at(variant + "/torchscript/accuracy");
+    if (batch == 128) {
+      EXPECT_EQ(cell["log"], batch1_log);
+    }
+    std::istringstream log(Slurp(batch1_log));
+    int starts = 0;
+    for (std::string line; std::getline(log, line);) starts += line.rfind("serving: http ", 0) == 0;
+    EXPECT_EQ(starts, 1);
     ++measured;
   }
   EXPECT_EQ(measured, 26);

@@ -37,6 +37,24 @@ namespace servebench {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// A server started for a cell, stopped when this goes out of scope.
+class RunningServer {
+ public:
+  RunningServer(const LaunchPlan& plan, std::unique_ptr<ServerProcess> process, int64_t grace_ns)
+      : plan_(plan), process_(std::move(process)), grace_ns_(grace_ns) {}
+  ~RunningServer() {
+    if (process_) process_->Stop(grace_ns_);
+  }
+  const LaunchPlan& plan() const { return plan_; }
+  ServerProcess* process() { return process_.get(); }  // null for an external server
+  bool Alive() { return !process_ || process_->Alive(); }
+
+ private:
+  LaunchPlan plan_;
+  std::unique_ptr<ServerProcess> process_;
+  int64_t grace_ns_;
+};
+
 namespace {
 
 // Connections an open-loop level keeps: enough that the pool is not what limits a server that
@@ -77,24 +95,6 @@ std::string RepeatPrefix(int repeat, int repeats) {
   return "repeat " + std::to_string(repeat + 1) + "/" + std::to_string(repeats) + ": ";
 }
 
-// A server started for a cell, stopped when this goes out of scope.
-class RunningServer {
- public:
-  RunningServer(const LaunchPlan& plan, std::unique_ptr<ServerProcess> process, int64_t grace_ns)
-      : plan_(plan), process_(std::move(process)), grace_ns_(grace_ns) {}
-  ~RunningServer() {
-    if (process_) process_->Stop(grace_ns_);
-  }
-  const LaunchPlan& plan() const { return plan_; }
-  ServerProcess* process() { return process_.get(); }  // null for an external server
-  bool Alive() { return !process_ || process_->Alive(); }
-
- private:
-  LaunchPlan plan_;
-  std::unique_ptr<ServerProcess> process_;
-  int64_t grace_ns_;
-};
-
 class CellRun {
  public:
   CellRun(const Cell& cell, const CellEnvironment& env)
@@ -118,6 +118,10 @@ class CellRun {
   // Plans a start of the cell's server and makes the adapter of the protocol the plan speaks.
   bool PlanServer(const ServingSystem& system, LaunchPlan* plan);
   std::unique_ptr<RunningServer> StartServer(const ServingSystem& system);
+  // Takes, or stops, the server the previous cell left running (ServerLeftRunning).
+  void TakeOrStopLeftServer();
+  // Leaves `server` running for the next cell when that cell can take it; else it stops here.
+  void LeaveRunningForNext(std::shared_ptr<RunningServer> server);
   bool PrepareInferCall(const LaunchPlan& plan, HttpCall* call);
   // The time of one inference on an idle server, from a few probes; 0 when none succeeded.
   int64_t ProbeNs(const LaunchPlan& plan, const HttpCall& call, int probes);
@@ -178,6 +182,9 @@ class CellRun {
   const std::vector<int> cpus_;
   const SystemContext context_;
   std::unique_ptr<ProtocolAdapter> adapter_;  // the protocol of the last plan
+  // The server the previous cell left running, when this cell takes it (an accuracy pass).
+  std::shared_ptr<RunningServer> taken_server_;
+  std::string taken_log_path_;
   CellRecord record_;
   bool interrupted_ = false;
   HttpCall call_;  // the checked inference request
@@ -214,6 +221,7 @@ CellOutcome CellRun::Run() {
   std::error_code ec;
   fs::create_directories(work_dir_, ec);
 
+  TakeOrStopLeftServer();
   const ServingSystem* system = FindServingSystem(cell_.server.kind);
   std::string error;
   if (system == nullptr) {
@@ -266,6 +274,33 @@ bool CellRun::PlanServer(const ServingSystem& system, LaunchPlan* plan) {
   adapter_ = NewProtocolAdapter(plan->protocol, plan->protocol_options, &error);
   if (!adapter_) return Failed("the plan's protocol: " + error, nullptr);
   return true;
+}
+
+void CellRun::TakeOrStopLeftServer() {
+  if (env_.left_running == nullptr || !env_.left_running->server) return;
+  ServerLeftRunning& left = *env_.left_running;
+  std::shared_ptr<RunningServer> server = std::move(left.server);
+  if (cell_.scenario.kind == ScenarioKind::kAccuracy && left.server_name == cell_.server.name &&
+      left.variant_name == cell_.variant.name && server->Alive()) {
+    taken_server_ = std::move(server);
+    taken_log_path_ = left.log_path;
+  }
+  // Otherwise `server` stops here, before this cell starts anything.
+}
+
+void CellRun::LeaveRunningForNext(std::shared_ptr<RunningServer> server) {
+  const Cell* next = env_.next_cell;
+  if (env_.left_running == nullptr || next == nullptr || interrupted_ ||
+      record_.status != CellStatus::kOk || server->process() == nullptr || !server->Alive() ||
+      next->scenario.kind != ScenarioKind::kAccuracy || next->server.name != cell_.server.name ||
+      next->variant.name != cell_.variant.name) {
+    return;
+  }
+  ServerLeftRunning& left = *env_.left_running;
+  left.server_name = cell_.server.name;
+  left.variant_name = cell_.variant.name;
+  left.log_path = record_.log;  // this cell's, or the log of the cell that started the server
+  left.server = std::move(server);
 }
 
 std::unique_ptr<RunningServer> CellRun::StartServer(const ServingSystem& system) {
@@ -448,8 +483,20 @@ void CellRun::RunAccuracy(const ServingSystem& system) {
     Failed("bad test data: " + message, nullptr);
     return;
   }
-  std::unique_ptr<RunningServer> server = StartServer(system);
-  if (!server) return;
+  std::shared_ptr<RunningServer> server = std::move(taken_server_);
+  if (server) {
+    // The previous cell's server, still running the same configuration and variant.
+    std::string error;
+    adapter_ = NewProtocolAdapter(server->plan().protocol, server->plan().protocol_options, &error);
+    if (!adapter_) {
+      Failed("the plan's protocol: " + error, nullptr);
+      return;
+    }
+    record_.log = taken_log_path_;
+  } else {
+    server = StartServer(system);
+    if (!server) return;
+  }
   Status("accuracy: " + std::to_string(data.samples()) + " test samples");
   AccuracyCount count;
   if (!RunAccuracyPass(*adapter_, server->plan().base_url, server->plan().model, data,
@@ -460,6 +507,7 @@ void CellRun::RunAccuracy(const ServingSystem& system) {
     return;
   }
   record_.accuracy = JudgeAccuracy(count, record_.model_card, cell_.scenario.batch, data.header);
+  LeaveRunningForNext(std::move(server));
 }
 
 void CellRun::RunSweep(const ServingSystem& system) {
@@ -472,6 +520,7 @@ void CellRun::RunSweep(const ServingSystem& system) {
     // abandoned requests, a fragmented heap) must not shape the next.
     std::unique_ptr<RunningServer> server = StartServer(system);
     if (!server || !RunSweepOnce(server.get())) return;
+    if (repeat_ + 1 == cell_.scenario.repeats) LeaveRunningForNext(std::move(server));
   }
 }
 
@@ -514,6 +563,7 @@ void CellRun::RunMlperf(const ServingSystem& system) {
     }
     std::unique_ptr<RunningServer> server = StartServer(system);
     if (!server || !RunMlperfOnce(server.get())) return;
+    if (repeat_ + 1 == cell_.scenario.repeats) LeaveRunningForNext(std::move(server));
   }
 }
 

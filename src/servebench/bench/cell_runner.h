@@ -3,7 +3,8 @@
 // Runs one cell of the matrix: starts its server as its configuration says, measures the
 // scenario (cold starts, or a sweep of load levels with resource sampling and server-side
 // metrics around each: explicit levels, or a search of the SLO's capacity), repeated on a fresh
-// server as the scenario's `repeats` say, stops the server, and returns the cell record
+// server as the scenario's `repeats` say, stops the server (or leaves it running for an accuracy
+// pass on the same server and variant that comes next: ServerLeftRunning), and returns the record
 // (docs/results.md). Each level is judged against the variant's SLO (its own, its family's or
 // the global one). A cell that fails (its server would not start, died, answered wrongly) comes
 // back marked failed with what is known, and the run goes on.
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,18 @@ namespace servebench {
 // takes it as it is.
 using LearnedInferCalls = std::map<std::pair<std::string, std::string>, HttpCall>;
 
+// A server that a cell left running for the next cell, which takes it only when that cell is an
+// accuracy pass on the same server configuration and variant: a pass measures answers, not
+// time, so what the load left in the server cannot shape it, and it saves a start and a stop (a
+// real serving system takes seconds for each). Any other next cell stops it first.
+class RunningServer;  // cell_runner.cc
+struct ServerLeftRunning {
+  std::string server_name;  // the server configuration's name
+  std::string variant_name;
+  std::string log_path;  // where the server's output goes: the cell that started it
+  std::shared_ptr<RunningServer> server;  // stopped when the last holder lets it go
+};
+
 struct CellEnvironment {
   const ExperimentConfig* config = nullptr;
   std::string run_id;
@@ -45,6 +59,11 @@ struct CellEnvironment {
   // Shared by the cells of a run, in turn (may be null). Cells put the requests they learn; a
   // cold-start cell that finds its own skips the extra server start that would learn it.
   LearnedInferCalls* learned_calls = nullptr;
+  // Shared by the cells of a run, in turn (may be null: every cell starts and stops its own
+  // servers). The cell after this one, if any: a cell leaves its server here when that cell
+  // can take it.
+  ServerLeftRunning* left_running = nullptr;
+  const Cell* next_cell = nullptr;
 };
 
 // The outcome of RunCell: the record, and whether the user interrupted it (then the record is

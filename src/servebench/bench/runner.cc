@@ -285,14 +285,19 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
   env.status = [&progress](const std::string& s) { progress.Status(s); };
   LearnedInferCalls learned_calls;
   env.learned_calls = &learned_calls;
+  // A server a cell left running for the next cell: every way out of this function stops it.
+  ServerLeftRunning left_running;
+  env.left_running = &left_running;
 
   CellsOutcome result = CellsOutcome::kFinished;
-  for (const Cell& cell : todo) {
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const Cell& cell = todo[i];
     if (o.interrupt != nullptr && o.interrupt->load()) {
       result = CellsOutcome::kInterrupted;
       break;
     }
     progress.StartCell(cell);
+    env.next_cell = i + 1 < todo.size() ? &todo[i + 1] : nullptr;
     CellOutcome outcome = RunCell(cell, env);
     // An interrupted cell is journaled too (status "interrupted"), so that the run folder says
     // where it stopped; --resume measures it again.
@@ -314,6 +319,7 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
     }
     progress.FinishCell(outcome.record);
   }
+  left_running.server.reset();  // the last cell's, if it left one
   progress.Clear();
   return result;
 }
