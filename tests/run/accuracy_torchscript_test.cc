@@ -120,5 +120,64 @@ TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
   fs::remove_all(dir);
 }
 
+// An accuracy pass after an SLO search on the same server and variant takes the server the
+// search left running (ServerLeftRunning), and still counts exactly the card's correct answers:
+// the load before it changes nothing in what the server answers. The cold start after it takes
+// the request the search learned (LearnedInferCalls) and starts the server once, for the start it
+// measures. So the search's log shows one start for the search and the pass, and the cold
+// start's log one.
+TEST(AccuracyTorchscriptTest, APassAfterTheLoadTakesItsServerAndCountsTheSame) {
+  const fs::path zoo = SERVEBENCH_QUICK_ZOO;
+  const json card = json::parse(Slurp(zoo / "digits-mlp" / "card.json"));
+  std::string pattern = ::testing::TempDir() + "servebench-accuracy-after-XXXXXX";
+  const fs::path dir = ::mkdtemp(pattern.data());
+  std::ofstream(dir / "experiment.yaml")
+      << "name: after-load\n"
+         "models:\n  repository: "
+      << zoo.string()
+      << "\n  variants: [digits-mlp]\n"
+         "servers:\n"
+         "  - name: torchscript\n    kind: torchscript\n"
+         "    binary: " SERVEBENCH_TS_SERVER_BINARY
+         "\n"
+         "scenarios:\n"
+         "  - {name: search, kind: rate_sweep, arrival: poisson, saturate: true, max_levels: 3}\n"
+         "  - {name: accuracy, kind: accuracy}\n"
+         "  - {name: cold, kind: cold_start, repeats: 1}\n"
+         "measurement: {warmup: 100ms, window: 200ms, min_duration: 400ms, max_duration: 1s}\n";
+  const std::string command = std::string(SERVEBENCH_BINARY) + " run " +
+                              (dir / "experiment.yaml").string() + " --out " +
+                              (dir / "runs").string() + " </dev/null >" +
+                              (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << Slurp(dir / "stderr");
+  std::vector<fs::path> runs;
+  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path());
+  ASSERT_EQ(runs.size(), 1u);
+  const json results = json::parse(Slurp(runs[0] / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 3u);
+  std::map<std::string, json> cells;
+  for (const json& cell : results["cells"]) {
+    ASSERT_EQ(cell["status"], "ok") << cell["failure"].dump();
+    cells[cell["scenario"]] = cell;
+  }
+  EXPECT_FALSE(cells["search"]["levels"].empty());
+  const json& a = cells["accuracy"]["accuracy"];
+  EXPECT_EQ(a["status"], "measured") << a.dump();
+  EXPECT_EQ(a["correct"], card["accuracy"]["correct"]);
+  EXPECT_EQ(cells["accuracy"]["log"], cells["search"]["log"]);
+  auto starts = [](const json& log_path) {
+    std::istringstream log(Slurp(log_path.get<std::string>()));
+    int n = 0;
+    for (std::string line; std::getline(log, line);) n += line.rfind("serving: http ", 0) == 0;
+    return n;
+  };
+  EXPECT_EQ(starts(cells["search"]["log"]), 1);
+  EXPECT_EQ(starts(cells["cold"]["log"]), 1);
+  EXPECT_EQ(cells["cold"]["cold_start"]["repeats"].size(), 1u);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace servebench

@@ -129,6 +129,8 @@ class CellRun {
   // probe inference is as fast as on the idle server again, so that the next level does not
   // start on a server still busy with the abandoned requests. Returns the seconds waited.
   double WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call);
+  // Whether one probe inference is about as fast as on the idle server.
+  bool AnswersAsWhenIdle(const LaunchPlan& plan, const HttpCall& call);
   void RunColdStart(const ServingSystem& system);
   // One pass over the variant's test split through the server (bench/accuracy_pass.h); skipped,
   // not failed, for a variant without test data.
@@ -296,6 +298,9 @@ void CellRun::LeaveRunningForNext(std::shared_ptr<RunningServer> server) {
       next->variant.name != cell_.variant.name) {
     return;
   }
+  // A server still working off requests the load abandoned (WaitUntilIdle gives up after 30 s)
+  // would time the pass's requests out: the next cell starts a fresh one instead.
+  if (idle_inference_ns_ > 0 && !AnswersAsWhenIdle(server->plan(), call_)) return;
   ServerLeftRunning& left = *env_.left_running;
   left.server_name = cell_.server.name;
   left.variant_name = cell_.variant.name;
@@ -399,17 +404,22 @@ int64_t CellRun::ProbeNs(const LaunchPlan& plan, const HttpCall& call, int probe
   return best;
 }
 
-double CellRun::WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call) {
+bool CellRun::AnswersAsWhenIdle(const LaunchPlan& plan, const HttpCall& call) {
   // Idle: within 3x the idle inference time (a new connection's cost is in both), or 5 ms
-  // more, whichever is larger; give up after 30 s and go on.
-  constexpr int64_t kMaxWaitNs = 30 * kNanosPerSecond;
+  // more, whichever is larger.
   const int64_t idle_bound =
       std::max(3 * idle_inference_ns_, idle_inference_ns_ + 5 * kNanosPerMilli);
+  const int64_t probe = ProbeNs(plan, call, 1);
+  return probe > 0 && probe <= idle_bound;
+}
+
+double CellRun::WaitUntilIdle(const LaunchPlan& plan, const HttpCall& call) {
+  // Gives up after 30 s and goes on.
+  constexpr int64_t kMaxWaitNs = 30 * kNanosPerSecond;
   const int64_t start = MonotonicNanos();
   while (MonotonicNanos() - start < kMaxWaitNs) {
     if (env_.interrupt != nullptr && env_.interrupt->load()) break;
-    const int64_t probe = ProbeNs(plan, call, 1);
-    if (probe > 0 && probe <= idle_bound) break;
+    if (AnswersAsWhenIdle(plan, call)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return (MonotonicNanos() - start) / 1e9;
