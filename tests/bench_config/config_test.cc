@@ -74,19 +74,21 @@ TEST(ConfigTest, EmbeddedDefaultParses) {
   EXPECT_EQ(config.servers[3].kind, "triton");
   EXPECT_EQ(config.servers[4].kind, "torchserve");
   EXPECT_EQ(config.servers[5].kind, "mlserver");
+  // The load first, then the accuracy pass (on the load's server), then the cold start (with the
+  // request the load learned): docs/config.md says why.
   ASSERT_EQ(config.scenarios.size(), 3u);
-  EXPECT_EQ(config.scenarios[0].kind, ScenarioKind::kColdStart);
-  EXPECT_EQ(config.scenarios[0].repeats, 2);
-  EXPECT_EQ(config.scenarios[1].kind, ScenarioKind::kRateSweep);
-  EXPECT_TRUE(config.scenarios[1].saturate);
-  EXPECT_EQ(config.scenarios[1].max_levels, 8);
-  EXPECT_EQ(config.scenarios[1].tolerance, 0.05);
-  EXPECT_EQ(config.scenarios[1].start_rate, 0);  // the idle server's rate
-  EXPECT_EQ(config.scenarios[1].repeats, 1);
+  EXPECT_EQ(config.scenarios[0].kind, ScenarioKind::kRateSweep);
+  EXPECT_TRUE(config.scenarios[0].saturate);
+  EXPECT_EQ(config.scenarios[0].max_levels, 8);
+  EXPECT_EQ(config.scenarios[0].tolerance, 0.05);
+  EXPECT_EQ(config.scenarios[0].start_rate, 0);  // the idle server's rate
+  EXPECT_EQ(config.scenarios[0].repeats, 1);
   ASSERT_EQ(config.slo.families.count("resnet18"), 1u);
   EXPECT_EQ(config.slo.families.at("resnet18").constraints[0].percentile, 50);
-  EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kAccuracy);
-  EXPECT_EQ(config.scenarios[2].batch, 1);
+  EXPECT_EQ(config.scenarios[1].kind, ScenarioKind::kAccuracy);
+  EXPECT_EQ(config.scenarios[1].batch, 1);
+  EXPECT_EQ(config.scenarios[2].kind, ScenarioKind::kColdStart);
+  EXPECT_EQ(config.scenarios[2].repeats, 2);
   EXPECT_EQ(config.measurement.warmup_ns, 300 * kNanosPerMilli);
   EXPECT_EQ(config.measurement.min_duration_ns, 900 * kNanosPerMilli);
   EXPECT_EQ(config.slo.global.constraints[0].bound_ns, 100 * kNanosPerMilli);

@@ -129,14 +129,14 @@ TEST(MatrixTest, EstimateArithmetic) {
   ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp,server=torchscript", &cells, &error))
       << error;
   ASSERT_EQ(cells.size(), 3u);
-  // 2 repeats x (3 s start + 0.5 s stop).
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 7);
   // A search counts 8 probes (its max_levels), from 100 req/s when the start rate is the idle
   // server's: the first needs 100 requests / 100 req/s = 1 s of measurement (1.3 s with its
   // warm-up), the other seven 1.2 s each; plus start and stop.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 1.3 + 7 * 1.2 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 3 + 1.3 + 7 * 1.2 + 0.5);
   // Accuracy: start 3 s + one pass over the test split 1 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 3 + 1 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 1 + 0.5);
+  // 2 repeats x (3 s start + 0.5 s stop).
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 7);
 
   // A concurrency sweep with the same measurement: start 3 s + 3 levels x 1.2 s + stop 0.5 s.
   const ExperimentConfig sweep = Config(R"(models: {variants: [m]}
@@ -181,12 +181,12 @@ TEST(MatrixTest, PlanOfTheDefault) {
             "\n"
             "  cell                               kind         "
             "scenario                                                 estimate\n"
-            "  digits-mlp/torchscript/cold_start  torchscript  "
-            "cold start x2                                            7 s\n"
             "  digits-mlp/torchscript/poisson     torchscript  "
             "poisson SLO search from idle rate x4 to 5%, <= 8 probes  13 s\n"
             "  digits-mlp/torchscript/accuracy    torchscript  "
             "accuracy, batch 1                                        5 s\n"
+            "  digits-mlp/torchscript/cold_start  torchscript  "
+            "cold start x2                                            7 s\n"
             "\n"
             "3 cells, estimated 25 s\n");
 }

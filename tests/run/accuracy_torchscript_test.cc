@@ -34,6 +34,34 @@ std::string Slurp(const fs::path& path) {
   return text.str();
 }
 
+// Runs `servebench run CONFIG --out DIR/runs` with its output in DIR, and returns the one run's
+// results.json; null, with the failure recorded, when the run failed.
+json RunAndReadResults(const fs::path& dir, const fs::path& config) {
+  const std::string command = std::string(SERVEBENCH_BINARY) + " run " + config.string() +
+                              " --out " + (dir / "runs").string() + " </dev/null >" +
+                              (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+  const int status = std::system(command.c_str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    ADD_FAILURE() << "servebench run failed: " << Slurp(dir / "stderr");
+    return nullptr;
+  }
+  std::vector<fs::path> runs;
+  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path());
+  if (runs.size() != 1) {
+    ADD_FAILURE() << runs.size() << " run folders, not one";
+    return nullptr;
+  }
+  return json::parse(Slurp(runs[0] / "results.json"));
+}
+
+// How many times servebench-torchscript started with its output in the log at `log_path`.
+int ServerStarts(const json& log_path) {
+  std::istringstream log(Slurp(log_path.get<std::string>()));
+  int starts = 0;
+  for (std::string line; std::getline(log, line);) starts += line.rfind("serving: http ", 0) == 0;
+  return starts;
+}
+
 TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
   const fs::path zoo = SERVEBENCH_QUICK_ZOO;
   // The digits variants: every model the zoo scored on the digits test split.
@@ -61,17 +89,8 @@ TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
                            "scenarios:\n"
                            "  - kind: accuracy\n"
                            "  - name: accuracy-batch128\n    kind: accuracy\n    batch: 128\n";
-  const std::string command = std::string(SERVEBENCH_BINARY) + " run " + config.string() +
-                              " --out " + (dir / "runs").string() + " </dev/null >" +
-                              (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
-  const int status = std::system(command.c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0) << Slurp(dir / "stderr");
-
-  std::vector<fs::path> runs;
-  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path());
-  ASSERT_EQ(runs.size(), 1u);
-  const json results = json::parse(Slurp(runs[0] / "results.json"));
+  const json results = RunAndReadResults(dir, config);
+  ASSERT_FALSE(results.is_null());
   ASSERT_EQ(results["cells"].size(), 2 * (cards.size() + 1));
   int measured = 0;
   std::map<std::string, std::string> logs;  // by cell id
@@ -105,10 +124,7 @@ TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
     if (batch == 128) {
       EXPECT_EQ(cell["log"], batch1_log);
     }
-    std::istringstream log(Slurp(batch1_log));
-    int starts = 0;
-    for (std::string line; std::getline(log, line);) starts += line.rfind("serving: http ", 0) == 0;
-    EXPECT_EQ(starts, 1);
+    EXPECT_EQ(ServerStarts(batch1_log), 1);
     ++measured;
   }
   EXPECT_EQ(measured, 26);
@@ -145,17 +161,8 @@ TEST(AccuracyTorchscriptTest, APassAfterTheLoadTakesItsServerAndCountsTheSame) {
          "  - {name: accuracy, kind: accuracy}\n"
          "  - {name: cold, kind: cold_start, repeats: 1}\n"
          "measurement: {warmup: 100ms, window: 200ms, min_duration: 400ms, max_duration: 1s}\n";
-  const std::string command = std::string(SERVEBENCH_BINARY) + " run " +
-                              (dir / "experiment.yaml").string() + " --out " +
-                              (dir / "runs").string() + " </dev/null >" +
-                              (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
-  const int status = std::system(command.c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0) << Slurp(dir / "stderr");
-  std::vector<fs::path> runs;
-  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path());
-  ASSERT_EQ(runs.size(), 1u);
-  const json results = json::parse(Slurp(runs[0] / "results.json"));
+  const json results = RunAndReadResults(dir, dir / "experiment.yaml");
+  ASSERT_FALSE(results.is_null());
   ASSERT_EQ(results["cells"].size(), 3u);
   std::map<std::string, json> cells;
   for (const json& cell : results["cells"]) {
@@ -167,14 +174,8 @@ TEST(AccuracyTorchscriptTest, APassAfterTheLoadTakesItsServerAndCountsTheSame) {
   EXPECT_EQ(a["status"], "measured") << a.dump();
   EXPECT_EQ(a["correct"], card["accuracy"]["correct"]);
   EXPECT_EQ(cells["accuracy"]["log"], cells["search"]["log"]);
-  auto starts = [](const json& log_path) {
-    std::istringstream log(Slurp(log_path.get<std::string>()));
-    int n = 0;
-    for (std::string line; std::getline(log, line);) n += line.rfind("serving: http ", 0) == 0;
-    return n;
-  };
-  EXPECT_EQ(starts(cells["search"]["log"]), 1);
-  EXPECT_EQ(starts(cells["cold"]["log"]), 1);
+  EXPECT_EQ(ServerStarts(cells["search"]["log"]), 1);
+  EXPECT_EQ(ServerStarts(cells["cold"]["log"]), 1);
   EXPECT_EQ(cells["cold"]["cold_start"]["repeats"].size(), 1u);
   fs::remove_all(dir);
 }
