@@ -21,11 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "server_starts.h"
+
 namespace servebench {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::ServerStarts;
 
 std::string Slurp(const fs::path& path) {
   std::ifstream in(path);
@@ -52,14 +55,6 @@ json RunAndReadResults(const fs::path& dir, const fs::path& config) {
     return nullptr;
   }
   return json::parse(Slurp(runs[0] / "results.json"));
-}
-
-// How many times servebench-torchscript started with its output in the log at `log_path`.
-int ServerStarts(const json& log_path) {
-  std::istringstream log(Slurp(log_path.get<std::string>()));
-  int starts = 0;
-  for (std::string line; std::getline(log, line);) starts += line.rfind("serving: http ", 0) == 0;
-  return starts;
 }
 
 TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {

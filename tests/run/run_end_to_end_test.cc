@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "server_starts.h"
+
 extern char** environ;
 
 namespace servebench {
@@ -31,6 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::ServerStarts;
 
 std::string Slurp(const fs::path& path) {
   std::ifstream in(path);
@@ -219,14 +222,6 @@ std::vector<std::map<std::string, std::string>> Query(const fs::path& db_path,
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return rows;
-}
-
-// How many times servebench-torchscript started with its output in a cell's log.
-int ServerStarts(const json& log_path) {
-  std::istringstream log(Slurp(log_path.get<std::string>()));
-  int starts = 0;
-  for (std::string line; std::getline(log, line);) starts += line.rfind("serving: http ", 0) == 0;
-  return starts;
 }
 
 TEST(RunEndToEndTest, QuickRunWritesAgreeingJsonCsvAndSqlite) {
