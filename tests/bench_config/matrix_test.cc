@@ -132,11 +132,15 @@ TEST(MatrixTest, EstimateArithmetic) {
   // A search counts 8 probes (its max_levels), from 100 req/s when the start rate is the idle
   // server's: the first needs 100 requests / 100 req/s = 1 s of measurement (1.3 s with its
   // warm-up), the other seven 1.2 s each; plus start and stop.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 3 + 1.3 + 7 * 1.2 + 0.5);
-  // Accuracy: start 3 s + one pass over the test split 1 s + stop 0.5 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1]), 3 + 1 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0], nullptr), 3 + 1.3 + 7 * 1.2 + 0.5);
+  // Accuracy on its own: start 3 s + one pass over the test split 1 s + stop 0.5 s. After the
+  // search on the same server and variant it takes the search's server: the pass alone (its stop
+  // is the one counted for the search).
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1], nullptr), 3 + 1 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1], &cells[0]), 1);
+  EXPECT_DOUBLE_EQ(EstimateCellsSeconds(config, cells), (3 + 1.3 + 7 * 1.2 + 0.5) + 1 + 7);
   // 2 repeats x (3 s start + 0.5 s stop).
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2]), 7);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2], &cells[1]), 7);
 
   // A concurrency sweep with the same measurement: start 3 s + 3 levels x 1.2 s + stop 0.5 s.
   const ExperimentConfig sweep = Config(R"(models: {variants: [m]}
@@ -146,7 +150,33 @@ measurement: {warmup: 300ms, window: 300ms, min_duration: 900ms, min_requests: 1
               max_duration: 2400ms}
 )");
   ASSERT_TRUE(ExpandMatrix(sweep, "", &cells, &error)) << error;
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(sweep, cells[0]), 3 + 3 * 1.2 + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(sweep, cells[0], nullptr), 3 + 3 * 1.2 + 0.5);
+}
+
+// The cells whose server an accuracy pass takes (cell_runner.cc hands it over by the same rule).
+TEST(MatrixTest, AnAccuracyPassTakesTheServerOfTheCellBeforeOnTheSameServerAndVariant) {
+  const ExperimentConfig config = DefaultConfig();
+  std::vector<Cell> cells;
+  std::string error;
+  ASSERT_TRUE(ExpandMatrix(config, "server=torchscript", &cells, &error)) << error;
+  auto find = [&cells](const std::string& id) -> const Cell& {
+    for (const Cell& c : cells) {
+      if (c.id == id) return c;
+    }
+    ADD_FAILURE() << "no cell " << id;
+    return cells[0];
+  };
+  const Cell& search = find("digits-mlp/torchscript/poisson");
+  const Cell& pass = find("digits-mlp/torchscript/accuracy");
+  const Cell& cold = find("digits-mlp/torchscript/cold_start");
+  EXPECT_TRUE(TakesServerOf(pass, search));
+  EXPECT_TRUE(TakesServerOf(pass, pass));     // a pass leaves its server too
+  EXPECT_FALSE(TakesServerOf(pass, cold));    // a cold start stops every server it starts
+  EXPECT_FALSE(TakesServerOf(search, pass));  // only an accuracy pass takes a server
+  EXPECT_FALSE(TakesServerOf(find("digits-mlp-int8/torchscript/accuracy"), search));  // variant
+  ASSERT_TRUE(ExpandMatrix(config, "variant=digits-mlp", &cells, &error)) << error;
+  EXPECT_FALSE(TakesServerOf(find("digits-mlp/fastapi/accuracy"),
+                             find("digits-mlp/torchscript/poisson")));  // server
 }
 
 TEST(MatrixTest, EstimateRespectsTheMaximumDuration) {
@@ -166,7 +196,7 @@ measurement:
   std::string error;
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error)) << error;
   // 1 req/s would need 1000 s for 1000 requests: capped at 10 s. 1000 req/s: max(2, 3, 1) = 3 s.
-  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0]), 3 + (1 + 10) + (1 + 3) + 0.5);
+  EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[0], nullptr), 3 + (1 + 10) + (1 + 3) + 0.5);
 }
 
 TEST(MatrixTest, PlanOfTheDefault) {
@@ -184,11 +214,11 @@ TEST(MatrixTest, PlanOfTheDefault) {
             "  digits-mlp/torchscript/poisson     torchscript  "
             "poisson SLO search from idle rate x4 to 5%, <= 8 probes  13 s\n"
             "  digits-mlp/torchscript/accuracy    torchscript  "
-            "accuracy, batch 1                                        5 s\n"
+            "accuracy, batch 1                                        1 s\n"
             "  digits-mlp/torchscript/cold_start  torchscript  "
             "cold start x2                                            7 s\n"
             "\n"
-            "3 cells, estimated 25 s\n");
+            "3 cells, estimated 21 s\n");
 }
 
 TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
@@ -198,10 +228,10 @@ TEST(MatrixTest, PlanTotalOfTheWholeDefault) {
   ASSERT_TRUE(ExpandMatrix(config, "", &cells, &error));
   ASSERT_EQ(cells.size(), 54u);
   const std::string plan = FormatPlan(config, cells);
-  // Per (variant, server) pair: cold start 2 x (3 s start + 0.5 s stop) = 7 s; poisson
-  // 3 + (0.3 + 100 requests / 100 req/s) + 7 x 1.2 + 0.5 = 13.2 s; accuracy 3 + 1 + 0.5 = 4.5 s.
-  // 3 variants x 6 servers = 18 pairs x 24.7 s = 444.6 s.
-  EXPECT_NE(plan.find("\n54 cells, estimated 7 min 25 s\n"), std::string::npos) << plan;
+  // Per (variant, server) pair: poisson 3 + (0.3 + 100 requests / 100 req/s) + 7 x 1.2 + 0.5 =
+  // 13.2 s; accuracy, on the search's server, 1 s; cold start 2 x (3 s start + 0.5 s stop) = 7 s.
+  // 3 variants x 6 servers = 18 pairs x 21.2 s = 381.6 s.
+  EXPECT_NE(plan.find("\n54 cells, estimated 6 min 22 s\n"), std::string::npos) << plan;
   EXPECT_NE(plan.find("  resnet18/mlserver/poisson "), std::string::npos) << plan;
 }
 

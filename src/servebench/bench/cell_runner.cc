@@ -16,6 +16,7 @@
 #include "servebench/bench/concurrency_search.h"
 #include "servebench/bench/generator_group.h"
 #include "servebench/bench/level_verdict.h"
+#include "servebench/bench/matrix.h"
 #include "servebench/bench/server_observation.h"
 #include "servebench/bench/slo_search.h"
 #include "servebench/bench/slurm_scheduler.h"
@@ -292,10 +293,9 @@ void CellRun::TakeOrStopLeftServer() {
 
 void CellRun::LeaveRunningForNext(std::shared_ptr<RunningServer> server) {
   const Cell* next = env_.next_cell;
-  if (env_.left_running == nullptr || next == nullptr || interrupted_ ||
-      record_.status != CellStatus::kOk || server->process() == nullptr || !server->Alive() ||
-      next->scenario.kind != ScenarioKind::kAccuracy || next->server.name != cell_.server.name ||
-      next->variant.name != cell_.variant.name) {
+  if (env_.left_running == nullptr || next == nullptr || !TakesServerOf(*next, cell_) ||
+      interrupted_ || record_.status != CellStatus::kOk || server->process() == nullptr ||
+      !server->Alive()) {
     return;
   }
   // A server still working off requests the load abandoned (WaitUntilIdle gives up after 30 s)

@@ -305,7 +305,13 @@ bool ExpandMatrix(const ExperimentConfig& config, const std::string& filter,
   return true;
 }
 
-double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
+bool TakesServerOf(const Cell& next, const Cell& cell) {
+  return next.scenario.kind == ScenarioKind::kAccuracy &&
+         cell.scenario.kind != ScenarioKind::kColdStart && next.server.name == cell.server.name &&
+         next.variant.name == cell.variant.name;
+}
+
+double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell, const Cell* previous) {
   const Scenario& s = cell.scenario;
   const MeasurementSettings& m = config.measurement;
   double levels = 0;
@@ -313,6 +319,7 @@ double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
     case ScenarioKind::kColdStart:
       return s.repeats * (kTypicalStartSeconds + kTypicalStopSeconds);
     case ScenarioKind::kAccuracy:
+      if (previous != nullptr && TakesServerOf(cell, *previous)) return kTypicalAccuracyPassSeconds;
       return kTypicalStartSeconds + kTypicalAccuracyPassSeconds + kTypicalStopSeconds;
     case ScenarioKind::kConcurrencySweep: {
       const double count = s.saturate ? std::min(s.max_levels, kTypicalSearchProbes)
@@ -339,6 +346,14 @@ double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell) {
   return s.repeats * (kTypicalStartSeconds + levels + kTypicalStopSeconds);
 }
 
+double EstimateCellsSeconds(const ExperimentConfig& config, const std::vector<Cell>& cells) {
+  double total = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    total += EstimateCellSeconds(config, cells[i], i > 0 ? &cells[i - 1] : nullptr);
+  }
+  return total;
+}
+
 std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& cells) {
   std::vector<size_t> widths = {4, 4, 8};  // the headings' lengths
   for (const Cell& cell : cells) {
@@ -351,8 +366,9 @@ std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& 
   plan += "\n\n";
   AppendRow({"cell", "kind", "scenario", "estimate"}, widths, &plan);
   double total = 0;
-  for (const Cell& cell : cells) {
-    const double seconds = EstimateCellSeconds(config, cell);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const Cell& cell = cells[i];
+    const double seconds = EstimateCellSeconds(config, cell, i > 0 ? &cells[i - 1] : nullptr);
     total += seconds;
     AppendRow({cell.id, cell.server.kind, ScenarioDetail(cell.scenario), FormatEstimate(seconds)},
               widths, &plan);

@@ -27,14 +27,17 @@ std::string FormatDuration(double seconds) {
 ProgressLine::ProgressLine(std::ostream& err, const ExperimentConfig& config,
                            const std::vector<Cell>& todo)
     : err_(err), config_(config), tty_(isatty(STDERR_FILENO)), total_(todo.size()) {
-  for (const Cell& c : todo) remaining_estimate_ += EstimateCellSeconds(config, c);
+  for (size_t i = 0; i < todo.size(); ++i) {
+    estimates_.push_back(EstimateCellSeconds(config, todo[i], i > 0 ? &todo[i - 1] : nullptr));
+    remaining_estimate_ += estimates_.back();
+  }
   start_ns_ = MonotonicNanos();
 }
 
 void ProgressLine::StartCell(const Cell& cell) {
   cell_ = &cell;
   cell_start_ns_ = MonotonicNanos();
-  cell_estimate_ = EstimateCellSeconds(config_, cell);
+  cell_estimate_ = done_ < estimates_.size() ? estimates_[done_] : 0;
   status_.clear();
   if (!tty_) err_ << Prefix() << cell.id << "\n" << std::flush;
   Draw();

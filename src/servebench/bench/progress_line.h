@@ -26,7 +26,7 @@ class ProgressLine {
   // `todo` are the cells this run will measure, in order.
   ProgressLine(std::ostream& err, const ExperimentConfig& config, const std::vector<Cell>& todo);
 
-  void StartCell(const Cell& cell);
+  void StartCell(const Cell& cell);        // the next of `todo`, in order
   void Status(const std::string& status);  // what the current cell is doing
   void FinishCell(const CellRecord& record);
   void Clear();  // erases the line in place, before other output
@@ -44,6 +44,7 @@ class ProgressLine {
   std::string status_;
   int64_t start_ns_ = 0;
   int64_t cell_start_ns_ = 0;
+  std::vector<double> estimates_;  // todo's, in order
   double cell_estimate_ = 0;
   double remaining_estimate_ = 0;
   double estimated_done_ = 0;

@@ -261,12 +261,10 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
   if (!PinThisThread(cpus.generator, &error)) err << "servebench run: " << error << "\n";
 
   std::vector<Cell> todo;
-  double estimate = 0;
   for (const Cell& c : e.cells) {
-    if (state.ok_cells.count(c.id)) continue;
-    todo.push_back(c);
-    estimate += EstimateCellSeconds(e.config, c);
+    if (!state.ok_cells.count(c.id)) todo.push_back(c);
   }
+  const double estimate = EstimateCellsSeconds(e.config, todo);
   err << "servebench run " << state.run.run_id << ": " << todo.size() << " cells"
       << (o.resume_dir.empty() ? "" : " left") << " (estimated " << FormatDuration(estimate)
       << "), results in " << state.run_dir << "\n";

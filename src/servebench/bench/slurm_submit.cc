@@ -90,7 +90,7 @@ int SubmitToSlurm(const RunOptions& o, const Experiment& e, OpenRun* run, std::o
     }
     if (finished) continue;
     todo.push_back(static_cast<int>(i));
-    estimate += EstimateCellSeconds(e.config, e.cells[i]);
+    estimate += EstimateCellSeconds(e.config, e.cells[i], nullptr);  // a task runs one cell
   }
   if (todo.empty()) {
     out << "servebench run --slurm: every cell of " << state.run_dir
