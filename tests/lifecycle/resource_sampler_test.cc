@@ -9,11 +9,15 @@
 
 #include "servebench/lifecycle/resource_sampler.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -225,6 +229,60 @@ TEST(ResourceSamplerTest, StopRightAwayHasNoSamplesAndNoNonsense) {
   const ResourceRecord stats = sampler.Stop();
   EXPECT_EQ(stats.samples, 0);
   EXPECT_EQ(stats.cpu_percent.mean, 0);
+}
+
+// Threads of this process whose scheduling policy is SCHED_IDLE.
+int IdlePolicyThreads() {
+  int count = 0;
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return -1;
+  while (dirent* entry = readdir(tasks)) {
+    const pid_t tid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (tid > 0 && sched_getscheduler(tid) == SCHED_IDLE) ++count;
+  }
+  closedir(tasks);
+  return count;
+}
+
+// The sampler shares the load generator's core, so it samples at SCHED_IDLE: a send that falls
+// due while it reads /proc preempts it at once (docs/performance.md, "The resource sampler").
+// It still samples when a thread at the normal policy keeps that core busy the whole time.
+TEST(ResourceSamplerTest, SamplesAtTheIdlePolicyEvenBesideABusyThreadOnItsCore) {
+  cpu_set_t allowed;
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  int cpu = 0;
+  while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed)) ++cpu;
+  ASSERT_LT(cpu, CPU_SETSIZE);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // threads made below inherit it
+
+  ASSERT_EQ(IdlePolicyThreads(), 0);
+  std::atomic<bool> stop{false};
+  std::thread busy([&stop] {
+    while (!stop.load(std::memory_order_relaxed)) {
+    }
+  });
+  ResourceSampler sampler(getpid(), 50 * kNanosPerMilli);
+  int idle = 0;
+  for (int i = 0; i < 100 && idle == 0; ++i) {  // the thread sets its policy when it starts
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    idle = IdlePolicyThreads();
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const ResourceRecord stats = sampler.Stop();
+  stop = true;
+  busy.join();
+  ASSERT_EQ(sched_setaffinity(0, sizeof allowed, &allowed), 0);
+
+  EXPECT_EQ(idle, 1);                 // the sampler's thread, and only it
+  EXPECT_EQ(IdlePolicyThreads(), 0);  // it has ended
+  // About 20 periods of 50 ms. At SCHED_IDLE beside a busy thread the sampler wakes late and
+  // skips ticks (6 samples in a run here), but it is not starved; its mean is over time, so the
+  // longer periods count for what they covered.
+  EXPECT_GE(stats.samples, 3);
+  EXPECT_GT(stats.cpu_percent.mean, 50);  // the busy thread, seen
 }
 
 TEST(EnergyMeterTest, AbsentOrNonNegative) {
