@@ -266,6 +266,22 @@ TEST_F(CompareTest, RepeatsAreTheNoiseWhenPresent) {
   }
 }
 
+// Repeats so spread out that the Student t interval of their mean reaches below zero: none of
+// the figures can be negative, so the interval is cut at 0 and its upper end is kept.
+TEST_F(CompareTest, ANoiseIntervalStopsAtZero) {
+  RunState a = base_;
+  MakeRepeats(&Find(&a, kCell), 0.9);  // throughputs 0.1 x, x and 1.9 x
+  const RunComparison c = Compare(WriteRun(a), WriteRun(a), 10);
+  const MetricChange& t = Metric(c, "throughput_within_slo");
+  ASSERT_TRUE(t.a_noise && t.b_noise);
+  const double x = *t.a;
+  const double half = 4.303 * 0.9 * x / std::sqrt(3.0);  // 2.24 x: the low end would be -1.24 x
+  EXPECT_EQ(t.a_noise->low, 0);
+  EXPECT_EQ(t.b_noise->low, 0);
+  EXPECT_NEAR(t.a_noise->high, x + half, 1e-3 * x);
+  EXPECT_FALSE(t.regression());
+}
+
 TEST_F(CompareTest, CellsInOneRunAreListedAndAFailureInBIsARegression) {
   RunState changed = base_;
   changed.cells.erase(changed.cells.begin());  // digits-mlp/torchscript/cold_start

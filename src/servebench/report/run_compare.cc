@@ -160,7 +160,13 @@ bool HigherIsBetter(const std::string& metric) {
 
 MetricChange Judge(const std::string& metric, const CellRecord& a, const CellRecord& b,
                    double threshold_percent) {
-  const Figures fa = Measure(metric, a), fb = Measure(metric, b);
+  Figures fa = Measure(metric, a), fb = Measure(metric, b);
+  // None of the figures can be negative (a time, a rate, a size, a price), so an interval is cut
+  // at 0: it still holds the truth as often, and a Student t interval of three spread-out p99s
+  // would otherwise read [-21.2, 38.8].
+  for (Figures* f : {&fa, &fb}) {
+    if (f->noise) f->noise->low = std::max(0.0, f->noise->low);
+  }
   MetricChange c;
   c.metric = metric;
   c.a = fa.value;
