@@ -6,7 +6,9 @@
 
 namespace servebench {
 
-namespace {
+// Named, not anonymous: Nvml::Api's fields use these types, and GCC warns of a class with
+// external linkage holding file-local types when this file is part of a unity source.
+namespace nvml_api {
 
 // The few declarations servebench needs, from NVML's public API documentation (no NVML headers
 // are needed to build). nvmlReturn_t is an enum whose success value is 0.
@@ -23,7 +25,13 @@ struct nvmlMemory_t {
   unsigned long long used;
 };
 
-}  // namespace
+}  // namespace nvml_api
+
+using nvml_api::kNvmlSuccess;
+using nvml_api::nvmlDevice_t;
+using nvml_api::nvmlMemory_t;
+using nvml_api::nvmlReturn_t;
+using nvml_api::nvmlUtilization_t;
 
 struct Nvml::Api {
   nvmlReturn_t (*init)();

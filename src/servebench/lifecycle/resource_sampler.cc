@@ -22,39 +22,39 @@ namespace {
 // would turn a few ticks into a wild CPU percentage.
 constexpr int64_t kMinPartialPeriodNs = 20 * kNanosPerMilli;
 
-// The mean is over time: each sample weighs the seconds its period covered. Periods differ
-// when the sampler wakes late (a busy core: it runs at SCHED_IDLE, below), and an average of
-// per-sample figures would then overweight the short ones.
-class Accumulator {
- public:
-  void Add(double value, double seconds) {
-    weighted_sum_ += value * seconds;
-    seconds_ += seconds;
-    max_ = count_ == 0 ? value : std::max(max_, value);
-    min_ = count_ == 0 ? value : std::min(min_, value);
-    ++count_;
-  }
-  MeanMax Get() const {
-    MeanMax e;
-    if (count_ > 0 && seconds_ > 0) {
-      // Within the values seen, which rounding alone could leave by an ulp.
-      e.mean = std::clamp(weighted_sum_ / seconds_, min_, max_);
-      e.max = max_;
-    }
-    return e;
-  }
-
- private:
-  double weighted_sum_ = 0;
-  double seconds_ = 0;
-  double max_ = 0;
-  double min_ = 0;
-  int64_t count_ = 0;
-};
-
 }  // namespace
 
 struct ResourceSampler::State {
+  // The mean is over time: each sample weighs the seconds its period covered. Periods differ
+  // when the sampler wakes late (a busy core: it runs at SCHED_IDLE, below), and an average of
+  // per-sample figures would then overweight the short ones.
+  class Accumulator {
+   public:
+    void Add(double value, double seconds) {
+      weighted_sum_ += value * seconds;
+      seconds_ += seconds;
+      max_ = count_ == 0 ? value : std::max(max_, value);
+      min_ = count_ == 0 ? value : std::min(min_, value);
+      ++count_;
+    }
+    MeanMax Get() const {
+      MeanMax e;
+      if (count_ > 0 && seconds_ > 0) {
+        // Within the values seen, which rounding alone could leave by an ulp.
+        e.mean = std::clamp(weighted_sum_ / seconds_, min_, max_);
+        e.max = max_;
+      }
+      return e;
+    }
+
+   private:
+    double weighted_sum_ = 0;
+    double seconds_ = 0;
+    double max_ = 0;
+    double min_ = 0;
+    int64_t count_ = 0;
+  };
+
   pid_t root = 0;
   int64_t period_ns = 0;
   const Nvml* nvml = nullptr;
