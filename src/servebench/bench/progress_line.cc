@@ -26,7 +26,7 @@ std::string FormatDuration(double seconds) {
 
 ProgressLine::ProgressLine(std::ostream& err, const ExperimentConfig& config,
                            const std::vector<Cell>& todo)
-    : err_(err), config_(config), tty_(isatty(STDERR_FILENO)), total_(todo.size()) {
+    : err_(err), tty_(isatty(STDERR_FILENO)), total_(todo.size()) {
   for (size_t i = 0; i < todo.size(); ++i) {
     estimates_.push_back(EstimateCellSeconds(config, todo[i], i > 0 ? &todo[i - 1] : nullptr));
     remaining_estimate_ += estimates_.back();

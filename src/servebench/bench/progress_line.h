@@ -36,7 +36,6 @@ class ProgressLine {
   void Draw();
 
   std::ostream& err_;
-  const ExperimentConfig& config_;
   const bool tty_;
   const size_t total_;
   size_t done_ = 0;
