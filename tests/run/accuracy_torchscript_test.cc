@@ -10,17 +10,16 @@
 // cell takes the server the cell before it left running on the same server and variant.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "loopback_run.h"
 #include "server_starts.h"
 
 namespace servebench {
@@ -28,34 +27,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::OnlyRunDir;
+using testing::Outcome;
+using testing::RunServebench;
 using testing::ServerStarts;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs `servebench run CONFIG --out DIR/runs` with its output in DIR, and returns the one run's
-// results.json; null, with the failure recorded, when the run failed.
-json RunAndReadResults(const fs::path& dir, const fs::path& config) {
-  const std::string command = std::string(SERVEBENCH_BINARY) + " run " + config.string() +
-                              " --out " + (dir / "runs").string() + " </dev/null >" +
-                              (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
-  const int status = std::system(command.c_str());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    ADD_FAILURE() << "servebench run failed: " << Slurp(dir / "stderr");
-    return nullptr;
-  }
-  std::vector<fs::path> runs;
-  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path());
-  if (runs.size() != 1) {
-    ADD_FAILURE() << runs.size() << " run folders, not one";
-    return nullptr;
-  }
-  return json::parse(Slurp(runs[0] / "results.json"));
-}
+using testing::Slurp;
 
 TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
   const fs::path zoo = SERVEBENCH_QUICK_ZOO;
@@ -84,8 +60,9 @@ TEST(AccuracyTorchscriptTest, EveryDigitsVariantAnswersAsItsCardSays) {
                            "scenarios:\n"
                            "  - kind: accuracy\n"
                            "  - name: accuracy-batch128\n    kind: accuracy\n    batch: 128\n";
-  const json results = RunAndReadResults(dir, config);
-  ASSERT_FALSE(results.is_null());
+  const Outcome run = RunServebench(dir, config);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json results = json::parse(Slurp(OnlyRunDir(dir / "runs") / "results.json"));
   ASSERT_EQ(results["cells"].size(), 2 * (cards.size() + 1));
   int measured = 0;
   std::map<std::string, std::string> logs;  // by cell id
@@ -156,8 +133,9 @@ TEST(AccuracyTorchscriptTest, APassAfterTheLoadTakesItsServerAndCountsTheSame) {
          "  - {name: accuracy, kind: accuracy}\n"
          "  - {name: cold, kind: cold_start, repeats: 1}\n"
          "measurement: {warmup: 100ms, window: 200ms, min_duration: 400ms, max_duration: 1s}\n";
-  const json results = RunAndReadResults(dir, dir / "experiment.yaml");
-  ASSERT_FALSE(results.is_null());
+  const Outcome run = RunServebench(dir, dir / "experiment.yaml");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json results = json::parse(Slurp(OnlyRunDir(dir / "runs") / "results.json"));
   ASSERT_EQ(results["cells"].size(), 3u);
   std::map<std::string, json> cells;
   for (const json& cell : results["cells"]) {

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_run.h"
 #include "server_starts.h"
 
 extern char** environ;
@@ -33,31 +34,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::OnlyRunDir;
 using testing::ServerStarts;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    path_ = fs::path(base ? base : "/tmp") /
-            ("servebench_run_test_" + std::to_string(getpid()) + "_" + std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using testing::Slurp;
+using testing::TempDir;
 
 // servebench started in the background, stdout and stderr to files in `dir`.
 class Servebench {
@@ -138,13 +118,6 @@ std::string Config(const std::string& servers, const std::string& scenarios,
 const char* kShortMeasurement =
     "  warmup: 200ms\n  window: 200ms\n  min_duration: 600ms\n  min_requests: 20\n"
     "  max_duration: 1500ms\n  request_timeout: 2s\n";
-
-fs::path OnlyRunDir(const fs::path& out) {
-  std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(out)) dirs.push_back(e.path());
-  EXPECT_EQ(dirs.size(), 1u);
-  return dirs.empty() ? fs::path() : dirs[0];
-}
 
 std::vector<json> JournalRecords(const fs::path& run_dir) {
   std::vector<json> records;
