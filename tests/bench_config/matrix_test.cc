@@ -138,7 +138,11 @@ TEST(MatrixTest, EstimateArithmetic) {
   // is the one counted for the search).
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1], nullptr), 3 + 1 + 0.5);
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[1], &cells[0]), 1);
-  EXPECT_DOUBLE_EQ(EstimateCellsSeconds(config, cells), (3 + 1.3 + 7 * 1.2 + 0.5) + 1 + 7);
+  const std::vector<double> each = EstimateEachCellSeconds(config, cells);
+  ASSERT_EQ(each.size(), 3u);
+  EXPECT_DOUBLE_EQ(each[0], 3 + 1.3 + 7 * 1.2 + 0.5);
+  EXPECT_DOUBLE_EQ(each[1], 1);  // the pass takes the search's server
+  EXPECT_DOUBLE_EQ(each[2], 7);
   // 2 repeats x (3 s start + 0.5 s stop).
   EXPECT_DOUBLE_EQ(EstimateCellSeconds(config, cells[2], &cells[1]), 7);
 

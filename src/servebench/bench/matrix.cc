@@ -346,12 +346,14 @@ double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell, con
   return s.repeats * (kTypicalStartSeconds + levels + kTypicalStopSeconds);
 }
 
-double EstimateCellsSeconds(const ExperimentConfig& config, const std::vector<Cell>& cells) {
-  double total = 0;
+std::vector<double> EstimateEachCellSeconds(const ExperimentConfig& config,
+                                            const std::vector<Cell>& cells) {
+  std::vector<double> seconds;
+  seconds.reserve(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {
-    total += EstimateCellSeconds(config, cells[i], i > 0 ? &cells[i - 1] : nullptr);
+    seconds.push_back(EstimateCellSeconds(config, cells[i], i > 0 ? &cells[i - 1] : nullptr));
   }
-  return total;
+  return seconds;
 }
 
 std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& cells) {
@@ -365,13 +367,14 @@ std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& 
   plan += SettingsLine(config);
   plan += "\n\n";
   AppendRow({"cell", "kind", "scenario", "estimate"}, widths, &plan);
+  const std::vector<double> estimates = EstimateEachCellSeconds(config, cells);
   double total = 0;
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
-    const double seconds = EstimateCellSeconds(config, cell, i > 0 ? &cells[i - 1] : nullptr);
-    total += seconds;
-    AppendRow({cell.id, cell.server.kind, ScenarioDetail(cell.scenario), FormatEstimate(seconds)},
-              widths, &plan);
+    total += estimates[i];
+    AppendRow(
+        {cell.id, cell.server.kind, ScenarioDetail(cell.scenario), FormatEstimate(estimates[i])},
+        widths, &plan);
   }
   plan += '\n';
   plan += std::to_string(cells.size());

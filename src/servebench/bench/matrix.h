@@ -37,8 +37,10 @@ bool TakesServerOf(const Cell& next, const Cell& cell);
 // counted for `previous`. Levels that never stabilise, or cannot yet be judged, can take longer.
 double EstimateCellSeconds(const ExperimentConfig& config, const Cell& cell, const Cell* previous);
 
-// The sum of EstimateCellSeconds over `cells` run in turn in one process.
-double EstimateCellsSeconds(const ExperimentConfig& config, const std::vector<Cell>& cells);
+// Each cell's EstimateCellSeconds, for `cells` run in turn in one process: the cell before a
+// cell is its `previous`.
+std::vector<double> EstimateEachCellSeconds(const ExperimentConfig& config,
+                                            const std::vector<Cell>& cells);
 
 // The plan as --dry-run prints it: one line per cell (id, levels) and the estimated total.
 std::string FormatPlan(const ExperimentConfig& config, const std::vector<Cell>& cells);

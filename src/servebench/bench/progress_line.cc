@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
-#include "servebench/bench/matrix.h"
 #include "servebench/core/clock.h"
 
 namespace servebench {
@@ -24,13 +24,13 @@ std::string FormatDuration(double seconds) {
   return text;
 }
 
-ProgressLine::ProgressLine(std::ostream& err, const ExperimentConfig& config,
-                           const std::vector<Cell>& todo)
-    : err_(err), tty_(isatty(STDERR_FILENO)), total_(todo.size()) {
-  for (size_t i = 0; i < todo.size(); ++i) {
-    estimates_.push_back(EstimateCellSeconds(config, todo[i], i > 0 ? &todo[i - 1] : nullptr));
-    remaining_estimate_ += estimates_.back();
-  }
+ProgressLine::ProgressLine(std::ostream& err, const std::vector<Cell>& todo,
+                           std::vector<double> estimates)
+    : err_(err),
+      tty_(isatty(STDERR_FILENO)),
+      total_(todo.size()),
+      estimates_(std::move(estimates)) {
+  for (double seconds : estimates_) remaining_estimate_ += seconds;
   start_ns_ = MonotonicNanos();
 }
 

@@ -23,8 +23,9 @@ std::string FormatDuration(double seconds);
 
 class ProgressLine {
  public:
-  // `todo` are the cells this run will measure, in order.
-  ProgressLine(std::ostream& err, const ExperimentConfig& config, const std::vector<Cell>& todo);
+  // `todo` are the cells this run will measure, in order, and `estimates` their estimated
+  // seconds (EstimateEachCellSeconds).
+  ProgressLine(std::ostream& err, const std::vector<Cell>& todo, std::vector<double> estimates);
 
   void StartCell(const Cell& cell);        // the next of `todo`, in order
   void Status(const std::string& status);  // what the current cell is doing

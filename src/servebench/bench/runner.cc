@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -264,12 +265,13 @@ CellsOutcome RunCells(const RunOptions& o, const Experiment& e, OpenRun* run, st
   for (const Cell& c : e.cells) {
     if (!state.ok_cells.count(c.id)) todo.push_back(c);
   }
-  const double estimate = EstimateCellsSeconds(e.config, todo);
+  const std::vector<double> estimates = EstimateEachCellSeconds(e.config, todo);
+  const double estimate = std::accumulate(estimates.begin(), estimates.end(), 0.0);
   err << "servebench run " << state.run.run_id << ": " << todo.size() << " cells"
       << (o.resume_dir.empty() ? "" : " left") << " (estimated " << FormatDuration(estimate)
       << "), results in " << state.run_dir << "\n";
 
-  ProgressLine progress(err, e.config, todo);
+  ProgressLine progress(err, todo, estimates);
   CellEnvironment env;
   env.config = &e.config;
   env.run_id = state.run.run_id;
